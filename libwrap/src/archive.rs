@@ -1,0 +1,239 @@
+//! Reading archives: GNU/SysV (`/` index, `//` long names), `/SYM64/`, BSD (`#1/`,
+//! `__.SYMDEF`) and thin archives (`!<thin>`), through `object`'s archive reader.
+//!
+//! Thin archives store paths relative to the archive's directory; members are opened from there.
+//! A thin archive whose member is itself an archive is flattened: its members take its place,
+//! as GNU ar does. A member's identity is its position (duplicate names are common).
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use object::read::archive::{ArchiveFile, ArchiveKind};
+
+use crate::error::{Error, Result};
+use crate::input::Input;
+
+/// Magic of a regular archive.
+pub const MAGIC: &[u8] = b"!<arch>\n";
+/// Magic of a thin archive.
+pub const THIN_MAGIC: &[u8] = b"!<thin>\n";
+
+/// True if `data` is an archive.
+pub fn is_archive(data: &[u8]) -> bool {
+    data.starts_with(MAGIC) || data.starts_with(THIN_MAGIC)
+}
+
+/// The symbol-index flavour of an archive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// GNU/SysV with a 32-bit `/` index (or no index).
+    Gnu,
+    /// GNU with a 64-bit `/SYM64/` index.
+    Gnu64,
+    /// BSD `__.SYMDEF`.
+    Bsd,
+    /// BSD/Darwin `__.SYMDEF_64`.
+    Bsd64,
+    /// Something `object` reads but tl does not write (COFF, AIX).
+    Other,
+}
+
+/// The bytes of a member.
+#[derive(Clone)]
+pub enum MemberData<'a> {
+    /// Inside the archive.
+    Borrowed(&'a [u8]),
+    /// A thin member read from its own file.
+    File(Rc<Input>),
+    /// A thin member that could not be opened.
+    Missing(Rc<Error>),
+}
+
+/// A member of an archive.
+#[derive(Clone)]
+pub struct Member<'a> {
+    /// The name as stored (a path for thin archives).
+    pub name: Vec<u8>,
+    /// Position in the archive (after flattening), the member's identity.
+    pub position: usize,
+    /// File offset of the member header (in the archive that holds it).
+    pub header_offset: u64,
+    /// Modification time.
+    pub date: u64,
+    /// Owner.
+    pub uid: u64,
+    /// Group.
+    pub gid: u64,
+    /// Mode bits.
+    pub mode: u64,
+    /// Size in the header.
+    pub size: u64,
+    /// The bytes.
+    pub data: MemberData<'a>,
+    /// For thin members: the path opened.
+    pub path: Option<PathBuf>,
+}
+
+impl Member<'_> {
+    /// The member's bytes, or the error met opening it.
+    pub fn bytes(&self) -> std::result::Result<&[u8], &Error> {
+        match &self.data {
+            MemberData::Borrowed(b) => Ok(b),
+            MemberData::File(i) => Ok(i.data()),
+            MemberData::Missing(e) => Err(e),
+        }
+    }
+
+    /// The name as UTF-8 (lossy), for messages.
+    pub fn display_name(&self) -> String {
+        String::from_utf8_lossy(&self.name).into_owned()
+    }
+}
+
+/// An entry of the archive's symbol index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// Symbol name.
+    pub name: Vec<u8>,
+    /// Header offset of the member it names.
+    pub header_offset: u64,
+    /// Position of that member, if one starts at that offset.
+    pub member: Option<usize>,
+}
+
+/// An archive read into memory.
+pub struct Archive<'a> {
+    /// Index flavour.
+    pub format: Format,
+    /// Thin archive.
+    pub thin: bool,
+    /// Members, thin nesting flattened.
+    pub members: Vec<Member<'a>>,
+    /// The symbol index, if the archive has one.
+    pub index: Option<Vec<IndexEntry>>,
+}
+
+fn header_offset(data: &[u8], member: &object::read::archive::ArchiveMember<'_>) -> u64 {
+    match member.header() {
+        Some(h) => (h as *const _ as usize).wrapping_sub(data.as_ptr() as usize) as u64,
+        None => 0,
+    }
+}
+
+/// Reads the archive in `data`; `path` is used to open thin members and in messages.
+pub fn read<'a>(data: &'a [u8], path: &str) -> Result<Archive<'a>> {
+    read_nested(data, path, 0)
+}
+
+fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>> {
+    if depth > 8 {
+        return Err(Error::malformed(path, "thin archives nested too deeply"));
+    }
+    let file = ArchiveFile::parse(data).map_err(|e| Error::malformed(path, e.to_string()))?;
+    let thin = file.is_thin();
+    let format = match file.kind() {
+        ArchiveKind::Gnu | ArchiveKind::Unknown => Format::Gnu,
+        ArchiveKind::Gnu64 => Format::Gnu64,
+        ArchiveKind::Bsd => Format::Bsd,
+        ArchiveKind::Bsd64 => Format::Bsd64,
+        _ => Format::Other,
+    };
+    let dir = Path::new(path).parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut members = Vec::new();
+    for m in file.members() {
+        let m = m.map_err(|e| Error::malformed(path, e.to_string()))?;
+        let name = m.name().to_vec();
+        let hoff = header_offset(data, &m);
+        let common = |data: MemberData<'a>, member_path: Option<PathBuf>| Member {
+            name: name.clone(),
+            position: 0,
+            header_offset: hoff,
+            date: m.date().unwrap_or(0),
+            uid: m.uid().unwrap_or(0),
+            gid: m.gid().unwrap_or(0),
+            mode: m.mode().unwrap_or(0),
+            size: m.size(),
+            data,
+            path: member_path,
+        };
+        if m.is_thin() {
+            let rel = String::from_utf8_lossy(&name).into_owned();
+            let full = if Path::new(&rel).is_absolute() { PathBuf::from(&rel) } else { dir.join(&rel) };
+            let shown = full.display().to_string();
+            match Input::open(&full) {
+                Ok(input) => {
+                    let input = Rc::new(input);
+                    if is_archive(input.data()) {
+                        // Flatten: the nested archive's members take its place.
+                        let inner_data: &[u8] = input.data();
+                        // The nested members borrow from `input`, which must outlive them: copy
+                        // each member into its own Input.
+                        let nested = read_nested(inner_data, &shown, depth + 1)?;
+                        for n in nested.members {
+                            let bytes = match n.bytes() {
+                                Ok(b) => MemberData::File(Rc::new(Input::from_vec(
+                                    n.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| n.display_name()),
+                                    b.to_vec(),
+                                ))),
+                                Err(_) => n.data.clone_static(),
+                            };
+                            let mut nm = Member { data: bytes, position: 0, ..n.clone_meta() };
+                            nm.header_offset = hoff;
+                            members.push(nm);
+                        }
+                    } else {
+                        members.push(common(MemberData::File(input), Some(full)));
+                    }
+                }
+                Err(e) => members.push(common(MemberData::Missing(Rc::new(e)), Some(full))),
+            }
+        } else {
+            let bytes = m.data(data).map_err(|e| Error::malformed(path, e.to_string()))?;
+            members.push(common(MemberData::Borrowed(bytes), None));
+        }
+    }
+    for (i, m) in members.iter_mut().enumerate() {
+        m.position = i;
+    }
+    let index = match file.symbols().map_err(|e| Error::malformed(path, e.to_string()))? {
+        None => None,
+        Some(iter) => {
+            let mut entries = Vec::new();
+            for s in iter {
+                let s = s.map_err(|e| Error::malformed(path, e.to_string()))?;
+                let off = s.offset().0;
+                let member = members.iter().position(|m| m.header_offset == off);
+                entries.push(IndexEntry { name: s.name().to_vec(), header_offset: off, member });
+            }
+            Some(entries)
+        }
+    };
+    Ok(Archive { format, thin, members, index })
+}
+
+impl<'a> MemberData<'a> {
+    fn clone_static(&self) -> MemberData<'static> {
+        match self {
+            MemberData::Borrowed(b) => MemberData::File(Rc::new(Input::from_vec("<member>", b.to_vec()))),
+            MemberData::File(i) => MemberData::File(i.clone()),
+            MemberData::Missing(e) => MemberData::Missing(e.clone()),
+        }
+    }
+}
+
+impl Member<'_> {
+    fn clone_meta(&self) -> Member<'static> {
+        Member {
+            name: self.name.clone(),
+            position: self.position,
+            header_offset: self.header_offset,
+            date: self.date,
+            uid: self.uid,
+            gid: self.gid,
+            mode: self.mode,
+            size: self.size,
+            data: self.data.clone_static(),
+            path: self.path.clone(),
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! LLVM's irsymtab (`llvm::irsymtab::storage`), the symbol table a SYMTAB block carries.
+//!
+//! Layout (all little-endian u32 `Word`s, structs packed):
+//! - `Str` = `{offset, size}` into the STRTAB that follows the SYMTAB;
+//!   `Range<T>` = `{offset, size}`: a byte offset into the blob and an element count;
+//! - header (76 bytes): Version, Producer(Str), Modules, Comdats, Symbols, Uncommons (Ranges),
+//!   TargetTriple, SourceFileName, COFFLinkerOpts (Strs), DependentLibraries (Range<Str>);
+//! - Module (12): Begin, End (symbol index range), UncBegin;
+//! - Comdat (12): Name(Str), SelectionKind (0 any, 1 exactmatch, 2 largest, 3 nodeduplicate,
+//!   4 samesize);
+//! - Symbol (24): Name(Str, the mangled name), IRName(Str, empty for asm symbols), ComdatIndex
+//!   (−1 for none), Flags;
+//! - Uncommon: v3 (LLVM ≤ 22) 24 bytes: CommonSize, CommonAlign, COFFWeakExternFallbackName(Str),
+//!   SectionName(Str); v4 (after 22) 28 bytes: CommonSize is a packed u64.
+//!
+//! Only versions 3 and 4 are accepted; anything else is reported as an unknown version so that
+//! callers fall back to reading the module records, as LLVM rebuilds the table in that case.
+
+use crate::bad;
+use crate::error::PResult;
+
+/// Flag bits of an irsymtab symbol.
+pub mod flag {
+    /// Bits 0–1: visibility (0 default, 1 hidden, 2 protected).
+    pub const VISIBILITY_MASK: u32 = 3;
+    /// An Uncommon entry follows for this symbol.
+    pub const HAS_UNCOMMON: u32 = 1 << 2;
+    /// Undefined (a declaration, available_externally, or an undefined asm symbol).
+    pub const UNDEFINED: u32 = 1 << 3;
+    /// linkonce, weak, extern_weak, or asm `.weak`.
+    pub const WEAK: u32 = 1 << 4;
+    /// Common linkage.
+    pub const COMMON: u32 = 1 << 5;
+    /// An alias.
+    pub const INDIRECT: u32 = 1 << 6;
+    /// In llvm.used / llvm.compiler.used, or an undefined asm symbol.
+    pub const USED: u32 = 1 << 7;
+    /// thread_local.
+    pub const TLS: u32 = 1 << 8;
+    /// Can be omitted from the symbol table (linkonce_odr + unnamed_addr).
+    pub const MAY_OMIT: u32 = 1 << 9;
+    /// Not local linkage.
+    pub const GLOBAL: u32 = 1 << 10;
+    /// Private, `llvm.*`, or in section `llvm.metadata`.
+    pub const FORMAT_SPECIFIC: u32 = 1 << 11;
+    /// Global unnamed_addr.
+    pub const UNNAMED_ADDR: u32 = 1 << 12;
+    /// The (aliasee) object is a function or ifunc; every asm symbol.
+    pub const EXECUTABLE: u32 = 1 << 13;
+}
+
+/// Versions this decoder reads.
+pub const SUPPORTED_VERSIONS: [u32; 2] = [3, 4];
+
+/// A comdat of the irsymtab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IrComdat {
+    /// Its name.
+    pub name: Vec<u8>,
+    /// In-memory selection kind, 0–4.
+    pub selection: u32,
+}
+
+/// Data kept for common symbols and symbols with a section.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Uncommon {
+    /// Size of a common symbol.
+    pub common_size: u64,
+    /// Alignment of a common symbol.
+    pub common_align: u32,
+    /// COFF weak external fallback name.
+    pub coff_weak_external_fallback_name: Vec<u8>,
+    /// Explicit section name.
+    pub section_name: Vec<u8>,
+}
+
+/// A symbol of the irsymtab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IrSymbol {
+    /// The mangled (linker) name.
+    pub name: Vec<u8>,
+    /// The IR name (empty for module-asm symbols).
+    pub ir_name: Vec<u8>,
+    /// Index into [`IrSymtab::comdats`].
+    pub comdat: Option<u32>,
+    /// Flag bits (see [`flag`]).
+    pub flags: u32,
+    /// Common size/alignment and section, when present.
+    pub uncommon: Option<Uncommon>,
+}
+
+impl IrSymbol {
+    /// True if `bit` is set in the flags.
+    pub fn has(&self, bit: u32) -> bool {
+        self.flags & bit != 0
+    }
+}
+
+/// A module's slice of the symbol table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IrModule {
+    /// First symbol index.
+    pub begin: u32,
+    /// One past the last symbol index.
+    pub end: u32,
+    /// Index of its first Uncommon.
+    pub uncommon_begin: u32,
+}
+
+/// A decoded irsymtab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IrSymtab {
+    /// Format version (3 or 4).
+    pub version: u32,
+    /// Producer, e.g. `19.1.7`.
+    pub producer: Vec<u8>,
+    /// Per-module symbol ranges.
+    pub modules: Vec<IrModule>,
+    /// Comdats.
+    pub comdats: Vec<IrComdat>,
+    /// Symbols of all modules, with their Uncommons attached.
+    pub symbols: Vec<IrSymbol>,
+    /// Target triple of the first module.
+    pub target_triple: Vec<u8>,
+    /// Source file name of the first module.
+    pub source_filename: Vec<u8>,
+    /// COFF linker options.
+    pub coff_linker_opts: Vec<u8>,
+    /// `#pragma comment(lib, …)` libraries.
+    pub dependent_libraries: Vec<Vec<u8>>,
+}
+
+/// Result of decoding: a table, or a version this decoder does not know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decoded {
+    /// The table.
+    Table(IrSymtab),
+    /// A well-formed header with an unknown version.
+    UnknownVersion(u32),
+}
+
+struct Blob<'a> {
+    blob: &'a [u8],
+    strtab: &'a [u8],
+}
+
+impl<'a> Blob<'a> {
+    fn word(&self, at: usize) -> PResult<u32> {
+        let b = at
+            .checked_add(4)
+            .and_then(|e| self.blob.get(at..e))
+            .ok_or_else(|| bad!("irsymtab truncated at byte {at}"))?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn str(&self, at: usize) -> PResult<Vec<u8>> {
+        let off = self.word(at)? as usize;
+        let size = self.word(at + 4)? as usize;
+        off.checked_add(size)
+            .and_then(|e| self.strtab.get(off..e))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| bad!("irsymtab string ({off}, {size}) outside its STRTAB"))
+    }
+
+    /// A Range<T>: (byte offset, count); checks it lies in the blob.
+    fn range(&self, at: usize, elem: usize) -> PResult<(usize, usize)> {
+        let off = self.word(at)? as usize;
+        let count = self.word(at + 4)? as usize;
+        let end = count
+            .checked_mul(elem)
+            .and_then(|n| n.checked_add(off))
+            .ok_or_else(|| bad!("irsymtab range overflows"))?;
+        if end > self.blob.len() {
+            return Err(bad!("irsymtab range ({off}, {count}) outside the blob"));
+        }
+        Ok((off, count))
+    }
+}
+
+/// Size of the header.
+pub const HEADER_SIZE: usize = 76;
+
+/// Decodes a SYMTAB blob whose strings are in `strtab`.
+pub fn decode(blob: &[u8], strtab: &[u8]) -> PResult<Decoded> {
+    let b = Blob { blob, strtab };
+    if blob.len() < HEADER_SIZE {
+        return Err(bad!("irsymtab smaller than its header ({} bytes)", blob.len()));
+    }
+    let version = b.word(0)?;
+    if !SUPPORTED_VERSIONS.contains(&version) {
+        return Ok(Decoded::UnknownVersion(version));
+    }
+    let uncommon_size = if version >= 4 { 28 } else { 24 };
+    let producer = b.str(4)?;
+    let (mod_off, mod_n) = b.range(12, 12)?;
+    let (cd_off, cd_n) = b.range(20, 12)?;
+    let (sym_off, sym_n) = b.range(28, 24)?;
+    let (unc_off, unc_n) = b.range(36, uncommon_size)?;
+    let target_triple = b.str(44)?;
+    let source_filename = b.str(52)?;
+    let coff_linker_opts = b.str(60)?;
+    let (lib_off, lib_n) = b.range(68, 8)?;
+
+    let mut modules = Vec::with_capacity(mod_n);
+    for i in 0..mod_n {
+        let at = mod_off + i * 12;
+        let m = IrModule { begin: b.word(at)?, end: b.word(at + 4)?, uncommon_begin: b.word(at + 8)? };
+        if m.begin > m.end || m.end as usize > sym_n || m.uncommon_begin as usize > unc_n {
+            return Err(bad!("irsymtab module {i} has an invalid symbol range"));
+        }
+        modules.push(m);
+    }
+    let mut comdats = Vec::with_capacity(cd_n);
+    for i in 0..cd_n {
+        let at = cd_off + i * 12;
+        comdats.push(IrComdat { name: b.str(at)?, selection: b.word(at + 8)? });
+    }
+    let read_uncommon = |k: usize| -> PResult<Uncommon> {
+        if k >= unc_n {
+            return Err(bad!("irsymtab symbol refers to missing uncommon entry {k}"));
+        }
+        let at = unc_off + k * uncommon_size;
+        if version >= 4 {
+            let lo = u64::from(b.word(at)?);
+            let hi = u64::from(b.word(at + 4)?);
+            Ok(Uncommon {
+                common_size: lo | (hi << 32),
+                common_align: b.word(at + 8)?,
+                coff_weak_external_fallback_name: b.str(at + 12)?,
+                section_name: b.str(at + 20)?,
+            })
+        } else {
+            Ok(Uncommon {
+                common_size: u64::from(b.word(at)?),
+                common_align: b.word(at + 4)?,
+                coff_weak_external_fallback_name: b.str(at + 8)?,
+                section_name: b.str(at + 16)?,
+            })
+        }
+    };
+    let mut symbols = Vec::with_capacity(sym_n);
+    // Uncommons are consumed in order per module, starting at the module's UncBegin.
+    let mut module_of = vec![None; sym_n];
+    for (mi, m) in modules.iter().enumerate() {
+        for s in m.begin..m.end {
+            module_of[s as usize] = Some(mi);
+        }
+    }
+    let mut next_uncommon: Vec<usize> = modules.iter().map(|m| m.uncommon_begin as usize).collect();
+    let mut fallback_uncommon = 0usize;
+    for i in 0..sym_n {
+        let at = sym_off + i * 24;
+        let flags = b.word(at + 20)?;
+        let comdat = b.word(at + 16)?;
+        let comdat = if comdat == u32::MAX { None } else { Some(comdat) };
+        if let Some(c) = comdat {
+            if c as usize >= cd_n {
+                return Err(bad!("irsymtab symbol {i} names comdat {c} of {cd_n}"));
+            }
+        }
+        let uncommon = if flags & flag::HAS_UNCOMMON != 0 {
+            let slot = match module_of[i] {
+                Some(mi) => &mut next_uncommon[mi],
+                None => &mut fallback_uncommon,
+            };
+            let u = read_uncommon(*slot)?;
+            *slot += 1;
+            Some(u)
+        } else {
+            None
+        };
+        symbols.push(IrSymbol { name: b.str(at)?, ir_name: b.str(at + 8)?, comdat, flags, uncommon });
+    }
+    let mut dependent_libraries = Vec::with_capacity(lib_n);
+    for i in 0..lib_n {
+        dependent_libraries.push(b.str(lib_off + i * 8)?);
+    }
+    Ok(Decoded::Table(IrSymtab {
+        version,
+        producer,
+        modules,
+        comdats,
+        symbols,
+        target_triple,
+        source_filename,
+        coff_linker_opts,
+        dependent_libraries,
+    }))
+}
+
+impl IrSymtab {
+    /// The symbols of module `index`.
+    pub fn module_symbols(&self, index: usize) -> &[IrSymbol] {
+        match self.modules.get(index) {
+            Some(m) => &self.symbols[m.begin as usize..m.end as usize],
+            None => &[],
+        }
+    }
+}

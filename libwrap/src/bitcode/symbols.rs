@@ -1,0 +1,266 @@
+//! The symbols of a bitcode module, as LLVM's `ModuleSymbolTable`/irsymtab see them.
+//!
+//! Source of truth, in order: the irsymtab covering the module (see `container`), else the
+//! module's records (the fallback for `llvm-as` output without a datalayout, `llvm-cat` output
+//! and `-b` extracts). The fallback computes the same flags LLVM does:
+//! - undefined: a declaration or `available_externally`;
+//! - weak: linkonce*, weak*, extern_weak; common: common linkage; global: not internal/private;
+//! - format-specific (hidden by nm unless asked): private, names starting `llvm.`, variables in
+//!   section `llvm.metadata`;
+//! - executable: the (aliasee's) object is a function or ifunc;
+//! - names are mangled like LLVM's Mangler for the datalayout's mangling mode (`m:e` private
+//!   prefix `.L`, `m:o` global prefix `_` and private `L`, no mode: no prefix), a leading
+//!   `\x01` suppressing any prefix.
+//!
+//! The fallback cannot see symbols defined in module-level inline asm; it says so in a warning.
+
+use crate::bad;
+use crate::bitcode::container::ModuleUnit;
+use crate::bitcode::irsymtab::{self, Decoded, flag};
+use crate::bitcode::module::{self, GlobalKind, Linkage, ModuleInfo, ReadOptions};
+use crate::error::PResult;
+
+/// One symbol of a bitcode module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IrSym {
+    /// Mangled (linker) name.
+    pub name: Vec<u8>,
+    /// IR name (empty for asm symbols).
+    pub ir_name: Vec<u8>,
+    /// irsymtab flag bits (see [`irsymtab::flag`]), computed the same way in the fallback.
+    pub flags: u32,
+    /// Comdat name.
+    pub comdat: Option<Vec<u8>>,
+    /// Size of a common symbol, when known.
+    pub common_size: Option<u64>,
+    /// Alignment of a common symbol, when known.
+    pub common_align: Option<u32>,
+    /// Explicit section.
+    pub section: Option<Vec<u8>>,
+    /// Record kind, when the module records were read.
+    pub kind: Option<GlobalKind>,
+    /// Linkage, when the module records were read.
+    pub linkage: Option<Linkage>,
+}
+
+impl IrSym {
+    /// True if flag `bit` is set.
+    pub fn has(&self, bit: u32) -> bool {
+        self.flags & bit != 0
+    }
+
+    /// The letter `llvm-nm` prints (`U w W C t T d D`).
+    pub fn nm_letter(&self) -> char {
+        letter(self.flags)
+    }
+
+    /// Hidden by nm unless `--debug-syms`.
+    pub fn format_specific(&self) -> bool {
+        self.has(flag::FORMAT_SPECIFIC)
+    }
+}
+
+/// llvm-nm's letter for irsymtab flags.
+pub fn letter(flags: u32) -> char {
+    let has = |b| flags & b != 0;
+    if has(flag::UNDEFINED) {
+        return if has(flag::WEAK) { 'w' } else { 'U' };
+    }
+    if has(flag::WEAK) {
+        return 'W';
+    }
+    if has(flag::COMMON) {
+        return 'C';
+    }
+    let c = if has(flag::EXECUTABLE) { 't' } else { 'd' };
+    if has(flag::GLOBAL) { c.to_ascii_uppercase() } else { c }
+}
+
+/// Where a module's symbols came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The irsymtab in a SYMTAB block.
+    Irsymtab,
+    /// The module records (no usable SYMTAB).
+    ModuleRecords,
+}
+
+/// A module's symbols, their source and any warnings.
+#[derive(Clone, Debug)]
+pub struct ModuleSymbols {
+    /// Symbols in LLVM's order (functions, variables, aliases, ifuncs, asm symbols).
+    pub symbols: Vec<IrSym>,
+    /// Where they came from.
+    pub source: Source,
+    /// Target triple.
+    pub triple: String,
+    /// Problems worth telling the user (never fatal).
+    pub warnings: Vec<String>,
+}
+
+/// Reads a module's symbols (irsymtab if it covers the module, else the records).
+pub fn read(m: &ModuleUnit<'_>) -> PResult<ModuleSymbols> {
+    let mut warnings = Vec::new();
+    if let Some(st) = &m.symtab {
+        match st.strtab {
+            None => warnings.push("SYMTAB without a string table; read the module records".into()),
+            Some(strtab) => match irsymtab::decode(st.blob, strtab)? {
+                Decoded::Table(t) => return Ok(from_irsymtab(&t, st.index)),
+                Decoded::UnknownVersion(v) => {
+                    warnings.push(format!("irsymtab version {v} is unknown; read the module records"))
+                }
+            },
+        }
+    }
+    let info = module::read_module(m, ReadOptions::default())?;
+    let mut out = from_records(&info)?;
+    out.warnings.splice(0..0, warnings);
+    Ok(out)
+}
+
+fn from_irsymtab(t: &irsymtab::IrSymtab, index: usize) -> ModuleSymbols {
+    let symbols = t
+        .module_symbols(index)
+        .iter()
+        .map(|s| IrSym {
+            name: s.name.clone(),
+            ir_name: s.ir_name.clone(),
+            flags: s.flags,
+            comdat: s.comdat.and_then(|c| t.comdats.get(c as usize)).map(|c| c.name.clone()),
+            common_size: s.uncommon.as_ref().filter(|_| s.has(flag::COMMON)).map(|u| u.common_size),
+            common_align: s.uncommon.as_ref().filter(|_| s.has(flag::COMMON)).map(|u| u.common_align),
+            section: s.uncommon.as_ref().map(|u| u.section_name.clone()).filter(|n| !n.is_empty()),
+            kind: None,
+            linkage: None,
+        })
+        .collect();
+    ModuleSymbols {
+        symbols,
+        source: Source::Irsymtab,
+        triple: String::from_utf8_lossy(&t.target_triple).into_owned(),
+        warnings: Vec::new(),
+    }
+}
+
+/// Name prefixes of a datalayout mangling mode: (private prefix, global prefix).
+pub fn mangling_prefixes(datalayout: &str) -> (&'static str, &'static str) {
+    let mode = datalayout.split('-').find_map(|c| c.strip_prefix("m:")).unwrap_or("");
+    match mode {
+        "e" => (".L", ""),
+        "o" => ("L", "_"),
+        "x" => ("L", "_"),
+        "w" => (".L", ""),
+        "m" => ("$", ""),
+        "a" => ("L..", ""),
+        "l" => ("L#", ""),
+        _ => ("", ""),
+    }
+}
+
+/// The linker name LLVM's Mangler gives an IR name.
+pub fn mangle(name: &[u8], private: bool, datalayout: &str) -> Vec<u8> {
+    if let Some(raw) = name.strip_prefix(b"\x01") {
+        return raw.to_vec();
+    }
+    let (private_prefix, global_prefix) = mangling_prefixes(datalayout);
+    let mut out = Vec::with_capacity(name.len() + 4);
+    if private {
+        out.extend_from_slice(private_prefix.as_bytes());
+    }
+    out.extend_from_slice(global_prefix.as_bytes());
+    out.extend_from_slice(name);
+    out
+}
+
+/// The symbols LLVM would list for a module, computed from its records.
+pub fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
+    let mut warnings = Vec::new();
+    if !info.asm.trim().is_empty() {
+        warnings.push(
+            "module has inline asm and no symbol table; symbols defined in the asm are not listed"
+                .to_string(),
+        );
+    }
+    let order = [GlobalKind::Function, GlobalKind::Variable, GlobalKind::Alias, GlobalKind::Ifunc];
+    let mut symbols = Vec::with_capacity(info.globals.len());
+    let mut anon = 0u32;
+    for kind in order {
+        for (id, g) in info.globals.iter().enumerate().filter(|(_, g)| g.kind == kind) {
+            let mut flags = u32::from(g.visibility) & flag::VISIBILITY_MASK;
+            let undefined = g.is_declaration || g.linkage == Linkage::AvailableExternally;
+            if undefined {
+                flags |= flag::UNDEFINED;
+            }
+            if g.linkage.is_weak_for_linker() {
+                flags |= flag::WEAK;
+            }
+            if g.linkage == Linkage::Common {
+                flags |= flag::COMMON;
+            }
+            if g.kind == GlobalKind::Alias {
+                flags |= flag::INDIRECT;
+            }
+            if g.thread_local != 0 {
+                flags |= flag::TLS;
+            }
+            if !g.linkage.is_local() {
+                flags |= flag::GLOBAL;
+            }
+            if g.unnamed_addr == 1 {
+                flags |= flag::UNNAMED_ADDR;
+            }
+            let section = match g.section {
+                0 => None,
+                k => Some(
+                    info.section_names
+                        .get(k as usize - 1)
+                        .cloned()
+                        .ok_or_else(|| bad!("global names section {k} of {}", info.section_names.len()))?,
+                ),
+            };
+            if g.linkage == Linkage::Private
+                || g.name.starts_with(b"llvm.")
+                || (g.kind == GlobalKind::Variable && section.as_deref() == Some(b"llvm.metadata"))
+            {
+                flags |= flag::FORMAT_SPECIFIC;
+            }
+            let base = match g.kind {
+                GlobalKind::Alias => g.target.and_then(|t| info.base_object(t)),
+                _ => Some(id),
+            };
+            if let Some(b) = base {
+                if matches!(info.globals[b].kind, GlobalKind::Function | GlobalKind::Ifunc) {
+                    flags |= flag::EXECUTABLE;
+                }
+            }
+            let ir_name = if g.name.is_empty() {
+                anon += 1;
+                format!("__unnamed_{anon}").into_bytes()
+            } else {
+                g.name.clone()
+            };
+            let comdat = match g.comdat {
+                0 => None,
+                k => Some(
+                    info.comdats
+                        .get(k as usize - 1)
+                        .map(|c| c.name.clone())
+                        .ok_or_else(|| bad!("global names comdat {k} of {}", info.comdats.len()))?,
+                ),
+            };
+            let common = g.linkage == Linkage::Common;
+            symbols.push(IrSym {
+                name: mangle(&ir_name, g.linkage == Linkage::Private, &info.datalayout),
+                ir_name: g.name.clone(),
+                flags,
+                comdat,
+                common_size: None,
+                common_align: if common && g.alignment > 0 { Some(1u32 << (g.alignment - 1).min(31)) } else { None },
+                section,
+                kind: Some(g.kind),
+                linkage: Some(g.linkage),
+            });
+        }
+    }
+    Ok(ModuleSymbols { symbols, source: Source::ModuleRecords, triple: info.triple.clone(), warnings })
+}

@@ -1,0 +1,359 @@
+//! The ELF object model: an in-memory, editable view of a relocatable object, read from bytes
+//! with `object`'s low-level reader and written with `object::write::elf::Writer`.
+//!
+//! Invariants of the model:
+//! - `sections[i]` is file section `i + 1` (the null section is implicit), `symbols[j]` is
+//!   symbol `j + 1` (the null symbol is implicit); references between them are model indices,
+//!   so sections and symbols can be added, removed and reordered and every `sh_link`, `sh_info`,
+//!   group member, relocation symbol and `st_shndx` is renumbered on writing;
+//! - the symbol table, its string table, the section-name table and `.symtab_shndx` are markers
+//!   ([`SectionData::SymbolTable`] …): their contents are regenerated on writing, where the marker
+//!   stands (appended at the end when absent);
+//! - on writing, local symbols are moved before global ones (ELF requires it) and `sh_info` of
+//!   the symbol table is set accordingly; every other field keeps its raw value.
+
+pub mod read;
+pub mod target;
+pub mod write;
+
+use std::borrow::Cow;
+
+pub use read::read;
+pub use write::write;
+
+/// ELF constants used across libwrap (raw values).
+pub mod consts {
+    pub use object::elf::{
+        EM_386, EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9,
+        EM_X86_64,
+    };
+    /// ET_REL
+    pub const ET_REL: u16 = 1;
+    /// ET_EXEC
+    pub const ET_EXEC: u16 = 2;
+    /// ET_DYN
+    pub const ET_DYN: u16 = 3;
+    /// SHT_PROGBITS
+    pub const SHT_PROGBITS: u32 = 1;
+    /// SHT_SYMTAB
+    pub const SHT_SYMTAB: u32 = 2;
+    /// SHT_STRTAB
+    pub const SHT_STRTAB: u32 = 3;
+    /// SHT_RELA
+    pub const SHT_RELA: u32 = 4;
+    /// SHT_NOTE
+    pub const SHT_NOTE: u32 = 7;
+    /// SHT_NOBITS
+    pub const SHT_NOBITS: u32 = 8;
+    /// SHT_REL
+    pub const SHT_REL: u32 = 9;
+    /// SHT_DYNSYM
+    pub const SHT_DYNSYM: u32 = 11;
+    /// SHT_GROUP
+    pub const SHT_GROUP: u32 = 17;
+    /// SHT_SYMTAB_SHNDX
+    pub const SHT_SYMTAB_SHNDX: u32 = 18;
+    /// SHT_LLVM_LTO (clang's `.llvm.lto`)
+    pub const SHT_LLVM_LTO: u32 = 0x6fff_4c0c;
+    /// SHF_WRITE
+    pub const SHF_WRITE: u64 = 1;
+    /// SHF_ALLOC
+    pub const SHF_ALLOC: u64 = 2;
+    /// SHF_EXECINSTR
+    pub const SHF_EXECINSTR: u64 = 4;
+    /// SHF_MERGE
+    pub const SHF_MERGE: u64 = 0x10;
+    /// SHF_STRINGS
+    pub const SHF_STRINGS: u64 = 0x20;
+    /// SHF_INFO_LINK
+    pub const SHF_INFO_LINK: u64 = 0x40;
+    /// SHF_LINK_ORDER
+    pub const SHF_LINK_ORDER: u64 = 0x80;
+    /// SHF_GROUP
+    pub const SHF_GROUP: u64 = 0x200;
+    /// SHF_TLS
+    pub const SHF_TLS: u64 = 0x400;
+    /// SHF_EXCLUDE
+    pub const SHF_EXCLUDE: u64 = 0x8000_0000;
+    /// GRP_COMDAT
+    pub const GRP_COMDAT: u32 = 1;
+    /// STB_LOCAL
+    pub const STB_LOCAL: u8 = 0;
+    /// STB_GLOBAL
+    pub const STB_GLOBAL: u8 = 1;
+    /// STB_WEAK
+    pub const STB_WEAK: u8 = 2;
+    /// STB_GNU_UNIQUE
+    pub const STB_GNU_UNIQUE: u8 = 10;
+    /// STT_NOTYPE
+    pub const STT_NOTYPE: u8 = 0;
+    /// STT_OBJECT
+    pub const STT_OBJECT: u8 = 1;
+    /// STT_FUNC
+    pub const STT_FUNC: u8 = 2;
+    /// STT_SECTION
+    pub const STT_SECTION: u8 = 3;
+    /// STT_FILE
+    pub const STT_FILE: u8 = 4;
+    /// STT_COMMON
+    pub const STT_COMMON: u8 = 5;
+    /// STT_TLS
+    pub const STT_TLS: u8 = 6;
+    /// STT_GNU_IFUNC
+    pub const STT_GNU_IFUNC: u8 = 10;
+    /// STV_DEFAULT
+    pub const STV_DEFAULT: u8 = 0;
+    /// STV_INTERNAL
+    pub const STV_INTERNAL: u8 = 1;
+    /// STV_HIDDEN
+    pub const STV_HIDDEN: u8 = 2;
+    /// STV_PROTECTED
+    pub const STV_PROTECTED: u8 = 3;
+}
+
+/// A section's `sh_link`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// A raw value (0 or something that is not a section reference).
+    Raw(u32),
+    /// Another section of the model.
+    Section(usize),
+    /// The symbol table.
+    Symtab,
+    /// The symbol table's string table.
+    Strtab,
+}
+
+/// A section's `sh_info`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Info {
+    /// A raw value.
+    Raw(u32),
+    /// A section of the model (relocation target, or an `SHF_INFO_LINK` reference).
+    Section(usize),
+    /// A symbol of the model (group signature).
+    Symbol(usize),
+}
+
+/// A relocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reloc {
+    /// Offset in the target section.
+    pub offset: u64,
+    /// Symbol (model index), `None` for symbol 0.
+    pub symbol: Option<usize>,
+    /// Relocation type.
+    pub r_type: u32,
+    /// Explicit addend (RELA), 0 for REL.
+    pub addend: i64,
+}
+
+/// The contents of a section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionData<'a> {
+    /// Bytes in the file.
+    Bytes(Cow<'a, [u8]>),
+    /// `SHT_NOBITS` of this size.
+    NoBits(u64),
+    /// Relocations (`SHT_REL` or `SHT_RELA`) against the model's symbol table.
+    Relocations {
+        /// RELA (explicit addends) or REL.
+        rela: bool,
+        /// The entries.
+        relocs: Vec<Reloc>,
+    },
+    /// `SHT_GROUP`: flag word and member sections.
+    Group {
+        /// The flag word (`GRP_COMDAT`).
+        flags: u32,
+        /// Member sections (model indices).
+        members: Vec<usize>,
+    },
+    /// Marker: the symbol table goes here.
+    SymbolTable,
+    /// Marker: the symbol string table goes here.
+    StringTable,
+    /// Marker: the section-name string table goes here.
+    SectionNames,
+    /// Marker: the extended section index table goes here (written only when needed).
+    SymtabShndx,
+}
+
+/// A section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section<'a> {
+    /// Name.
+    pub name: Cow<'a, [u8]>,
+    /// `sh_type`.
+    pub sh_type: u32,
+    /// `sh_flags`.
+    pub sh_flags: u64,
+    /// `sh_addr`.
+    pub sh_addr: u64,
+    /// `sh_addralign`.
+    pub sh_addralign: u64,
+    /// `sh_entsize`.
+    pub sh_entsize: u64,
+    /// `sh_link`.
+    pub link: Link,
+    /// `sh_info`.
+    pub info: Info,
+    /// Contents.
+    pub data: SectionData<'a>,
+}
+
+impl<'a> Section<'a> {
+    /// A section with bytes and no links.
+    pub fn bytes(name: &[u8], sh_type: u32, sh_flags: u64, align: u64, data: Cow<'a, [u8]>) -> Section<'a> {
+        Section {
+            name: Cow::Owned(name.to_vec()),
+            sh_type,
+            sh_flags,
+            sh_addr: 0,
+            sh_addralign: align,
+            sh_entsize: 0,
+            link: Link::Raw(0),
+            info: Info::Raw(0),
+            data: SectionData::Bytes(data),
+        }
+    }
+
+    /// The section's size in the file (or in memory for NOBITS); markers report 0.
+    pub fn size(&self, is_64: bool) -> u64 {
+        match &self.data {
+            SectionData::Bytes(b) => b.len() as u64,
+            SectionData::NoBits(n) => *n,
+            SectionData::Relocations { rela, relocs } => {
+                let entry = match (is_64, rela) {
+                    (true, true) => 24,
+                    (true, false) => 16,
+                    (false, true) => 12,
+                    (false, false) => 8,
+                };
+                relocs.len() as u64 * entry
+            }
+            SectionData::Group { members, .. } => 4 * (members.len() as u64 + 1),
+            _ => 0,
+        }
+    }
+
+    /// The bytes, if the section holds plain bytes.
+    pub fn bytes_data(&self) -> Option<&[u8]> {
+        match &self.data {
+            SectionData::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// Where a symbol is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolSection {
+    /// `SHN_UNDEF`
+    Undefined,
+    /// A section of the model.
+    Section(usize),
+    /// `SHN_ABS`
+    Absolute,
+    /// `SHN_COMMON`
+    Common,
+    /// Another reserved index, kept as is.
+    Reserved(u16),
+}
+
+/// A symbol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol<'a> {
+    /// Name.
+    pub name: Cow<'a, [u8]>,
+    /// `st_info` (binding << 4 | type).
+    pub st_info: u8,
+    /// `st_other` (visibility in bits 0–1).
+    pub st_other: u8,
+    /// `st_shndx`.
+    pub section: SymbolSection,
+    /// `st_value`.
+    pub value: u64,
+    /// `st_size`.
+    pub size: u64,
+}
+
+impl Symbol<'_> {
+    /// Binding (`STB_*`).
+    pub fn binding(&self) -> u8 {
+        self.st_info >> 4
+    }
+
+    /// Type (`STT_*`).
+    pub fn kind(&self) -> u8 {
+        self.st_info & 0xf
+    }
+
+    /// Visibility (`STV_*`).
+    pub fn visibility(&self) -> u8 {
+        self.st_other & 3
+    }
+}
+
+/// An ELF file in memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElfObject<'a> {
+    /// ELFCLASS64.
+    pub is_64: bool,
+    /// ELFDATA2MSB.
+    pub big_endian: bool,
+    /// `EI_OSABI`.
+    pub os_abi: u8,
+    /// `EI_ABIVERSION`.
+    pub abi_version: u8,
+    /// `e_type`.
+    pub e_type: u16,
+    /// `e_machine`.
+    pub e_machine: u16,
+    /// `e_flags`.
+    pub e_flags: u32,
+    /// `e_entry`.
+    pub e_entry: u64,
+    /// Number of program headers in the file read (the model does not keep them).
+    pub program_headers: u32,
+    /// Sections (file index − 1).
+    pub sections: Vec<Section<'a>>,
+    /// Symbols of `.symtab` (file index − 1).
+    pub symbols: Vec<Symbol<'a>>,
+}
+
+impl<'a> ElfObject<'a> {
+    /// An empty relocatable object.
+    pub fn new_relocatable(is_64: bool, big_endian: bool, e_machine: u16, e_flags: u32) -> ElfObject<'a> {
+        ElfObject {
+            is_64,
+            big_endian,
+            os_abi: 0,
+            abi_version: 0,
+            e_type: consts::ET_REL,
+            e_machine,
+            e_flags,
+            e_entry: 0,
+            program_headers: 0,
+            sections: Vec::new(),
+            symbols: Vec::new(),
+        }
+    }
+
+    /// Index of the first section named `name`.
+    pub fn section_by_name(&self, name: &[u8]) -> Option<usize> {
+        self.sections.iter().position(|s| s.name.as_ref() == name)
+    }
+
+    /// Adds a section, returning its model index.
+    pub fn add_section(&mut self, s: Section<'a>) -> usize {
+        self.sections.push(s);
+        self.sections.len() - 1
+    }
+
+    /// Adds a symbol, returning its model index.
+    pub fn add_symbol(&mut self, s: Symbol<'a>) -> usize {
+        self.symbols.push(s);
+        self.symbols.len() - 1
+    }
+}

@@ -1,0 +1,226 @@
+//! Reading bytes into the ELF model with `object`'s low-level reader (raw fields, so nothing the
+//! unified API hides is lost: `STB_GNU_UNIQUE`, `sh_link`, `sh_info`, `sh_entsize`, groups).
+
+use std::borrow::Cow;
+
+use object::Endianness;
+use object::elf::{FileHeader32, FileHeader64};
+use object::read::elf::{FileHeader, Rel as _, Rela as _, SectionHeader, Sym as _};
+
+use super::consts::*;
+use super::{ElfObject, Info, Link, Reloc, Section, SectionData, Symbol, SymbolSection};
+use crate::bad;
+use crate::error::PResult;
+
+/// True if `data` starts with the ELF magic.
+pub fn is_elf(data: &[u8]) -> bool {
+    data.starts_with(b"\x7fELF")
+}
+
+/// Reads an ELF file (32/64-bit, either endianness) into the model.
+pub fn read(data: &[u8]) -> PResult<ElfObject<'_>> {
+    if !is_elf(data) || data.len() < 16 {
+        return Err(bad!("not an ELF file"));
+    }
+    match data[4] {
+        1 => read_generic::<FileHeader32<Endianness>>(data),
+        2 => read_generic::<FileHeader64<Endianness>>(data),
+        c => Err(bad!("unknown ELF class {c}")),
+    }
+}
+
+fn oerr(e: object::read::Error) -> crate::error::Bad {
+    bad!("{e}")
+}
+
+fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PResult<ElfObject<'d>> {
+    let header = Elf::parse(data).map_err(oerr)?;
+    let endian = header.endian().map_err(oerr)?;
+    let is_mips64el = header.is_mips64el(endian);
+    let sections = header.sections(endian, data).map_err(oerr)?;
+    let shnum = sections.len();
+    let shstrndx = if shnum > 0 { header.shstrndx(endian, data).map_err(oerr)? as usize } else { 0 };
+    let program_headers = header.phnum(endian, data).map_err(oerr)?;
+
+    // The one SHT_SYMTAB (dynamic objects' .dynsym is kept as bytes).
+    let mut symtab_index = None;
+    for (i, s) in sections.iter().enumerate() {
+        if s.sh_type(endian).0 == SHT_SYMTAB {
+            if symtab_index.is_some() {
+                return Err(bad!("more than one symbol table"));
+            }
+            symtab_index = Some(i);
+        }
+    }
+    let strtab_index = symtab_index.map(|i| sections.section(object::SectionIndex(i)).map(|s| s.sh_link(endian) as usize)).transpose().map_err(oerr)?;
+
+    let mut obj = ElfObject {
+        is_64: header.is_class_64(),
+        big_endian: header.is_big_endian(),
+        os_abi: header.e_ident().os_abi.0,
+        abi_version: header.e_ident().abi_version,
+        e_type: header.e_type(endian).0,
+        e_machine: header.e_machine(endian).0,
+        e_flags: header.e_flags(endian).0,
+        e_entry: header.e_entry(endian).into(),
+        program_headers,
+        sections: Vec::with_capacity(shnum.saturating_sub(1)),
+        symbols: Vec::new(),
+    };
+
+    let to_model = |idx: usize| -> Option<usize> { if idx >= 1 && idx < shnum { Some(idx - 1) } else { None } };
+
+    for (i, s) in sections.iter().enumerate().skip(1) {
+        let name = sections.section_name(endian, s).map_err(oerr)?;
+        let sh_type = s.sh_type(endian).0;
+        let sh_flags: u64 = s.sh_flags(endian).0;
+        let raw_link = s.sh_link(endian);
+        let raw_info = s.sh_info(endian);
+        let mut link = Link::Raw(raw_link);
+        let mut info = Info::Raw(raw_info);
+        let data_of = || -> PResult<&'d [u8]> { s.data(endian, data).map_err(|e| bad!("section {}: {e}", String::from_utf8_lossy(name))) };
+        let section_data = if Some(i) == symtab_index {
+            SectionData::SymbolTable
+        } else if i == shstrndx {
+            SectionData::SectionNames
+        } else if Some(i) == strtab_index {
+            SectionData::StringTable
+        } else if sh_type == SHT_SYMTAB_SHNDX && symtab_index.is_some_and(|st| st == raw_link as usize) {
+            SectionData::SymtabShndx
+        } else if sh_type == SHT_NOBITS {
+            SectionData::NoBits(s.sh_size(endian).into())
+        } else if (sh_type == SHT_REL || sh_type == SHT_RELA)
+            && symtab_index.is_some_and(|st| st == raw_link as usize)
+        {
+            let rela = sh_type == SHT_RELA;
+            let nsyms = symtab_symbol_count(&sections, symtab_index, endian)?;
+            let mut relocs = Vec::new();
+            let sym_of = |r: u32| -> PResult<Option<usize>> {
+                match r {
+                    0 => Ok(None),
+                    r if (r as usize) < nsyms => Ok(Some(r as usize - 1)),
+                    r => Err(bad!("relocation refers to symbol {r} of {nsyms}")),
+                }
+            };
+            if rela {
+                let entries: &[Elf::Rela] = s.data_as_array(endian, data).map_err(oerr)?;
+                for r in entries {
+                    relocs.push(Reloc {
+                        offset: r.r_offset(endian).into(),
+                        symbol: sym_of(r.r_sym(endian, is_mips64el))?,
+                        r_type: r.r_type(endian, is_mips64el).0,
+                        addend: r.r_addend(endian).into(),
+                    });
+                }
+            } else {
+                let entries: &[Elf::Rel] = s.data_as_array(endian, data).map_err(oerr)?;
+                for r in entries {
+                    relocs.push(Reloc {
+                        offset: r.r_offset(endian).into(),
+                        symbol: sym_of(r.r_sym(endian))?,
+                        r_type: r.r_type(endian).0,
+                        addend: 0,
+                    });
+                }
+            }
+            link = Link::Symtab;
+            info = match to_model(raw_info as usize) {
+                Some(t) => Info::Section(t),
+                None if raw_info == 0 => Info::Raw(0),
+                None => return Err(bad!("relocation section {} applies to section {raw_info}", String::from_utf8_lossy(name))),
+            };
+            SectionData::Relocations { rela, relocs }
+        } else if sh_type == SHT_GROUP && symtab_index.is_some_and(|st| st == raw_link as usize) {
+            let words = data_of()?;
+            if words.len() < 4 || words.len() % 4 != 0 {
+                return Err(bad!("group section {} of {} bytes", String::from_utf8_lossy(name), words.len()));
+            }
+            let word = |k: usize| -> u32 {
+                let b = [words[k * 4], words[k * 4 + 1], words[k * 4 + 2], words[k * 4 + 3]];
+                if obj.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+            };
+            let flags = word(0);
+            let mut members = Vec::with_capacity(words.len() / 4 - 1);
+            for k in 1..words.len() / 4 {
+                let m = word(k) as usize;
+                members.push(to_model(m).ok_or_else(|| bad!("group member {m} out of range"))?);
+            }
+            let nsyms = symtab_symbol_count(&sections, symtab_index, endian)?;
+            if raw_info == 0 || raw_info as usize >= nsyms {
+                return Err(bad!("group signature symbol {raw_info} out of range"));
+            }
+            link = Link::Symtab;
+            info = Info::Symbol(raw_info as usize - 1);
+            SectionData::Group { flags, members }
+        } else {
+            SectionData::Bytes(Cow::Borrowed(data_of()?))
+        };
+        if matches!(link, Link::Raw(_)) && raw_link != 0 {
+            if Some(raw_link as usize) == symtab_index {
+                link = Link::Symtab;
+            } else if Some(raw_link as usize) == strtab_index {
+                link = Link::Strtab;
+            } else if let Some(t) = to_model(raw_link as usize) {
+                link = Link::Section(t);
+            }
+        }
+        if matches!(info, Info::Raw(_)) && sh_flags & SHF_INFO_LINK != 0 {
+            if let Some(t) = to_model(raw_info as usize) {
+                info = Info::Section(t);
+            }
+        }
+        obj.sections.push(Section {
+            name: Cow::Borrowed(name),
+            sh_type,
+            sh_flags,
+            sh_addr: s.sh_addr(endian).into(),
+            sh_addralign: s.sh_addralign(endian).into(),
+            sh_entsize: s.sh_entsize(endian).into(),
+            link,
+            info,
+            data: section_data,
+        });
+    }
+
+    if symtab_index.is_some() {
+        let table = sections.symbols(endian, data, object::elf::SHT_SYMTAB).map_err(oerr)?;
+        for (j, sym) in table.iter().enumerate().skip(1) {
+            let name = table.symbol_name(endian, sym).map_err(oerr)?;
+            let shndx = sym.st_shndx(endian).0;
+            let section = match shndx {
+                0 => SymbolSection::Undefined,
+                0xfff1 => SymbolSection::Absolute,
+                0xfff2 => SymbolSection::Common,
+                0xffff => {
+                    let x = table
+                        .shndx(endian, object::SymbolIndex(j))
+                        .ok_or_else(|| bad!("symbol {j} has SHN_XINDEX but no extended index"))?;
+                    SymbolSection::Section(to_model(x as usize).ok_or_else(|| bad!("symbol {j} in section {x}"))?)
+                }
+                s if s >= 0xff00 => SymbolSection::Reserved(s),
+                s => SymbolSection::Section(to_model(s as usize).ok_or_else(|| bad!("symbol {j} in section {s} of {shnum}"))?),
+            };
+            obj.symbols.push(Symbol {
+                name: Cow::Borrowed(name),
+                st_info: sym.st_info().0,
+                st_other: sym.st_other().0,
+                section,
+                value: sym.st_value(endian).into(),
+                size: sym.st_size(endian).into(),
+            });
+        }
+    }
+    Ok(obj)
+}
+
+fn symtab_symbol_count<'d, Elf: FileHeader<Endian = Endianness>>(
+    sections: &object::read::elf::SectionTable<'d, Elf>,
+    symtab_index: Option<usize>,
+    endian: Endianness,
+) -> PResult<usize> {
+    let Some(i) = symtab_index else { return Ok(0) };
+    let s = sections.section(object::SectionIndex(i)).map_err(oerr)?;
+    let entsize: u64 = if std::mem::size_of::<Elf::Word>() == 8 { 24 } else { 16 };
+    let size: u64 = s.sh_size(endian).into();
+    Ok((size / entsize) as usize)
+}

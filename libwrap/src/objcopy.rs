@@ -1,0 +1,260 @@
+//! objcopy operations, as plain data ([`Config`]) applied to an input file.
+//!
+//! Supported: copying a relocatable ELF object through the ELF model, `--wrap-bitcode`,
+//! `--unwrap-bitcode` (also member-wise on archives), `--split-modules DIR` and
+//! `--dump-section NAME=FILE`. The tool refuses every other objcopy option.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use crate::archive;
+use crate::archive_write::{self, NewMember, WriteOptions};
+use crate::bitcode;
+use crate::elf::{self, SectionData, consts::*};
+use crate::error::{Error, Result};
+use crate::input::Input;
+use crate::output;
+use crate::sniff::{self, ElfKind, FileKind};
+use crate::wrapped;
+
+/// What to produce.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// Copy the input (ELF relocatable objects only).
+    Copy,
+    /// Raw bitcode → wrapped object.
+    WrapBitcode,
+    /// Wrapped / embedded / fat object (or raw bitcode) → raw bitcode.
+    UnwrapBitcode,
+    /// Write each bitcode unit to its own file in this directory (no output file).
+    SplitModules(PathBuf),
+}
+
+/// An objcopy run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The operation.
+    pub operation: Operation,
+    /// `--dump-section NAME=FILE` requests.
+    pub dump_sections: Vec<(String, PathBuf)>,
+}
+
+/// What a run produced, for the tool to report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Files written by `--split-modules`.
+    pub split_files: Vec<PathBuf>,
+    /// Non-fatal notes (e.g. archive members left unchanged).
+    pub warnings: Vec<String>,
+}
+
+fn member_err(e: crate::error::Bad, path: &str, member: Option<&str>) -> Error {
+    e.at(path, member)
+}
+
+/// Raw bitcode carried by a buffer: the buffer itself if it is bitcode, the `.llvmbc` /
+/// `.llvm.lto` section (normalised) if it is an ELF object carrying bitcode.
+pub fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Result<Cow<'d, [u8]>> {
+    match sniff::sniff(data) {
+        FileKind::Bitcode { .. } => {
+            wrapped::normalize(data).map_err(|e| member_err(e, path, member))
+        }
+        FileKind::Elf => {
+            let obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
+            let kind = sniff::classify(&obj);
+            if !kind.has_bitcode() {
+                return Err(Error::Unsupported {
+                    path: path.to_string(),
+                    member: member.map(str::to_string),
+                    what: format!("no bitcode to unwrap ({})", kind.describe()),
+                });
+            }
+            let bc = sniff::bitcode_section(&obj).ok_or_else(|| Error::malformed(path, "empty bitcode section"))?;
+            // The section borrows from `data`, so the normalised result can too.
+            let start = bc.as_ptr() as usize - data.as_ptr() as usize;
+            let bc: &'d [u8] = &data[start..start + bc.len()];
+            wrapped::normalize(bc).map_err(|e| member_err(e, path, member))
+        }
+        _ => Err(Error::NotRecognized { path: path.to_string(), member: member.map(str::to_string) }),
+    }
+}
+
+/// Wraps the bitcode in `data` (raw bitcode only).
+pub fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>> {
+    match sniff::sniff(data) {
+        FileKind::Bitcode { .. } => wrapped::wrap(data).map_err(|e| member_err(e, path, member)),
+        FileKind::Elf => {
+            let obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
+            let what = match sniff::classify(&obj) {
+                ElfKind::Wrapped => "already a wrapped object".to_string(),
+                k => format!("not raw bitcode ({}); unwrap it first", k.describe()),
+            };
+            Err(Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what })
+        }
+        _ => Err(Error::NotRecognized { path: path.to_string(), member: member.map(str::to_string) }),
+    }
+}
+
+/// Copies an ELF relocatable object through the model.
+pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>> {
+    let obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
+    if obj.e_type != ET_REL || obj.program_headers != 0 {
+        return Err(Error::Unsupported {
+            path: path.to_string(),
+            member: member.map(str::to_string),
+            what: "copying executables and shared objects is not supported yet".to_string(),
+        });
+    }
+    elf::write(&obj).map_err(|e| member_err(e, path, member))
+}
+
+/// Applies `f` to every member of an archive and writes the archive back (same names, same
+/// order, GNU format with an index; members `f` leaves alone are copied unchanged).
+fn map_archive(
+    data: &[u8],
+    path: &str,
+    report: &mut Report,
+    f: &dyn Fn(&[u8], &str) -> Result<Option<Vec<u8>>>,
+) -> Result<Vec<u8>> {
+    let ar = archive::read(data, path)?;
+    if ar.thin {
+        return Err(Error::unsupported(path, "rewriting thin archives is not supported"));
+    }
+    let mut members = Vec::with_capacity(ar.members.len());
+    for m in &ar.members {
+        let name = m.display_name();
+        let bytes = m.bytes().map_err(|e| Error::malformed(path, e.to_string()))?;
+        let new = match f(bytes, &name)? {
+            Some(b) => Cow::Owned(b),
+            None => {
+                report.warnings.push(format!("{}: left unchanged", crate::error::location(path, Some(&name))));
+                Cow::Borrowed(bytes)
+            }
+        };
+        members.push(NewMember {
+            name,
+            data: new,
+            mtime: m.date,
+            uid: m.uid as u32,
+            gid: m.gid as u32,
+            perms: m.mode as u32,
+        });
+    }
+    archive_write::write_archive(&members, WriteOptions { symbol_index: true, ..WriteOptions::default() })
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Mode of `path`'s permission bits (for new outputs), or 0o666.
+fn input_mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o666)
+}
+
+/// Runs objcopy: reads `input`, writes `output` (or `input` in place when `output` is `None`
+/// and the operation produces a file).
+pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Report> {
+    let inp = Input::open(input)?;
+    let path = inp.name.clone();
+    let data = inp.data();
+    let mut report = Report::default();
+
+    for (name, file) in &config.dump_sections {
+        if sniff::sniff(data) != FileKind::Elf {
+            return Err(Error::NotRecognized { path: path.clone(), member: None });
+        }
+        let obj = elf::read(data).map_err(|e| e.at(&path, None))?;
+        let i = obj
+            .section_by_name(name.as_bytes())
+            .ok_or_else(|| Error::malformed(&path, format!("can't dump section '{name}' - it does not exist")))?;
+        let bytes = match &obj.sections[i].data {
+            SectionData::Bytes(b) => b.as_ref(),
+            _ => {
+                return Err(Error::malformed(&path, format!("can't dump section - it has no contents: {name}")));
+            }
+        };
+        output::write_atomic(file, bytes, 0o666)?;
+    }
+
+    let out_path = output.unwrap_or(input);
+    let mode = input_mode(input);
+    let kind = sniff::sniff(data);
+    match &config.operation {
+        Operation::SplitModules(dir) => {
+            let bc = match kind {
+                FileKind::Archive { .. } => {
+                    return Err(Error::unsupported(&path, "--split-modules takes an object or bitcode file, not an archive"));
+                }
+                _ => bitcode_of(data, &path, None)?,
+            };
+            let files = wrapped::split(&bc).map_err(|e| e.at(&path, None))?;
+            let stem = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "module".into());
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+            for (k, f) in files.iter().enumerate() {
+                let p = dir.join(format!("{stem}.{k}.bc"));
+                output::write_atomic(&p, f, 0o666)?;
+                report.split_files.push(p);
+            }
+            if output.is_some() {
+                return Err(Error::unsupported(&path, "--split-modules writes no output file; drop OUT"));
+            }
+            return Ok(report);
+        }
+        Operation::Copy if !config.dump_sections.is_empty() && output.is_none() => {
+            // `objcopy --dump-section N=F in.o`: GNU rewrites in.o; the contents are unchanged,
+            // so leave the input untouched.
+            return Ok(report);
+        }
+        _ => {}
+    }
+    let bytes = match (&config.operation, kind) {
+        (Operation::WrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| {
+            match sniff::sniff(b) {
+                FileKind::Bitcode { .. } => wrap_bytes(b, &path, Some(n)).map(Some),
+                _ => Ok(None),
+            }
+        })?,
+        (Operation::WrapBitcode, _) => wrap_bytes(data, &path, None)?,
+        (Operation::UnwrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| {
+            match sniff::sniff(b) {
+                FileKind::Bitcode { .. } => Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned())),
+                FileKind::Elf => {
+                    let obj = elf::read(b).map_err(|e| e.at(&path, Some(n)))?;
+                    if sniff::classify(&obj).has_bitcode() {
+                        Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned()))
+                    } else {
+                        Ok(None)
+                    }
+                }
+                _ => Ok(None),
+            }
+        })?,
+        (Operation::UnwrapBitcode, _) => bitcode_of(data, &path, None)?.into_owned(),
+        (Operation::Copy, FileKind::Elf) => copy_elf(data, &path, None)?,
+        (Operation::Copy, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| {
+            match sniff::sniff(b) {
+                FileKind::Elf => copy_elf(b, &path, Some(n)).map(Some),
+                _ => Ok(None),
+            }
+        })?,
+        (Operation::Copy, _) => return Err(Error::NotRecognized { path, member: None }),
+        (Operation::SplitModules(_), _) => unreachable!("handled above"),
+    };
+    drop(inp);
+    output::write_atomic(out_path, &bytes, mode)?;
+    Ok(report)
+}
+
+/// The bitcode units of a file, for tests and tools: `(raw bitcode of each unit)`.
+pub fn units_of(data: &[u8], path: &str) -> Result<Vec<Vec<u8>>> {
+    let bc = bitcode_of(data, path, None)?;
+    wrapped::split(&bc).map_err(|e| e.at(path, None))
+}
+
+/// True if `data` is bitcode or an ELF carrying bitcode.
+pub fn carries_bitcode(data: &[u8]) -> bool {
+    match sniff::sniff(data) {
+        FileKind::Bitcode { .. } => bitcode::parse(data).is_ok(),
+        FileKind::Elf => elf::read(data).map(|o| sniff::classify(&o).has_bitcode()).unwrap_or(false),
+        _ => false,
+    }
+}

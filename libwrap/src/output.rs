@@ -1,0 +1,84 @@
+//! Atomic output files. Every output is written to a temporary file in the target's directory
+//! and renamed over the target only when complete, so an error, a full disk or a kill leaves the
+//! previous file intact. The previous file's permission bits are kept; a new file gets
+//! `default_mode & !umask`. A symbolic link at the target is followed and the file it names is
+//! replaced (as GNU binutils' `smart_rename` does).
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// An output being written; call [`AtomicOutput::commit`] to put it in place.
+pub struct AtomicOutput {
+    target: PathBuf,
+    name: String,
+    mode: u32,
+    temp: tempfile::NamedTempFile,
+}
+
+/// The process umask, read without changing it (from `/proc/self/status`, falling back to 022).
+pub fn umask() -> u32 {
+    if let Ok(status) = fs::read_to_string("/proc/self/status") {
+        for line in status.lines() {
+            if let Some(v) = line.strip_prefix("Umask:") {
+                if let Ok(m) = u32::from_str_radix(v.trim(), 8) {
+                    return m;
+                }
+            }
+        }
+    }
+    0o022
+}
+
+impl AtomicOutput {
+    /// Starts writing `path`. `default_mode` is used (masked by the umask) when the file is new:
+    /// 0o666 for data files, 0o777 for executables.
+    pub fn create(path: impl AsRef<Path>, default_mode: u32) -> Result<AtomicOutput> {
+        let given = path.as_ref();
+        let name = given.display().to_string();
+        let target = match fs::canonicalize(given) {
+            Ok(real) if fs::symlink_metadata(given).map(|m| m.file_type().is_symlink()).unwrap_or(false) => real,
+            _ => given.to_path_buf(),
+        };
+        let mode = match fs::metadata(&target) {
+            Ok(m) => m.permissions().mode() & 0o7777,
+            Err(_) => default_mode & !umask(),
+        };
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let stem = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{stem}.tl"))
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io(&name, e))?;
+        Ok(AtomicOutput { target, name, mode, temp })
+    }
+
+    /// The file being written.
+    pub fn file(&mut self) -> &mut fs::File {
+        self.temp.as_file_mut()
+    }
+
+    /// Flushes, sets the mode and renames the temporary file over the target.
+    pub fn commit(mut self) -> Result<()> {
+        let name = self.name.clone();
+        self.temp.as_file_mut().flush().map_err(|e| Error::io(&name, e))?;
+        fs::set_permissions(self.temp.path(), fs::Permissions::from_mode(self.mode))
+            .map_err(|e| Error::io(&name, e))?;
+        self.temp.persist(&self.target).map_err(|e| Error::io(&name, e.error))?;
+        Ok(())
+    }
+}
+
+/// Writes `data` to `path` atomically (see the module documentation).
+pub fn write_atomic(path: impl AsRef<Path>, data: &[u8], default_mode: u32) -> Result<()> {
+    let mut out = AtomicOutput::create(path, default_mode)?;
+    let name = out.name.clone();
+    out.file().write_all(data).map_err(|e| Error::io(&name, e))?;
+    out.commit()
+}

@@ -1,0 +1,5 @@
+//! The tl tools: thin front-ends over libwrap. Each tool module exposes
+//! `run(args, stdout, stderr) -> exit status` so tests can drive it in-process.
+
+pub mod cli;
+pub mod objcopy;

@@ -1,0 +1,2 @@
+//! objcopy
+pub fn main() -> i32 { 1 }
