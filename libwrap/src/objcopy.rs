@@ -70,10 +70,8 @@ pub fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Resul
                 });
             }
             let bc = sniff::bitcode_section(&obj).ok_or_else(|| Error::malformed(path, "empty bitcode section"))?;
-            // The section borrows from `data`, so the normalised result can too.
-            let start = bc.as_ptr() as usize - data.as_ptr() as usize;
-            let bc: &'d [u8] = &data[start..start + bc.len()];
-            wrapped::normalize(bc).map_err(|e| member_err(e, path, member))
+            let normal = wrapped::normalize(&bc).map_err(|e| member_err(e, path, member))?;
+            Ok(Cow::Owned(normal.into_owned()))
         }
         _ => Err(Error::NotRecognized { path: path.to_string(), member: member.map(str::to_string) }),
     }

@@ -107,13 +107,31 @@ pub fn classify(obj: &ElfObject<'_>) -> ElfKind {
     ElfKind::Native
 }
 
-/// The bitcode section of an object that carries bitcode: `.llvm.lto` for fat objects, else
-/// `.llvmbc`.
-pub fn bitcode_section<'o>(obj: &'o ElfObject<'_>) -> Option<&'o [u8]> {
-    let i = obj
+/// The bitcode an object carries: the `.llvm.lto` sections of a fat object, else every
+/// `.llvmbc` section, concatenated in section order (a foreign `ld -r` may leave several when
+/// their flags differ). `None` when there is none or all are empty.
+pub fn bitcode_section<'o>(obj: &'o ElfObject<'_>) -> Option<std::borrow::Cow<'o, [u8]>> {
+    let lto: Vec<&[u8]> = obj
         .sections
         .iter()
-        .position(|s| s.sh_type == SHT_LLVM_LTO || s.name.as_ref() == LLVM_LTO)
-        .or_else(|| obj.section_by_name(LLVMBC))?;
-    obj.sections[i].bytes_data().filter(|b| !b.is_empty())
+        .filter(|s| s.sh_type == SHT_LLVM_LTO || s.name.as_ref() == LLVM_LTO)
+        .filter_map(|s| s.bytes_data())
+        .collect();
+    let parts = if lto.is_empty() { sections_named(obj, LLVMBC) } else { lto };
+    join(parts)
+}
+
+/// Every section called `name`, in order.
+pub fn sections_named<'o>(obj: &'o ElfObject<'_>, name: &[u8]) -> Vec<&'o [u8]> {
+    obj.sections.iter().filter(|s| s.name.as_ref() == name).filter_map(|s| s.bytes_data()).collect()
+}
+
+/// Concatenation of non-empty parts (borrowed when there is one).
+pub fn join(parts: Vec<&[u8]>) -> Option<std::borrow::Cow<'_, [u8]>> {
+    let parts: Vec<&[u8]> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    match parts.len() {
+        0 => None,
+        1 => Some(std::borrow::Cow::Borrowed(parts[0])),
+        _ => Some(std::borrow::Cow::Owned(parts.concat())),
+    }
 }

@@ -431,3 +431,35 @@ pub fn match_records(c: &Container<'_>, records: &[ModuleRecord]) -> Vec<Option<
 pub fn record_kind(s: &SymbolRecord) -> Kind {
     tlsummary::kind_from_code(s.kind)
 }
+
+/// The summary records of a wrapped object (every `.tl.summary` section, in order).
+pub fn read_records(obj: &ElfObject<'_>) -> PResult<Vec<ModuleRecord>> {
+    let parts = crate::sniff::sections_named(obj, SUMMARY_SECTION);
+    let mut records = Vec::new();
+    for p in parts {
+        records.extend(tlsummary::decode_all(p)?);
+    }
+    Ok(records)
+}
+
+/// A wrapped object's bitcode with its summary records matched to modules.
+#[derive(Clone, Debug)]
+pub struct Inspection {
+    /// The records found in `.tl.summary`.
+    pub records: Vec<ModuleRecord>,
+    /// For each module of the bitcode, the index of its record.
+    pub matches: Vec<Option<usize>>,
+}
+
+/// Reads and checks a wrapped object's summary against its bitcode: every record must decode
+/// (CRC included) and every module must have its record.
+pub fn inspect(obj: &ElfObject<'_>) -> PResult<Inspection> {
+    let bc = crate::sniff::bitcode_section(obj).ok_or_else(|| bad!("wrapped object without bitcode"))?;
+    let c = container::parse(&bc)?;
+    let records = read_records(obj)?;
+    let matches = match_records(&c, &records);
+    if let Some(k) = matches.iter().position(Option::is_none) {
+        return Err(bad!("module {k} of .llvmbc has no .tl.summary record"));
+    }
+    Ok(Inspection { records, matches })
+}

@@ -1,1 +1,123 @@
-//! cli
+//! Command-line helpers shared by the tools: `@file` response files, GNU-style messages,
+//! version text.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+/// Splits a response file's text the way libiberty's `buildargv` does: arguments separated by
+/// whitespace; `'…'` and `"…"` quote (quotes removed); a backslash escapes the next character.
+pub fn split_response(text: &[u8]) -> Vec<OsString> {
+    let mut args = Vec::new();
+    let mut cur = Vec::new();
+    let mut in_arg = false;
+    let (mut squote, mut dquote, mut escape) = (false, false, false);
+    for &c in text {
+        if escape {
+            cur.push(c);
+            escape = false;
+            in_arg = true;
+            continue;
+        }
+        if c == b'\\' {
+            escape = true;
+            in_arg = true;
+            continue;
+        }
+        if squote {
+            if c == b'\'' { squote = false } else { cur.push(c) }
+            continue;
+        }
+        if dquote {
+            if c == b'"' { dquote = false } else { cur.push(c) }
+            continue;
+        }
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => {
+                if in_arg {
+                    args.push(OsString::from_vec(std::mem::take(&mut cur)));
+                    in_arg = false;
+                }
+            }
+            b'\'' => {
+                squote = true;
+                in_arg = true;
+            }
+            b'"' => {
+                dquote = true;
+                in_arg = true;
+            }
+            _ => {
+                cur.push(c);
+                in_arg = true;
+            }
+        }
+    }
+    if in_arg {
+        args.push(OsString::from_vec(cur));
+    }
+    args
+}
+
+/// Expands `@file` arguments recursively (libiberty's `expandargv`): an `@file` that cannot be
+/// read is kept as a literal argument. `args[0]` (the program name) is never expanded.
+pub fn expand_args(args: Vec<OsString>) -> Vec<OsString> {
+    fn expand(args: Vec<OsString>, depth: u32, out: &mut Vec<OsString>) {
+        for a in args {
+            let bytes = a.as_bytes();
+            if depth < 32 && bytes.len() > 1 && bytes[0] == b'@' {
+                let path = OsStr::from_bytes(&bytes[1..]);
+                if let Ok(text) = std::fs::read(path) {
+                    if !std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
+                        expand(split_response(&text), depth + 1, out);
+                        continue;
+                    }
+                }
+            }
+            out.push(a);
+        }
+    }
+    let mut out = Vec::with_capacity(args.len());
+    let mut it = args.into_iter();
+    if let Some(first) = it.next() {
+        out.push(first);
+    }
+    expand(it.collect(), 0, &mut out);
+    out
+}
+
+/// The tool name for messages: the basename of argv[0], or `default`.
+pub fn program_name(args: &[OsString], default: &str) -> String {
+    args.first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+/// Writes `prog: message` to `err`.
+pub fn error(err: &mut dyn Write, prog: &str, msg: impl std::fmt::Display) {
+    let _ = writeln!(err, "{prog}: {msg}");
+}
+
+/// The version banner: tl's version and the GNU tool it stands in for.
+pub fn version_text(prog: &str, gnu: &str) -> String {
+    format!(
+        "{prog} (tl) {}\ntl: GNU-compatible {gnu} for ELF objects, archives and LLVM bitcode\n\
+         This program is free software; you may redistribute it under the terms of\n\
+         the MIT or Apache-2.0 license. This program has absolutely no warranty.\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_quoting_follows_libiberty() {
+        let got = split_response(b"a 'b c' \"d e\" f\\ g h\\\"i\n");
+        let want: Vec<OsString> = ["a", "b c", "d e", "f g", "h\"i"].iter().map(OsString::from).collect();
+        assert_eq!(got, want);
+    }
+}

@@ -1,2 +1,298 @@
-//! objcopy
-pub fn main() -> i32 { 1 }
+//! tl-objcopy: GNU objcopy's command line; wraps and unwraps LLVM bitcode, splits modules,
+//! dumps sections and copies relocatable objects. Every other GNU objcopy option is recognised
+//! and refused with "not supported yet" (exit 1), never ignored.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, Command};
+use libwrap::objcopy::{self, Config, Operation};
+
+use crate::cli;
+
+/// How an option takes a value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Val {
+    No,
+    Required,
+    Optional,
+}
+
+/// GNU objcopy 2.40's options that tl-objcopy does not implement (long name, short, value).
+const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
+    ("binary-architecture", Some('B'), Val::Required),
+    ("target", Some('F'), Val::Required),
+    ("debugging", None, Val::No),
+    ("preserve-dates", Some('p'), Val::No),
+    ("only-section", Some('j'), Val::Required),
+    ("add-gnu-debuglink", None, Val::Required),
+    ("remove-section", Some('R'), Val::Required),
+    ("remove-relocations", None, Val::Required),
+    ("strip-all", Some('S'), Val::No),
+    ("strip-debug", Some('g'), Val::No),
+    ("strip-dwo", None, Val::No),
+    ("strip-unneeded", None, Val::No),
+    ("strip-symbol", Some('N'), Val::Required),
+    ("strip-unneeded-symbol", None, Val::Required),
+    ("only-keep-debug", None, Val::No),
+    ("extract-dwo", None, Val::No),
+    ("extract-symbol", None, Val::No),
+    ("keep-section", None, Val::Required),
+    ("keep-symbol", Some('K'), Val::Required),
+    ("keep-section-symbols", None, Val::No),
+    ("keep-file-symbols", None, Val::No),
+    ("localize-hidden", None, Val::No),
+    ("localize-symbol", Some('L'), Val::Required),
+    ("globalize-symbol", None, Val::Required),
+    ("keep-global-symbol", Some('G'), Val::Required),
+    ("weaken-symbol", Some('W'), Val::Required),
+    ("weaken", None, Val::No),
+    ("wildcard", Some('w'), Val::No),
+    ("discard-all", Some('x'), Val::No),
+    ("discard-locals", Some('X'), Val::No),
+    ("interleave", Some('i'), Val::Optional),
+    ("interleave-width", None, Val::Required),
+    ("byte", Some('b'), Val::Required),
+    ("gap-fill", None, Val::Required),
+    ("pad-to", None, Val::Required),
+    ("set-start", None, Val::Required),
+    ("change-start", None, Val::Required),
+    ("adjust-start", None, Val::Required),
+    ("change-addresses", None, Val::Required),
+    ("adjust-vma", None, Val::Required),
+    ("change-section-address", None, Val::Required),
+    ("adjust-section-vma", None, Val::Required),
+    ("change-section-lma", None, Val::Required),
+    ("change-section-vma", None, Val::Required),
+    ("change-warnings", None, Val::No),
+    ("adjust-warnings", None, Val::No),
+    ("no-change-warnings", None, Val::No),
+    ("no-adjust-warnings", None, Val::No),
+    ("set-section-flags", None, Val::Required),
+    ("set-section-alignment", None, Val::Required),
+    ("add-section", None, Val::Required),
+    ("update-section", None, Val::Required),
+    ("rename-section", None, Val::Required),
+    ("long-section-names", None, Val::Required),
+    ("change-leading-char", None, Val::No),
+    ("remove-leading-char", None, Val::No),
+    ("reverse-bytes", None, Val::Required),
+    ("redefine-sym", None, Val::Required),
+    ("redefine-syms", None, Val::Required),
+    ("srec-len", None, Val::Required),
+    ("srec-forceS3", None, Val::No),
+    ("strip-symbols", None, Val::Required),
+    ("strip-unneeded-symbols", None, Val::Required),
+    ("keep-symbols", None, Val::Required),
+    ("localize-symbols", None, Val::Required),
+    ("globalize-symbols", None, Val::Required),
+    ("keep-global-symbols", None, Val::Required),
+    ("weaken-symbols", None, Val::Required),
+    ("add-symbol", None, Val::Required),
+    ("alt-machine-code", None, Val::Required),
+    ("writable-text", None, Val::No),
+    ("readonly-text", None, Val::No),
+    ("pure", None, Val::No),
+    ("impure", None, Val::No),
+    ("prefix-symbols", None, Val::Required),
+    ("prefix-sections", None, Val::Required),
+    ("prefix-alloc-sections", None, Val::Required),
+    ("file-alignment", None, Val::Required),
+    ("heap", None, Val::Required),
+    ("image-base", None, Val::Required),
+    ("section-alignment", None, Val::Required),
+    ("stack", None, Val::Required),
+    ("subsystem", None, Val::Required),
+    ("compress-debug-sections", None, Val::Optional),
+    ("decompress-debug-sections", None, Val::No),
+    ("elf-stt-common", None, Val::Required),
+    ("verilog-data-width", None, Val::Required),
+    ("merge-notes", Some('M'), Val::No),
+    ("no-merge-notes", None, Val::No),
+    ("info", None, Val::No),
+];
+
+const USAGE: &str = "Usage: tl-objcopy [option(s)] in-file [out-file]";
+
+fn help_text() -> String {
+    format!(
+        "{USAGE}
+ Copies a binary file, possibly transforming it in the process
+ The options are:
+     --wrap-bitcode                LLVM bitcode in-file -> ELF-wrapped object (see tl-wrap(5))
+  -I --input-target llvm-bc        The same as --wrap-bitcode
+     --unwrap-bitcode              Wrapped (or -fembed-bitcode, fat LTO, rustc) object -> raw
+                                   bitcode LLVM reads; archives are converted member by member
+  -O --output-target llvm-bc       The same as --unwrap-bitcode
+     --split-modules <dir>         Write each bitcode unit of in-file to <dir>/<in>.<k>.bc
+                                   (at most one ThinLTO module per file, as ld.lld needs)
+     --dump-section <name>=<file>  Dump the contents of section <name> into <file>
+  -D --enable-deterministic-archives
+                                   Produce deterministic archives (default)
+  -U --disable-deterministic-archives
+                                   Accepted; archives keep their members' metadata
+  -v --verbose                     List all object files modified
+  @<file>                          Read options from <file>
+  -V --version                     Display this program's version number
+  -h --help                        Display this output
+ With no option, a relocatable ELF object (or an archive of them) is copied.
+ Every other GNU objcopy option is recognised and refused as not supported yet.
+"
+    )
+}
+
+fn command() -> Command {
+    let mut cmd = Command::new("tl-objcopy")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .infer_long_args(true)
+        .arg(Arg::new("files").num_args(0..).action(ArgAction::Append).allow_hyphen_values(false))
+        .arg(Arg::new("wrap-bitcode").long("wrap-bitcode").action(ArgAction::SetTrue))
+        .arg(Arg::new("unwrap-bitcode").long("unwrap-bitcode").action(ArgAction::SetTrue))
+        .arg(Arg::new("split-modules").long("split-modules").num_args(1).action(ArgAction::Set))
+        .arg(Arg::new("dump-section").long("dump-section").num_args(1).action(ArgAction::Append))
+        .arg(Arg::new("input-target").short('I').long("input-target").num_args(1).action(ArgAction::Append))
+        .arg(Arg::new("output-target").short('O').long("output-target").num_args(1).action(ArgAction::Append))
+        .arg(Arg::new("deterministic").short('D').long("enable-deterministic-archives").action(ArgAction::SetTrue))
+        .arg(Arg::new("nondeterministic").short('U').long("disable-deterministic-archives").action(ArgAction::SetTrue))
+        .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue))
+        .arg(Arg::new("help").short('h').long("help").action(ArgAction::SetTrue))
+        .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue));
+    for &(long, short, val) in UNSUPPORTED {
+        let mut a = Arg::new(long).long(long);
+        if let Some(s) = short {
+            a = a.short(s);
+        }
+        a = match val {
+            Val::No => a.action(ArgAction::SetTrue),
+            Val::Required => a.num_args(1).action(ArgAction::Append),
+            Val::Optional => a.num_args(0..=1).require_equals(true).action(ArgAction::Append),
+        };
+        cmd = cmd.arg(a);
+    }
+    cmd
+}
+
+/// Runs tl-objcopy with `args` (argv[0] first); returns the exit status.
+pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let prog = cli::program_name(&args, "tl-objcopy");
+    let args = cli::expand_args(args);
+    let m = match command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => {
+            let msg = match e.kind() {
+                clap::error::ErrorKind::UnknownArgument => {
+                    let arg = e.get(clap::error::ContextKind::InvalidArg).map(|v| v.to_string()).unwrap_or_default();
+                    format!("unrecognized option '{arg}'")
+                }
+                clap::error::ErrorKind::InvalidValue | clap::error::ErrorKind::NoEquals => {
+                    let arg = e.get(clap::error::ContextKind::InvalidArg).map(|v| v.to_string()).unwrap_or_default();
+                    format!("option '{arg}' requires an argument")
+                }
+                _ => e.to_string().lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string(),
+            };
+            cli::error(err, &prog, msg);
+            let _ = writeln!(err, "{USAGE}\nTry '{prog} --help' for more information.");
+            return 1;
+        }
+    };
+    if m.get_flag("help") {
+        let _ = out.write_all(help_text().as_bytes());
+        return 0;
+    }
+    if m.get_flag("version") {
+        let _ = out.write_all(cli::version_text(&prog, "objcopy").as_bytes());
+        return 0;
+    }
+    for &(long, _, _) in UNSUPPORTED {
+        if m.value_source(long) == Some(clap::parser::ValueSource::CommandLine) {
+            cli::error(err, &prog, format!("option '--{long}' is not supported yet"));
+            return 1;
+        }
+    }
+    let mut ops = Vec::new();
+    if m.get_flag("wrap-bitcode") {
+        ops.push(Operation::WrapBitcode);
+    }
+    if m.get_flag("unwrap-bitcode") {
+        ops.push(Operation::UnwrapBitcode);
+    }
+    for (name, op) in [("input-target", Operation::WrapBitcode), ("output-target", Operation::UnwrapBitcode)] {
+        for v in m.get_many::<String>(name).into_iter().flatten() {
+            if v != "llvm-bc" {
+                cli::error(err, &prog, format!("target '{v}' is not supported yet (only llvm-bc)"));
+                return 1;
+            }
+            ops.push(op.clone());
+        }
+    }
+    if let Some(dir) = m.get_one::<String>("split-modules") {
+        ops.push(Operation::SplitModules(PathBuf::from(dir)));
+    }
+    ops.dedup();
+    if ops.len() > 1 {
+        // --unwrap-bitcode with --split-modules is the same request as --split-modules alone.
+        let only_unwrap_and_split = ops.iter().all(|o| matches!(o, Operation::UnwrapBitcode | Operation::SplitModules(_)));
+        if only_unwrap_and_split {
+            ops.retain(|o| matches!(o, Operation::SplitModules(_)));
+        } else {
+            cli::error(err, &prog, "choose one of --wrap-bitcode, --unwrap-bitcode and --split-modules");
+            return 1;
+        }
+    }
+    let mut dumps = Vec::new();
+    for d in m.get_many::<String>("dump-section").into_iter().flatten() {
+        match d.split_once('=') {
+            Some((n, f)) if !n.is_empty() && !f.is_empty() => dumps.push((n.to_string(), PathBuf::from(f))),
+            _ => {
+                cli::error(err, &prog, format!("bad format for --dump-section: {d}"));
+                return 1;
+            }
+        }
+    }
+    let files: Vec<&String> = m.get_many::<String>("files").into_iter().flatten().collect();
+    let operation = ops.pop().unwrap_or(Operation::Copy);
+    let (input, output) = match files.as_slice() {
+        [i] => (PathBuf::from(i), None),
+        [i, o] => (PathBuf::from(i), Some(PathBuf::from(o))),
+        [] => {
+            let _ = writeln!(err, "{USAGE}");
+            return 1;
+        }
+        _ => {
+            cli::error(err, &prog, "too many file names");
+            let _ = writeln!(err, "{USAGE}");
+            return 1;
+        }
+    };
+    if matches!(operation, Operation::SplitModules(_)) && output.is_some() {
+        cli::error(err, &prog, "--split-modules writes into its directory; give no out-file");
+        return 1;
+    }
+    let config = Config { operation, dump_sections: dumps };
+    match objcopy::run(&config, &input, output.as_deref()) {
+        Ok(report) => {
+            for w in &report.warnings {
+                cli::error(err, &prog, format!("warning: {w}"));
+            }
+            if m.get_flag("verbose") {
+                for f in &report.split_files {
+                    let _ = writeln!(out, "{}", f.display());
+                }
+            }
+            0
+        }
+        Err(e) => {
+            cli::error(err, &prog, e);
+            1
+        }
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> i32 {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    run(std::env::args_os().collect(), &mut stdout.lock(), &mut stderr.lock())
+}
