@@ -161,16 +161,19 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
             return Err(Error::NotRecognized { path: path.clone(), member: None });
         }
         let obj = elf::read(data).map_err(|e| e.at(&path, None))?;
-        let i = obj
-            .section_by_name(name.as_bytes())
-            .ok_or_else(|| Error::malformed(&path, format!("can't dump section '{name}' - it does not exist")))?;
-        let bytes = match &obj.sections[i].data {
-            SectionData::Bytes(b) => b.as_ref(),
-            _ => {
-                return Err(Error::malformed(&path, format!("can't dump section - it has no contents: {name}")));
-            }
+        // GNU objcopy reports these two cases and carries on (exit status 0).
+        let Some(i) = obj.section_by_name(name.as_bytes()) else {
+            report.warnings.push(format!(
+                "{path}: can't dump section '{name}' - it does not exist: file format not recognized"
+            ));
+            continue;
         };
-        output::write_atomic(file, bytes, 0o666)?;
+        match &obj.sections[i].data {
+            SectionData::Bytes(b) => output::write_atomic(file, b, 0o666)?,
+            _ => report.warnings.push(format!(
+                "{path}[{name}]: can't dump section - it has no contents: file format not recognized"
+            )),
+        }
     }
 
     let out_path = output.unwrap_or(input);

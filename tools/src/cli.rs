@@ -100,6 +100,20 @@ pub fn error(err: &mut dyn Write, prog: &str, msg: impl std::fmt::Display) {
     let _ = writeln!(err, "{prog}: {msg}");
 }
 
+/// The message GNU binutils print for a libwrap error (`'x': No such file`,
+/// `Warning: 'd' is a directory`, otherwise `file: what`).
+pub fn gnu_message(e: &libwrap::Error) -> String {
+    if let libwrap::Error::Io { path, source } = e {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            return format!("'{path}': No such file");
+        }
+        if source.kind() == std::io::ErrorKind::IsADirectory {
+            return format!("Warning: '{path}' is a directory");
+        }
+    }
+    e.to_string()
+}
+
 /// The version banner: tl's version and the GNU tool it stands in for.
 pub fn version_text(prog: &str, gnu: &str) -> String {
     format!(

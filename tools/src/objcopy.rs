@@ -257,7 +257,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         [i] => (PathBuf::from(i), None),
         [i, o] => (PathBuf::from(i), Some(PathBuf::from(o))),
         [] => {
-            let _ = writeln!(err, "{USAGE}");
+            let _ = err.write_all(help_text().as_bytes());
             return 1;
         }
         _ => {
@@ -274,7 +274,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     match objcopy::run(&config, &input, output.as_deref()) {
         Ok(report) => {
             for w in &report.warnings {
-                cli::error(err, &prog, format!("warning: {w}"));
+                cli::error(err, &prog, w);
             }
             if m.get_flag("verbose") {
                 for f in &report.split_files {
@@ -284,7 +284,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
             0
         }
         Err(e) => {
-            cli::error(err, &prog, e);
+            cli::error(err, &prog, cli::gnu_message(&e));
             1
         }
     }

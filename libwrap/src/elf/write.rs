@@ -15,6 +15,13 @@ use super::{ElfObject, Info, Link, SectionData, SymbolSection};
 use crate::bad;
 use crate::error::PResult;
 
+/// File-offset alignment of a section's contents: its `sh_addralign`, capped at a page. A
+/// relocatable object's contents need no stricter file alignment, and the cap keeps a hostile
+/// alignment from inflating the output.
+fn file_align(sh_addralign: u64) -> u64 {
+    sh_addralign.clamp(1, 4096)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Model(usize),
@@ -156,9 +163,9 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
         offsets[k] = match *slot {
             Slot::Model(i) => {
                 let s = &obj.sections[i];
-                let align = s.sh_addralign.max(1);
-                if !align.is_power_of_two() {
-                    return Err(bad!("section {} has alignment {align}", String::from_utf8_lossy(&s.name)));
+                let align = file_align(s.sh_addralign);
+                if !s.sh_addralign.max(1).is_power_of_two() {
+                    return Err(bad!("section {} has alignment {}", String::from_utf8_lossy(&s.name), s.sh_addralign));
                 }
                 match &s.data {
                     SectionData::Bytes(b) => w.reserve(b.len() as u64, align),
@@ -204,7 +211,7 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
                 let s = &obj.sections[i];
                 match &s.data {
                     SectionData::Bytes(b) => {
-                        w.write_align(s.sh_addralign.max(1));
+                        w.write_align(file_align(s.sh_addralign));
                         w.write(b);
                     }
                     SectionData::Relocations { rela, relocs } => {
