@@ -51,12 +51,11 @@ fn parse_dis(text: &str) -> (Option<[u32; 5]>, Vec<Func>) {
         if let Some(g) = line.rsplit("; guid = ").next().filter(|_| line.contains("; guid = ")) {
             guids.insert(id, g.trim().parse().unwrap());
         }
-        if line.contains("= module:") {
-            if let Some(h) = group(line, "hash: ") {
+        if line.contains("= module:")
+            && let Some(h) = group(line, "hash: ") {
                 let v: Vec<u32> = h.trim_matches(|c| c == '(' || c == ')').split(", ").map(|x| x.parse().unwrap()).collect();
                 hash = Some([v[0], v[1], v[2], v[3], v[4]]);
             }
-        }
     }
     let mut funcs = Vec::new();
     for line in text.lines() {

@@ -169,7 +169,14 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
                         // The nested members borrow from `input`, which must outlive them: copy
                         // each member into its own Input.
                         let nested = read_nested(inner_data, &shown, depth + 1)?;
-                        for n in nested.members {
+                        // Names of a nested thin archive are relative to its directory; make
+                        // them relative to this archive's, as GNU ar does when flattening.
+                        let prefix = Path::new(&rel).parent().map(Path::to_path_buf).unwrap_or_default();
+                        for mut n in nested.members {
+                            if nested.thin && !prefix.as_os_str().is_empty() {
+                                let joined = prefix.join(String::from_utf8_lossy(&n.name).as_ref());
+                                n.name = joined.display().to_string().into_bytes();
+                            }
                             let bytes = match n.bytes() {
                                 Ok(b) => MemberData::File(Rc::new(Input::from_vec(
                                     n.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| n.display_name()),

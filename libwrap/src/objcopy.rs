@@ -106,13 +106,16 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>
     elf::write(&obj).map_err(|e| member_err(e, path, member))
 }
 
+/// A per-member conversion: `Some(new bytes)`, or `None` to copy the member unchanged.
+type MemberFn<'f> = dyn Fn(&[u8], &str) -> Result<Option<Vec<u8>>> + 'f;
+
 /// Applies `f` to every member of an archive and writes the archive back (same names, same
 /// order, GNU format with an index; members `f` leaves alone are copied unchanged).
 fn map_archive(
     data: &[u8],
     path: &str,
     report: &mut Report,
-    f: &dyn Fn(&[u8], &str) -> Result<Option<Vec<u8>>>,
+    f: &MemberFn<'_>,
 ) -> Result<Vec<u8>> {
     let ar = archive::read(data, path)?;
     if ar.thin {

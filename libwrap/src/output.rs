@@ -23,11 +23,10 @@ pub struct AtomicOutput {
 pub fn umask() -> u32 {
     if let Ok(status) = fs::read_to_string("/proc/self/status") {
         for line in status.lines() {
-            if let Some(v) = line.strip_prefix("Umask:") {
-                if let Ok(m) = u32::from_str_radix(v.trim(), 8) {
+            if let Some(v) = line.strip_prefix("Umask:")
+                && let Ok(m) = u32::from_str_radix(v.trim(), 8) {
                     return m;
                 }
-            }
         }
     }
     0o022

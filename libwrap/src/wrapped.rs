@@ -235,7 +235,7 @@ fn mirrored<'d>(details: &'d [ModuleDetails], drop_undefined: &[Vec<u8>]) -> Vec
         .iter()
         .flat_map(|d| d.symbols.symbols.iter())
         .filter(|s| !s.format_specific())
-        .filter(|s| !(s.has(flag::UNDEFINED) && drop_undefined.iter().any(|n| *n == s.name)))
+        .filter(|s| !(s.has(flag::UNDEFINED) && drop_undefined.contains(&s.name)))
         .collect()
 }
 

@@ -67,12 +67,11 @@ pub fn expand_args(args: Vec<OsString>) -> Vec<OsString> {
             let bytes = a.as_bytes();
             if depth < 32 && bytes.len() > 1 && bytes[0] == b'@' {
                 let path = OsStr::from_bytes(&bytes[1..]);
-                if let Ok(text) = std::fs::read(path) {
-                    if !std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
+                if let Ok(text) = std::fs::read(path)
+                    && !std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
                         expand(split_response(&text), depth + 1, out);
                         continue;
                     }
-                }
             }
             out.push(a);
         }

@@ -279,12 +279,11 @@ impl<'a> Scanner<'a> {
                         .filter(|(_, m)| m.unit == self.units.len() && m.symtab.is_none())
                         .map(|(i, _)| i)
                         .collect();
-                    if let Some(k) = symtab_module_count(blob) {
-                        if k >= 1 && k <= unit_mods.len() {
+                    if let Some(k) = symtab_module_count(blob)
+                        && k >= 1 && k <= unit_mods.len() {
                             let mods = unit_mods[unit_mods.len() - k..].to_vec();
                             self.pending_symtab = Some((mods, blob, pos..block_end));
                         }
-                    }
                 }
                 _ => {}
             }

@@ -248,16 +248,16 @@ pub fn decode(blob: &[u8], strtab: &[u8]) -> PResult<Decoded> {
     }
     let mut next_uncommon: Vec<usize> = modules.iter().map(|m| m.uncommon_begin as usize).collect();
     let mut fallback_uncommon = 0usize;
+    #[allow(clippy::needless_range_loop)] // i indexes the blob and module_of alike
     for i in 0..sym_n {
         let at = sym_off + i * 24;
         let flags = b.word(at + 20)?;
         let comdat = b.word(at + 16)?;
         let comdat = if comdat == u32::MAX { None } else { Some(comdat) };
-        if let Some(c) = comdat {
-            if c as usize >= cd_n {
+        if let Some(c) = comdat
+            && c as usize >= cd_n {
                 return Err(bad!("irsymtab symbol {i} names comdat {c} of {cd_n}"));
             }
-        }
         let uncommon = if flags & flag::HAS_UNCOMMON != 0 {
             let slot = match module_of[i] {
                 Some(mi) => &mut next_uncommon[mi],

@@ -228,11 +228,10 @@ pub fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
                 GlobalKind::Alias => g.target.and_then(|t| info.base_object(t)),
                 _ => Some(id),
             };
-            if let Some(b) = base {
-                if matches!(info.globals[b].kind, GlobalKind::Function | GlobalKind::Ifunc) {
+            if let Some(b) = base
+                && matches!(info.globals[b].kind, GlobalKind::Function | GlobalKind::Ifunc) {
                     flags |= flag::EXECUTABLE;
                 }
-            }
             let ir_name = if g.name.is_empty() {
                 anon += 1;
                 format!("__unnamed_{anon}").into_bytes()

@@ -164,11 +164,10 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
                 link = Link::Section(t);
             }
         }
-        if matches!(info, Info::Raw(_)) && sh_flags & SHF_INFO_LINK != 0 {
-            if let Some(t) = to_model(raw_info as usize) {
+        if matches!(info, Info::Raw(_)) && sh_flags & SHF_INFO_LINK != 0
+            && let Some(t) = to_model(raw_info as usize) {
                 info = Info::Section(t);
             }
-        }
         obj.sections.push(Section {
             name: Cow::Borrowed(name),
             sh_type,
