@@ -12,7 +12,7 @@
 //! - [`bitstream`], [`bitcode`]: LLVM bitcode;
 //! - [`elf`]: the ELF object model, reader and writer;
 //! - [`archive`], [`archive_write`]: archives (GNU, BSD, thin, SYM64);
-//! - [`symbols`]: one symbol model over ELF and bitcode;
+//! - [`symbols`]: one symbol model over ELF and bitcode; [`nmview`]: what nm shows;
 //! - [`tlsummary`]: the `.tl.summary` section codec;
 //! - [`wrapped`]: wrapping, unwrapping and splitting bitcode;
 //! - [`objcopy`]: the objcopy operations.
@@ -23,9 +23,11 @@ pub mod archive;
 pub mod archive_write;
 pub mod bitcode;
 pub mod bitstream;
+pub mod demangle;
 pub mod elf;
 pub mod error;
 pub mod input;
+pub mod nmview;
 pub mod objcopy;
 pub mod output;
 pub mod sniff;

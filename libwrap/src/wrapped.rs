@@ -64,6 +64,18 @@ pub fn module_details(c: &Container<'_>) -> PResult<Vec<ModuleDetails>> {
         .collect()
 }
 
+/// Symbols only (no records, summary or function blocks): what listing symbols needs.
+pub fn module_details_symbols_only(c: &Container<'_>) -> PResult<Vec<ModuleDetails>> {
+    c.modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let symbols = irsyms::read(m).map_err(|e| bad!("module {i}: {e}"))?;
+            Ok(ModuleDetails { symbols, info: ModuleInfo::default() })
+        })
+        .collect()
+}
+
 /// The absolute-address relocation of a machine (for the guard), and its width in bytes.
 fn abs_reloc(e_machine: u16, is_64: bool) -> PResult<(u32, u64, bool)> {
     // (r_type, width, rela)

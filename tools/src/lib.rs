@@ -2,4 +2,6 @@
 //! `run(args, stdout, stderr) -> exit status` so tests can drive it in-process.
 
 pub mod cli;
+pub mod collate;
+pub mod nm;
 pub mod objcopy;

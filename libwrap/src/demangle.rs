@@ -1,0 +1,39 @@
+//! Symbol demangling as GNU nm does it (`bfd_demangle` + libiberty's `cplus_demangle` with
+//! `DMGL_PARAMS | DMGL_ANSI`, no `DMGL_VERBOSE`).
+//!
+//! `bfd_demangle`: skip the target's leading character, set aside leading `.`/`$` and anything
+//! from the first `@`, demangle the rest, put prefix and suffix back. `cplus_demangle` in auto
+//! style tries Rust first (legacy `_ZN…17h<hash>E`, printed without the hash; v0 `_R…`, printed
+//! without crate disambiguators), then the Itanium C++ ABI.
+
+/// Demangles one name the way `cplus_demangle` does; `None` if it is not a mangled name.
+pub fn cplus_demangle(name: &str) -> Option<String> {
+    if let Ok(d) = rustc_demangle::try_demangle(name) {
+        // `{:#}` drops the legacy hash and v0 disambiguators, as libiberty does without
+        // DMGL_VERBOSE.
+        return Some(format!("{d:#}"));
+    }
+    if !name.starts_with("_Z") {
+        return None;
+    }
+    let sym = cpp_demangle::Symbol::new(name.as_bytes()).ok()?;
+    sym.demangle().ok()
+}
+
+/// `bfd_demangle`: `leading_char` is the target's symbol prefix (none on ELF).
+pub fn bfd_demangle(name: &[u8], leading_char: Option<u8>) -> Option<Vec<u8>> {
+    let name = std::str::from_utf8(name).ok()?;
+    let skip_lead = !name.is_empty() && leading_char.is_some_and(|c| name.as_bytes()[0] == c);
+    let body = if skip_lead { &name[1..] } else { name };
+    let pre_len = body.bytes().take_while(|&b| b == b'.' || b == b'$').count();
+    let (pre, rest) = body.split_at(pre_len);
+    let (core, suf) = match rest.find('@') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    match cplus_demangle(core) {
+        Some(d) => Some(format!("{pre}{d}{suf}").into_bytes()),
+        None if skip_lead => Some(body.as_bytes().to_vec()),
+        None => None,
+    }
+}

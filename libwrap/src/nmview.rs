@@ -1,0 +1,612 @@
+//! What `nm` shows for one object: its symbols as GNU nm 2.40 (through BFD) presents them, with
+//! everything nm's filters, sorts and output formats need.
+//!
+//! ELF rules reproduced from BFD (`elfcode.h` `elf_slurp_symbol_table`, `elf.c`
+//! `bfd_section_from_shdr`/`_bfd_elf_make_section_from_shdr`, `syms.c` `bfd_decode_symclass`):
+//! - a symbol's section is the BFD section made for its ELF section; sections BFD makes none
+//!   for (the symbol table, its string tables, relocation sections of the main symbol table in
+//!   relocatable files, `.symtab_shndx`) and bad indices read as absolute;
+//! - value: `st_value` (relative to the section in executables, printed with the section VMA
+//!   added back, i.e. `st_value`), and `st_size` for commons;
+//! - flags: local; global (defined, not common); weak; unique; section and file symbols are
+//!   debugging symbols (shown only with `-a`), a section symbol with no name takes its section's;
+//! - letters: common `C`; undefined `U`, weak undefined `w`/`v` (object); ifunc `i`; weak
+//!   `W`/`V` (object); unique `u`; neither global nor local `?`; absolute `a`; sections named
+//!   `.drectve`/`.idata` `i`, `.edata` `e`, `.pdata` `p`; code `t`; read-only data `r`; data
+//!   `d`; no contents `b`; debugging `N`; read-only with contents `n`; upper case when global;
+//! - dynamic symbols carry their version (`@@V` defined, `@V` hidden or needed).
+//!
+//! Bitcode is shown the way GNU nm shows the object's wrapped mirror (`crate::wrapped`), minus
+//! the guard: llvm-nm's letters, value 0 (a common's value is its size), pointer width from the
+//! target triple; format-specific symbols are added as debugging symbols.
+
+use crate::bitcode::{self, container};
+use crate::elf::consts::*;
+use crate::elf::{ElfObject, SectionData, SymbolSection};
+use crate::error::{Bad, PResult};
+use crate::sniff::{self, ElfKind};
+use crate::{bad, wrapped};
+
+/// One symbol as nm sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NmSymbol {
+    /// Name.
+    pub name: Vec<u8>,
+    /// Version of a dynamic symbol, and whether it prints with one `@` (hidden or needed).
+    pub version: Option<(Vec<u8>, bool)>,
+    /// Letter.
+    pub letter: char,
+    /// Value (BFD's value plus section VMA; 0 for undefined symbols).
+    pub value: u64,
+    /// Size (`st_size`; 0 for section symbols).
+    pub size: u64,
+    /// ELF symbol type for sysv output (`None` for section symbols).
+    pub elf_type: Option<u8>,
+    /// BFD section name (`*UND*`, `*ABS*`, `*COM*` or the section's name).
+    pub section: Vec<u8>,
+    /// Identity of the BFD section (for size sorting); `None` for the special sections.
+    pub section_id: Option<usize>,
+    /// VMA and size of that section.
+    pub section_vma: u64,
+    /// Size of that section.
+    pub section_size: u64,
+    /// Undefined.
+    pub undefined: bool,
+    /// Absolute.
+    pub absolute: bool,
+    /// Common.
+    pub common: bool,
+    /// BSF_GLOBAL.
+    pub global: bool,
+    /// BSF_WEAK.
+    pub weak: bool,
+    /// BSF_GNU_UNIQUE.
+    pub unique: bool,
+    /// BSF_DEBUGGING (section and file symbols; bitcode format-specific symbols).
+    pub debugging: bool,
+    /// BSF_FILE.
+    pub file: bool,
+    /// BSF_SECTION_SYM.
+    pub section_sym: bool,
+    /// An ifunc.
+    pub ifunc: bool,
+    /// A target-special symbol (ARM/AArch64/RISC-V mapping symbols).
+    pub special: bool,
+    /// Visibility (`STV_*`; for bitcode 0 default, 2 hidden, 3 protected as in ELF).
+    pub visibility: u8,
+    /// The bitcode module it came from (`None` for ELF symbols).
+    pub module: Option<usize>,
+}
+
+/// An object as nm sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NmObject {
+    /// 32 or 64: the value column width.
+    pub width: u32,
+    /// BFD's HAS_SYMS (a symbol table exists).
+    pub has_syms: bool,
+    /// Symbols in table order, or `None` when there are none to read (nm says "no symbols").
+    pub symbols: Option<Vec<NmSymbol>>,
+    /// A GCC slim LTO object.
+    pub lto_slim: bool,
+    /// ELF (versions apply; `--without-symbol-versions` cuts names at `@`).
+    pub is_elf: bool,
+    /// Warnings for the user.
+    pub warnings: Vec<String>,
+}
+
+/// Which view of an object carrying bitcode to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BitcodeChoice {
+    /// Wrapped and fat-LTO objects: the bitcode; others: their ELF symbols.
+    Default,
+    /// Always the ELF symbol table (`--no-llvm-bc`).
+    Elf,
+}
+
+/// The view of an ELF, bitcode or wrapped object.
+pub fn view(data: &[u8], dynamic: bool, choice: BitcodeChoice) -> PResult<NmObject> {
+    if bitcode::is_bitcode(data) {
+        return bitcode_view(data);
+    }
+    let obj = crate::elf::read(data)?;
+    let kind = sniff::classify(&obj);
+    if !dynamic && choice == BitcodeChoice::Default && matches!(kind, ElfKind::Wrapped | ElfKind::FatLto) {
+        let bc = sniff::bitcode_section(&obj).ok_or_else(|| bad!("empty bitcode section"))?;
+        let mut v = bitcode_view(&wrapped::normalize(&bc)?)?;
+        if kind == ElfKind::Wrapped {
+            let elf = elf_view(&obj, false)?;
+            if let Some(w) = mirror_mismatch(&v, &elf) {
+                v.warnings.push(w);
+            }
+        }
+        return Ok(v);
+    }
+    elf_view(&obj, dynamic)
+}
+
+/// A warning when a wrapped object's ELF symbols no longer say what its bitcode says.
+fn mirror_mismatch(bc: &NmObject, elf: &NmObject) -> Option<String> {
+    let key = |s: &NmSymbol| (s.letter, s.name.clone());
+    let mut a: Vec<_> = bc.symbols.iter().flatten().filter(|s| !s.debugging).map(key).collect();
+    let guard = wrapped::GUARD_SYMBOL;
+    let mut b: Vec<_> = elf.symbols.iter().flatten().filter(|s| !s.debugging && s.name != guard).map(key).collect();
+    a.sort();
+    b.sort();
+    if a == b {
+        return None;
+    }
+    // Undefined symbols a partial link resolved against another module are dropped from the
+    // mirror; they are not a disagreement.
+    let defined: std::collections::HashSet<&Vec<u8>> = a.iter().filter(|(l, _)| !matches!(l, 'U' | 'w')).map(|(_, n)| n).collect();
+    let a2: Vec<_> = a.iter().filter(|(l, n)| !(matches!(l, 'U' | 'w') && defined.contains(n))).cloned().collect();
+    if a2 == b {
+        return None;
+    }
+    let only_bc = a2.iter().filter(|x| !b.contains(x)).count();
+    let only_elf = b.iter().filter(|x| !a2.contains(x)).count();
+    let first = a2.iter().find(|x| !b.contains(x)).or_else(|| b.iter().find(|x| !a2.contains(x)));
+    Some(format!(
+        "the ELF symbol table disagrees with the bitcode ({only_bc} symbols only in the bitcode, {only_elf} only in the ELF symbol table{}); showing the bitcode's symbols",
+        first.map(|(l, n)| format!(", e.g. {l} {}", String::from_utf8_lossy(n))).unwrap_or_default()
+    ))
+}
+
+/// BFD section flags an ELF section gets (the part letters depend on).
+#[derive(Clone, Copy, Debug, Default)]
+struct SecFlags {
+    code: bool,
+    data: bool,
+    readonly: bool,
+    has_contents: bool,
+    debugging: bool,
+}
+
+fn sec_flags(name: &[u8], sh_type: u32, sh_flags: u64) -> SecFlags {
+    let alloc = sh_flags & SHF_ALLOC != 0;
+    let nobits = sh_type == SHT_NOBITS;
+    let load = alloc && !nobits;
+    let code = sh_flags & SHF_EXECINSTR != 0;
+    let debugging = !alloc
+        && name.first() == Some(&b'.')
+        && (name.starts_with(b".debug")
+            || name.starts_with(b".gnu.debuglto_.debug_")
+            || name.starts_with(b".gnu.linkonce.wi.")
+            || name.starts_with(b".zdebug")
+            || name.starts_with(b".line")
+            || name.starts_with(b".stab")
+            || name == b".gdb_index");
+    SecFlags { code, data: !code && load, readonly: sh_flags & SHF_WRITE == 0, has_contents: !nobits, debugging }
+}
+
+/// `coff_section_type`: BFD applies it to every format.
+fn coff_section_type(name: &[u8]) -> Option<char> {
+    for (prefix, c) in [(&b".drectve"[..], 'i'), (b".edata", 'e'), (b".idata", 'i'), (b".pdata", 'p')] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            match rest.first() {
+                None => return Some(c),
+                Some(b) if b".$0123456789".contains(b) => return Some(c),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+fn decode_section_type(f: SecFlags) -> char {
+    if f.code {
+        't'
+    } else if f.data {
+        if f.readonly { 'r' } else { 'd' }
+    } else if !f.has_contents {
+        'b'
+    } else if f.debugging {
+        'N'
+    } else if f.readonly {
+        'n'
+    } else {
+        '?'
+    }
+}
+
+/// The BFD section (if any) of each model section.
+fn bfd_sections(obj: &ElfObject<'_>) -> Vec<bool> {
+    let relocatable = obj.e_type == ET_REL;
+    obj.sections
+        .iter()
+        .map(|s| match (&s.data, s.sh_type) {
+            (SectionData::SymbolTable | SectionData::StringTable | SectionData::SectionNames | SectionData::SymtabShndx, _) => false,
+            (SectionData::Relocations { .. }, _) => {
+                // Relocations of the main symbol table: not a BFD section, except alloc ones in
+                // executables and shared objects.
+                !relocatable && s.sh_flags & SHF_ALLOC != 0
+            }
+            _ => true,
+        })
+        .collect()
+}
+
+/// Target-special symbols (`bfd_is_target_special_symbol`): mapping symbols of ARM, AArch64
+/// and RISC-V (`$a`, `$d`, `$t`, `$x`, optionally followed by `.`).
+fn is_special(e_machine: u16, name: &[u8]) -> bool {
+    let mapping = |allowed: &[u8]| {
+        name.len() >= 2 && name[0] == b'$' && allowed.contains(&name[1]) && (name.len() == 2 || name[2] == b'.')
+    };
+    match e_machine {
+        m if m == EM_ARM.0 => mapping(b"adt"),
+        m if m == EM_AARCH64.0 => mapping(b"dx"),
+        m if m == EM_RISCV.0 => mapping(b"dx"),
+        _ => false,
+    }
+}
+
+/// GNU nm's view of an ELF object's `.symtab` (or `.dynsym` when `dynamic`).
+pub fn elf_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
+    let width = if obj.is_64 { 64 } else { 32 };
+    let has_bfd = bfd_sections(obj);
+    let has_symtab = obj.sections.iter().any(|s| matches!(s.data, SectionData::SymbolTable));
+    let dynsym_index = obj.sections.iter().position(|s| s.sh_type == SHT_DYNSYM);
+    let has_syms = has_symtab || dynsym_index.is_some();
+    let lto_slim = sniff::classify(obj) == ElfKind::GccLtoSlim;
+    let mut out = NmObject { width, has_syms, symbols: None, lto_slim, is_elf: true, warnings: Vec::new() };
+    let raw: Vec<RawSym> = if dynamic {
+        match dynsym_index {
+            Some(i) => read_dynsym(obj, i)?,
+            None => return Ok(out),
+        }
+    } else {
+        obj.symbols
+            .iter()
+            .map(|s| RawSym {
+                name: s.name.to_vec(),
+                st_info: s.st_info,
+                st_other: s.st_other,
+                section: s.section,
+                value: s.value,
+                size: s.size,
+                version: None,
+            })
+            .collect()
+    };
+    if raw.is_empty() {
+        return Ok(out);
+    }
+    let mut syms = Vec::with_capacity(raw.len());
+    for s in raw {
+        let bind = s.st_info >> 4;
+        let typ = s.st_info & 0xf;
+        let (sec, section_name, section_id, vma, ssize) = match s.section {
+            SymbolSection::Undefined => (None, b"*UND*".to_vec(), None, 0, 0),
+            SymbolSection::Common => (None, b"*COM*".to_vec(), None, 0, 0),
+            SymbolSection::Section(i) if has_bfd.get(i).copied().unwrap_or(false) => {
+                let sec = &obj.sections[i];
+                (Some(sec), sec.name.to_vec(), Some(i), sec.sh_addr, sec.size(obj.is_64))
+            }
+            // Absolute, reserved, or a section BFD makes no section for.
+            _ => (None, b"*ABS*".to_vec(), None, 0, 0),
+        };
+        let undefined = s.section == SymbolSection::Undefined;
+        let common = s.section == SymbolSection::Common;
+        let absolute = section_name == b"*ABS*";
+        let global = bind == STB_GLOBAL && !undefined && !common;
+        let local = bind == STB_LOCAL;
+        let weak = bind == STB_WEAK;
+        let unique = bind == STB_GNU_UNIQUE;
+        let section_sym = typ == STT_SECTION;
+        let file = typ == STT_FILE;
+        let object = typ == STT_OBJECT || typ == STT_COMMON;
+        let ifunc = typ == STT_GNU_IFUNC;
+        let letter = if common {
+            'C'
+        } else if undefined {
+            if weak { if object { 'v' } else { 'w' } } else { 'U' }
+        } else if ifunc {
+            'i'
+        } else if weak {
+            if object { 'V' } else { 'W' }
+        } else if unique {
+            'u'
+        } else if !global && !local {
+            '?'
+        } else {
+            let c = if absolute {
+                'a'
+            } else {
+                let sec = sec.expect("defined symbol with a section");
+                coff_section_type(&sec.name).unwrap_or_else(|| decode_section_type(sec_flags(&sec.name, sec.sh_type, sec.sh_flags)))
+            };
+            if global { c.to_ascii_uppercase() } else { c }
+        };
+        // A section symbol without a name is named after its ELF section.
+        let name = if section_sym && s.name.is_empty() {
+            match s.section {
+                SymbolSection::Section(i) => obj.sections[i].name.to_vec(),
+                _ => Vec::new(),
+            }
+        } else {
+            s.name
+        };
+        // BFD keeps value − VMA in executables and adds the VMA back for printing: st_value.
+        let value = if undefined {
+            0
+        } else if common {
+            s.size
+        } else {
+            s.value
+        };
+        syms.push(NmSymbol {
+            special: is_special(obj.e_machine, &name),
+            name,
+            version: s.version,
+            letter,
+            value,
+            size: if section_sym { 0 } else { s.size },
+            elf_type: if section_sym { None } else { Some(typ) },
+            section: section_name,
+            section_id,
+            section_vma: vma,
+            section_size: ssize,
+            undefined,
+            absolute,
+            common,
+            global,
+            weak,
+            unique,
+            debugging: section_sym || file,
+            file,
+            section_sym,
+            ifunc,
+            visibility: s.st_other & 3,
+            module: None,
+        });
+    }
+    out.symbols = Some(syms);
+    Ok(out)
+}
+
+struct RawSym {
+    name: Vec<u8>,
+    st_info: u8,
+    st_other: u8,
+    section: SymbolSection,
+    value: u64,
+    size: u64,
+    version: Option<(Vec<u8>, bool)>,
+}
+
+fn rd16(d: &[u8], at: usize, be: bool) -> Option<u16> {
+    let b = d.get(at..at + 2)?;
+    Some(if be { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) })
+}
+fn rd32(d: &[u8], at: usize, be: bool) -> Option<u32> {
+    let b = d.get(at..at + 4)?;
+    let a = [b[0], b[1], b[2], b[3]];
+    Some(if be { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) })
+}
+fn rd64(d: &[u8], at: usize, be: bool) -> Option<u64> {
+    let b = d.get(at..at + 8)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b);
+    Some(if be { u64::from_be_bytes(a) } else { u64::from_le_bytes(a) })
+}
+
+fn cstr(d: &[u8], at: usize) -> Option<Vec<u8>> {
+    let rest = d.get(at..)?;
+    let end = rest.iter().position(|&b| b == 0)?;
+    Some(rest[..end].to_vec())
+}
+
+/// Symbol versions of a dynamic object: verdef names by index, verneed names by `vna_other`.
+struct Versions {
+    versym: Option<Vec<u16>>,
+    /// (index, flags, name)
+    defs: Vec<(u16, u16, Vec<u8>)>,
+    /// (vna_other, name)
+    needs: Vec<(u16, Vec<u8>)>,
+}
+
+fn section_bytes<'o>(obj: &'o ElfObject<'_>, i: usize) -> &'o [u8] {
+    obj.sections.get(i).and_then(|s| s.bytes_data()).unwrap_or(&[])
+}
+
+fn linked_strtab<'o>(obj: &'o ElfObject<'_>, i: usize) -> &'o [u8] {
+    match obj.sections.get(i).map(|s| &s.link) {
+        Some(crate::elf::Link::Section(t)) => section_bytes(obj, *t),
+        _ => &[],
+    }
+}
+
+fn read_versions(obj: &ElfObject<'_>) -> Versions {
+    let be = obj.big_endian;
+    let mut v = Versions { versym: None, defs: Vec::new(), needs: Vec::new() };
+    for (i, s) in obj.sections.iter().enumerate() {
+        let d = section_bytes(obj, i);
+        match s.sh_type {
+            0x6fff_ffff => {
+                v.versym = Some((0..d.len() / 2).filter_map(|k| rd16(d, 2 * k, be)).collect());
+            }
+            0x6fff_fffd => {
+                // Elf_Verdef: vd_version u16, vd_flags u16, vd_ndx u16, vd_cnt u16, vd_hash u32,
+                // vd_aux u32, vd_next u32; Verdaux: vda_name u32, vda_next u32.
+                let strtab = linked_strtab(obj, i);
+                let mut at = 0usize;
+                for _ in 0..4096 {
+                    let (Some(flags), Some(ndx), Some(aux), Some(next)) =
+                        (rd16(d, at + 2, be), rd16(d, at + 4, be), rd32(d, at + 12, be), rd32(d, at + 16, be))
+                    else {
+                        break;
+                    };
+                    if let Some(name) = rd32(d, at + aux as usize, be).and_then(|n| cstr(strtab, n as usize)) {
+                        v.defs.push((ndx, flags, name));
+                    }
+                    if next == 0 {
+                        break;
+                    }
+                    at += next as usize;
+                }
+            }
+            0x6fff_fffe => {
+                // Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32;
+                // Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
+                let strtab = linked_strtab(obj, i);
+                let mut at = 0usize;
+                for _ in 0..4096 {
+                    let (Some(cnt), Some(aux), Some(next)) = (rd16(d, at + 2, be), rd32(d, at + 8, be), rd32(d, at + 12, be)) else {
+                        break;
+                    };
+                    let mut a = at + aux as usize;
+                    for _ in 0..cnt.min(4096) {
+                        let (Some(other), Some(name), Some(anext)) = (rd16(d, a + 6, be), rd32(d, a + 8, be), rd32(d, a + 12, be)) else {
+                            break;
+                        };
+                        if let Some(n) = cstr(strtab, name as usize) {
+                            v.needs.push((other, n));
+                        }
+                        if anext == 0 {
+                            break;
+                        }
+                        a += anext as usize;
+                    }
+                    if next == 0 {
+                        break;
+                    }
+                    at += next as usize;
+                }
+            }
+            _ => {}
+        }
+    }
+    v
+}
+
+/// `_bfd_elf_get_symbol_version_string` for dynamic symbol `k` (1-based).
+fn version_of(v: &Versions, k: usize, name: &[u8], undefined: bool) -> Option<(Vec<u8>, bool)> {
+    let versym = v.versym.as_ref()?;
+    if v.defs.is_empty() && v.needs.is_empty() {
+        return None;
+    }
+    let raw = *versym.get(k)?;
+    let mut hidden = raw & 0x8000 != 0;
+    let num = raw & 0x7fff;
+    let cverdefs = v.defs.iter().map(|d| d.0).max().unwrap_or(0);
+    let s: Vec<u8> = if num == 0 {
+        Vec::new()
+    } else if num == 1 && (num > cverdefs || v.defs.iter().find(|d| d.0 == 1).is_some_and(|d| d.1 & 1 != 0)) {
+        Vec::new()
+    } else if num <= cverdefs {
+        match v.defs.iter().find(|d| d.0 == num) {
+            Some(d) if d.2 != name => d.2.clone(),
+            _ => Vec::new(),
+        }
+    } else {
+        hidden = true;
+        v.needs.iter().find(|n| n.0 == num).map(|n| n.1.clone()).unwrap_or_else(|| b"<corrupt>".to_vec())
+    };
+    if s.is_empty() {
+        None
+    } else {
+        Some((s, hidden || undefined))
+    }
+}
+
+fn read_dynsym(obj: &ElfObject<'_>, index: usize) -> PResult<Vec<RawSym>> {
+    let d = section_bytes(obj, index);
+    let strtab = linked_strtab(obj, index);
+    let be = obj.big_endian;
+    let entsize = if obj.is_64 { 24 } else { 16 };
+    let versions = read_versions(obj);
+    let shnum = obj.sections.len() + 1;
+    let mut out = Vec::new();
+    for k in 1..d.len() / entsize {
+        let at = k * entsize;
+        let err = || bad!("truncated dynamic symbol {k}");
+        let (st_name, st_info, st_other, shndx, value, size) = if obj.is_64 {
+            (rd32(d, at, be).ok_or_else(err)?, d[at + 4], d[at + 5], rd16(d, at + 6, be).ok_or_else(err)?, rd64(d, at + 8, be).ok_or_else(err)?, rd64(d, at + 16, be).ok_or_else(err)?)
+        } else {
+            (rd32(d, at, be).ok_or_else(err)?, d[at + 12], d[at + 13], rd16(d, at + 14, be).ok_or_else(err)?, u64::from(rd32(d, at + 4, be).ok_or_else(err)?), u64::from(rd32(d, at + 8, be).ok_or_else(err)?))
+        };
+        let name = cstr(strtab, st_name as usize).unwrap_or_else(|| b"(null)".to_vec());
+        let section = match shndx {
+            0 => SymbolSection::Undefined,
+            0xfff1 => SymbolSection::Absolute,
+            0xfff2 => SymbolSection::Common,
+            s if s >= 0xff00 => SymbolSection::Reserved(s),
+            s if (s as usize) < shnum => SymbolSection::Section(s as usize - 1),
+            s => SymbolSection::Reserved(s),
+        };
+        let version = version_of(&versions, k, &name, section == SymbolSection::Undefined);
+        out.push(RawSym { name, st_info, st_other, section, value, size, version });
+    }
+    Ok(out)
+}
+
+/// GNU nm's view of (all modules of) raw bitcode: what it shows for the wrapped mirror, minus the
+/// guard, plus format-specific symbols as debugging symbols.
+pub fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
+    let c = container::parse(data)?;
+    let details = wrapped::module_details_symbols_only(&c)?;
+    let mut warnings: Vec<String> = details.iter().flat_map(|d| d.symbols.warnings.clone()).collect();
+    warnings.dedup();
+    let width = match wrapped::elf_target(&details) {
+        Ok(t) => if t.is_64 { 64 } else { 32 },
+        Err(_) => 64,
+    };
+    let mut syms = Vec::new();
+    for (module, d) in details.iter().enumerate() {
+        for s in &d.symbols.symbols {
+            use crate::bitcode::irsymtab::flag;
+            let undefined = s.has(flag::UNDEFINED);
+            let common = s.has(flag::COMMON) && !undefined;
+            let letter = s.nm_letter();
+            let (section, elf_type): (&[u8], u8) = if undefined {
+                (b"*UND*", STT_NOTYPE)
+            } else if common {
+                (b"*COM*", STT_OBJECT)
+            } else if s.has(flag::EXECUTABLE) {
+                (b".text", STT_FUNC)
+            } else if s.has(flag::TLS) {
+                (b".tdata", STT_TLS)
+            } else if s.has(flag::WEAK) {
+                (b".data", STT_NOTYPE)
+            } else {
+                (b".data", STT_OBJECT)
+            };
+            let size = if common { s.common_size.unwrap_or(0) } else { 0 };
+            syms.push(NmSymbol {
+                name: s.name.clone(),
+                version: None,
+                letter,
+                value: size,
+                size,
+                elf_type: Some(elf_type),
+                section: section.to_vec(),
+                section_id: None,
+                section_vma: 0,
+                section_size: 0,
+                undefined,
+                absolute: false,
+                common,
+                global: s.has(flag::GLOBAL) && !undefined && !common && !s.has(flag::WEAK),
+                weak: s.has(flag::WEAK),
+                unique: false,
+                debugging: s.format_specific(),
+                file: false,
+                section_sym: false,
+                ifunc: false,
+                special: false,
+                visibility: match s.flags & flag::VISIBILITY_MASK {
+                    1 => STV_HIDDEN,
+                    2 => STV_PROTECTED,
+                    _ => STV_DEFAULT,
+                },
+                module: Some(module),
+            });
+        }
+    }
+    Ok(NmObject { width, has_syms: true, symbols: if syms.is_empty() { None } else { Some(syms) }, lto_slim: false, is_elf: false, warnings })
+}
+
+/// Turns a parser error into a [`Bad`] (for callers mixing error types).
+pub fn bad_of(e: impl std::fmt::Display) -> Bad {
+    bad!("{e}")
+}
