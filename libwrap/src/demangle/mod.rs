@@ -6,18 +6,42 @@
 //! style tries Rust first (legacy `_ZN…17h<hash>E`, printed without the hash; v0 `_R…`, printed
 //! without crate disambiguators), then the Itanium C++ ABI.
 
-/// Demangles one name the way `cplus_demangle` does; `None` if it is not a mangled name.
+pub mod itanium;
+
+/// libiberty's test for a legacy Rust symbol's last path component: `h` and 16 lower-case hex
+/// digits, at least 5 of them distinct (so an ordinary C++ name is not taken for Rust).
+fn is_legacy_rust_hash(name: &str) -> bool {
+    // _ZN ... 17h<16 hex>E
+    let Some(body) = name.strip_suffix('E') else { return false };
+    if body.len() < 20 {
+        return false;
+    }
+    let (head, hash) = body.split_at(body.len() - 17);
+    if !head.ends_with("17") || !hash.starts_with('h') {
+        return false;
+    }
+    let mut seen = 0u16;
+    for c in hash[1..].chars() {
+        match c.to_digit(16) {
+            Some(d) if !c.is_ascii_uppercase() => seen |= 1 << d,
+            _ => return false,
+        }
+    }
+    seen.count_ones() >= 5
+}
+
+/// Demangles one name the way `cplus_demangle` (auto style, `DMGL_PARAMS | DMGL_ANSI`) does;
+/// `None` if it is not a mangled name.
 pub fn cplus_demangle(name: &str) -> Option<String> {
-    if let Ok(d) = rustc_demangle::try_demangle(name) {
-        // `{:#}` drops the legacy hash and v0 disambiguators, as libiberty does without
-        // DMGL_VERBOSE.
-        return Some(format!("{d:#}"));
+    let rust = (name.starts_with("_ZN") && is_legacy_rust_hash(name)) || name.starts_with("_R");
+    if rust {
+        if let Ok(d) = rustc_demangle::try_demangle(name) {
+            // `{:#}` drops the legacy hash and v0 disambiguators, as libiberty does without
+            // DMGL_VERBOSE.
+            return Some(format!("{d:#}"));
+        }
     }
-    if !name.starts_with("_Z") {
-        return None;
-    }
-    let sym = cpp_demangle::Symbol::new(name.as_bytes()).ok()?;
-    sym.demangle().ok()
+    itanium::demangle(name, itanium::Options { params: true, ..itanium::Options::default() })
 }
 
 /// `bfd_demangle`: `leading_char` is the target's symbol prefix (none on ELF).
