@@ -35,6 +35,7 @@ struct Opts {
     per_file: bool,
     format: Format,
     demangle: bool,
+    style: libwrap::demangle::Style,
     dynamic: bool,
     external_only: bool,
     defined_only: bool,
@@ -219,7 +220,7 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
     }
     if let Some(styles) = m.get_many::<String>("demangle") {
         for s in styles {
-            if !s.is_empty() && !matches!(s.as_str(), "auto" | "gnu-v3" | "rust" | "none") {
+            if !s.is_empty() && !matches!(s.as_str(), "auto" | "gnu-v3" | "rust" | "none" | "java" | "gnat" | "dlang") {
                 cli::error(err, prog, format!("unknown demangling style `{s}'"));
                 return Parsed::Exit(1);
             }
@@ -280,6 +281,11 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         Some(("demangle", _)) => m.get_many::<String>("demangle").unwrap().last().is_none_or(|s| s != "none"),
         _ => false,
     };
+    let style = match m.get_many::<String>("demangle").and_then(|v| v.last().cloned()).as_deref() {
+        Some("gnu-v3") => libwrap::demangle::Style::GnuV3,
+        Some("rust") => libwrap::demangle::Style::Rust,
+        _ => libwrap::demangle::Style::Auto,
+    };
     let versions = match last_of(&m, &["with-symbol-versions", "without-symbol-versions"]) {
         Some(("with-symbol-versions", _)) => 1,
         Some(("without-symbol-versions", _)) => 0,
@@ -292,6 +298,7 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         per_file: files.len() > 1,
         format,
         demangle,
+        style,
         dynamic: m.get_flag("dynamic"),
         external_only: m.get_flag("extern-only"),
         defined_only,
@@ -682,7 +689,7 @@ impl Nm<'_> {
             }
         }
         let mut out = if self.opts.demangle && !base.is_empty() {
-            libwrap::demangle::bfd_demangle(base, None).unwrap_or_else(|| base.to_vec())
+            libwrap::demangle::bfd_demangle_style(base, None, self.opts.style).unwrap_or_else(|| base.to_vec())
         } else {
             base.to_vec()
         };

@@ -30,15 +30,38 @@ fn is_legacy_rust_hash(name: &str) -> bool {
     seen.count_ones() >= 5
 }
 
+/// libiberty demangling styles tl implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Style {
+    /// Rust, then C++ (the default).
+    #[default]
+    Auto,
+    /// C++ only.
+    GnuV3,
+    /// Rust only.
+    Rust,
+}
+
 /// Demangles one name the way `cplus_demangle` (auto style, `DMGL_PARAMS | DMGL_ANSI`) does;
 /// `None` if it is not a mangled name.
 pub fn cplus_demangle(name: &str) -> Option<String> {
+    cplus_demangle_style(name, Style::Auto)
+}
+
+/// [`cplus_demangle`] with a style.
+pub fn cplus_demangle_style(name: &str, style: Style) -> Option<String> {
     let rust = (name.starts_with("_ZN") && is_legacy_rust_hash(name)) || name.starts_with("_R");
-    if rust {
+    if style == Style::Rust && !rust {
+        return None;
+    }
+    if rust && style != Style::GnuV3 {
         if let Ok(d) = rustc_demangle::try_demangle(name) {
             // `{:#}` drops the legacy hash and v0 disambiguators, as libiberty does without
             // DMGL_VERBOSE.
             return Some(format!("{d:#}"));
+        }
+        if style == Style::Rust {
+            return None;
         }
     }
     itanium::demangle(name, itanium::Options { params: true, ..itanium::Options::default() })
@@ -46,6 +69,11 @@ pub fn cplus_demangle(name: &str) -> Option<String> {
 
 /// `bfd_demangle`: `leading_char` is the target's symbol prefix (none on ELF).
 pub fn bfd_demangle(name: &[u8], leading_char: Option<u8>) -> Option<Vec<u8>> {
+    bfd_demangle_style(name, leading_char, Style::Auto)
+}
+
+/// [`bfd_demangle`] with a style.
+pub fn bfd_demangle_style(name: &[u8], leading_char: Option<u8>, style: Style) -> Option<Vec<u8>> {
     let name = std::str::from_utf8(name).ok()?;
     let skip_lead = !name.is_empty() && leading_char.is_some_and(|c| name.as_bytes()[0] == c);
     let body = if skip_lead { &name[1..] } else { name };
@@ -55,7 +83,7 @@ pub fn bfd_demangle(name: &[u8], leading_char: Option<u8>) -> Option<Vec<u8>> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
-    match cplus_demangle(core) {
+    match cplus_demangle_style(core, style) {
         Some(d) => Some(format!("{pre}{d}{suf}").into_bytes()),
         None if skip_lead => Some(body.as_bytes().to_vec()),
         None => None,
