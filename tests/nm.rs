@@ -370,3 +370,30 @@ fn summary_shows_modules_functions_and_calls() {
     let raw = String::from_utf8(run_ok(tl_cmd("tl-nm").arg("--summary").arg(fixture("kinds.thin14.o")))).unwrap();
     assert!(raw.contains("summary thinlto v9") && !raw.contains("from .tl.summary"), "{raw}");
 }
+
+#[test]
+fn demangling_matches_gnu_on_libcxx_style_and_modern_cxx() {
+    let dir = tempdir();
+    let d = dir.path();
+    let src = root().join("tests/data/demangle_corpus.cpp");
+    for (std, extra) in [("-std=c++17", &[][..]), ("-std=c++20", &["-O2"][..])] {
+        let o = d.join(format!("corpus{std}.o"));
+        run_ok(Command::new("g++").args(["-c", std]).args(extra).arg(&src).arg("-o").arg(&o));
+        for opts in [&["-C"][..], &["-C", "-a"], &["-C", "-f", "sysv"], &["--demangle=gnu-v3", "-P"]] {
+            let mut args: Vec<&str> = opts.to_vec();
+            args.push(o.to_str().unwrap());
+            assert_eq!(compare(d, &args), None);
+        }
+        // The test is not vacuous: the corpus has many mangled names.
+        let names = String::from_utf8(run_ok(Command::new("nm").arg(&o))).unwrap();
+        assert!(names.matches(" _Z").count() >= 30, "{names}");
+    }
+}
+
+#[test]
+#[cfg_attr(not(tl_interop), ignore = "needs TL_INTEROP=1 (clang-19, lld-19, llvm-19)")]
+fn demangling_matches_gnu_on_every_libllvm19_symbol() {
+    let lib = Path::new("/usr/lib/llvm-19/lib/libLLVM.so.19.1");
+    require(lib);
+    assert_eq!(compare(Path::new("/"), &["-D", "-C", lib.to_str().unwrap()]), None);
+}
