@@ -101,7 +101,7 @@ fn archive_flavours() {
     // A thin archive whose member is a thin archive (as other writers leave them): the reader
     // flattens it, names relative to the outer archive.
     let nested = libwrap::archive_write::write_archive(
-        &[libwrap::archive_write::NewMember { name: "sub/inner.a".into(), data: std::fs::read(d.join("sub/inner.a")).unwrap().into(), mtime: 0, uid: 0, gid: 0, perms: 0o644 }],
+        &[libwrap::archive_write::NewMember { name: "sub/inner.a".into(), data: std::fs::read(d.join("sub/inner.a")).unwrap().into(), mtime: 0, uid: 0, gid: 0, perms: 0o644, origin: None }],
         libwrap::archive_write::WriteOptions { thin: true, symbol_index: false, force_sym64: false },
     )
     .unwrap();

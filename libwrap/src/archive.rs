@@ -4,6 +4,12 @@
 //! Thin archives store paths relative to the archive's directory; members are opened from there.
 //! A thin archive whose member is itself an archive is flattened: its members take its place,
 //! as GNU ar does. A member's identity is its position (duplicate names are common).
+//!
+//! GNU thin archives also reference single members of regular archives: the header name
+//! `/N:M` means "the member whose header is at offset M in the archive whose path is at offset N
+//! of the long-name table" (written when a regular archive is added to a thin one). `object`
+//! does not know that form; the reader blanks the `:M` part before handing the archive to it
+//! and resolves those members itself.
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -58,6 +64,8 @@ pub struct Member<'a> {
     pub position: usize,
     /// File offset of the member header (in the archive that holds it).
     pub header_offset: u64,
+    /// File offset of the member's data (0 for thin members).
+    pub data_offset: u64,
     /// Modification time.
     pub date: u64,
     /// Owner.
@@ -72,6 +80,9 @@ pub struct Member<'a> {
     pub data: MemberData<'a>,
     /// For thin members: the path opened.
     pub path: Option<PathBuf>,
+    /// For thin members that reference a member of a regular archive (`/N:M`): that archive's
+    /// path as stored in the thin archive, and the member's header offset in it.
+    pub nested: Option<(String, u64)>,
 }
 
 impl Member<'_> {
@@ -129,7 +140,9 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
     if depth > 8 {
         return Err(Error::malformed(path, "thin archives nested too deeply"));
     }
-    let file = ArchiveFile::parse(data).map_err(|e| Error::malformed(path, e.to_string()))?;
+    let (patched, origins) = if data.starts_with(THIN_MAGIC) { blank_nested_origins(data) } else { (None, Vec::new()) };
+    let parse_data: &[u8] = patched.as_deref().unwrap_or(data);
+    let file = ArchiveFile::parse(parse_data).map_err(|e| Error::malformed(path, e.to_string()))?;
     let thin = file.is_thin();
     let format = match file.kind() {
         ArchiveKind::Gnu | ArchiveKind::Unknown => Format::Gnu,
@@ -143,11 +156,12 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
     for m in file.members() {
         let m = m.map_err(|e| Error::malformed(path, e.to_string()))?;
         let name = m.name().to_vec();
-        let hoff = header_offset(data, &m);
+        let hoff = header_offset(parse_data, &m);
         let common = |data: MemberData<'a>, member_path: Option<PathBuf>| Member {
             name: name.clone(),
             position: 0,
             header_offset: hoff,
+            data_offset: m.file_range().0,
             date: m.date().unwrap_or(0),
             uid: m.uid().unwrap_or(0),
             gid: m.gid().unwrap_or(0),
@@ -155,7 +169,13 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
             size: m.size(),
             data,
             path: member_path,
+            nested: None,
         };
+        if let Some(&(_, origin)) = origins.iter().find(|(h, _)| *h == hoff) {
+            let rel = String::from_utf8_lossy(&name).into_owned();
+            members.push(nested_member(&dir, &rel, origin, hoff, path, depth)?);
+            continue;
+        }
         if m.is_thin() {
             let rel = String::from_utf8_lossy(&name).into_owned();
             let full = if Path::new(&rel).is_absolute() { PathBuf::from(&rel) } else { dir.join(&rel) };
@@ -185,6 +205,9 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
                                 Err(_) => n.data.clone_static(),
                             };
                             let mut nm = Member { data: bytes, position: 0, ..n.clone_meta() };
+                            if !nested.thin {
+                                nm.nested = Some((rel.clone(), n.header_offset));
+                            }
                             nm.header_offset = hoff;
                             members.push(nm);
                         }
@@ -195,7 +218,12 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
                 Err(e) => members.push(common(MemberData::Missing(Rc::new(e)), Some(full))),
             }
         } else {
-            let bytes = m.data(data).map_err(|e| Error::malformed(path, e.to_string()))?;
+            let (start, len) = m.file_range();
+            let bytes = usize::try_from(start)
+                .ok()
+                .zip(usize::try_from(len).ok())
+                .and_then(|(s, l)| data.get(s..s.checked_add(l)?))
+                .ok_or_else(|| Error::malformed(path, "member extends past the end of the archive"))?;
             members.push(common(MemberData::Borrowed(bytes), None));
         }
     }
@@ -218,6 +246,57 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
     Ok(Archive { format, thin, members, index })
 }
 
+/// Size of an archive member header.
+pub const HEADER_SIZE: usize = 60;
+
+/// Finds the `/N:M` member names of a thin archive; returns a copy with `:M` blanked (when there
+/// are any) and the (header offset, M) pairs.
+fn blank_nested_origins(data: &[u8]) -> (Option<Vec<u8>>, Vec<(u64, u64)>) {
+    let mut origins = Vec::new();
+    let mut patched: Option<Vec<u8>> = None;
+    let mut off = THIN_MAGIC.len();
+    while off + HEADER_SIZE <= data.len() {
+        let hdr = &data[off..off + HEADER_SIZE];
+        let name = &hdr[..16];
+        let size: usize = std::str::from_utf8(&hdr[48..58]).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        if let Some(colon) = name.iter().position(|&c| c == b':') {
+            let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+            let origin_text = name[colon + 1..].split(|&c| c == b' ').next().unwrap_or(&[]);
+            if name[0] == b'/' && digits(&name[1..colon]) && digits(origin_text) {
+                let origin = std::str::from_utf8(origin_text).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+                origins.push((off as u64, origin));
+                let copy = patched.get_or_insert_with(|| data.to_vec());
+                copy[off + colon..off + 16].fill(b' ');
+            }
+        }
+        // In a thin archive only the index and the long-name table have data.
+        let special = name.starts_with(b"/ ") || name.starts_with(b"// ") || name.starts_with(b"/SYM64/ ");
+        off += HEADER_SIZE + if special { size + (size & 1) } else { 0 };
+    }
+    (patched, origins)
+}
+
+/// Resolves a `/N:M` member: the member of the regular archive `rel` (relative to `dir`) whose
+/// header is at `origin`.
+fn nested_member(dir: &Path, rel: &str, origin: u64, hoff: u64, path: &str, depth: u32) -> Result<Member<'static>> {
+    let full = if Path::new(rel).is_absolute() { PathBuf::from(rel) } else { dir.join(rel) };
+    let shown = full.display().to_string();
+    let input = Input::open(&full)?;
+    let nested = read_nested(input.data(), &shown, depth + 1)?;
+    let m = nested
+        .members
+        .iter()
+        .find(|m| m.header_offset == origin)
+        .ok_or_else(|| Error::malformed(path, format!("no member at offset {origin} of {shown}")))?;
+    let bytes = m.bytes().map_err(|e| Error::malformed(path, e.to_string()))?;
+    let mut out = m.clone_meta();
+    out.data = MemberData::File(Rc::new(Input::from_vec(format!("{shown}({})", m.display_name()), bytes.to_vec())));
+    out.header_offset = hoff;
+    out.path = None;
+    out.nested = Some((rel.to_string(), origin));
+    Ok(out)
+}
+
 impl<'a> MemberData<'a> {
     fn clone_static(&self) -> MemberData<'static> {
         match self {
@@ -234,6 +313,7 @@ impl Member<'_> {
             name: self.name.clone(),
             position: self.position,
             header_offset: self.header_offset,
+            data_offset: self.data_offset,
             date: self.date,
             uid: self.uid,
             gid: self.gid,
@@ -241,6 +321,7 @@ impl Member<'_> {
             size: self.size,
             data: self.data.clone_static(),
             path: self.path.clone(),
+            nested: self.nested.clone(),
         }
     }
 }

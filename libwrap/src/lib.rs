@@ -20,6 +20,7 @@
 //! libwrap never prints and never parses command lines.
 
 pub mod archive;
+pub mod archive_edit;
 pub mod archive_write;
 pub mod bitcode;
 pub mod bitstream;

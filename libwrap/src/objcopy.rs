@@ -139,6 +139,7 @@ fn map_archive(
             uid: m.uid as u32,
             gid: m.gid as u32,
             perms: m.mode as u32,
+            origin: None,
         });
     }
     archive_write::write_archive(&members, WriteOptions { symbol_index: true, ..WriteOptions::default() })

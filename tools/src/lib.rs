@@ -1,6 +1,7 @@
 //! The tl tools: thin front-ends over libwrap. Each tool module exposes
 //! `run(args, stdout, stderr) -> exit status` so tests can drive it in-process.
 
+pub mod ar;
 pub mod cli;
 pub mod collate;
 pub mod nm;

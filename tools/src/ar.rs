@@ -1,0 +1,1506 @@
+//! tl-ar and tl-ranlib: GNU ar 2.40's grammar, operations, messages and exit statuses, writing
+//! GNU-format archives whose index covers native ELF and LLVM bitcode (raw, wrapped, any LLVM
+//! version).
+//!
+//! Grammar (binutils `decode_options`): when argv[1] does not start with `-`, each of its letters
+//! becomes an option (`ar rcs` = `ar -r -c -s`); options are then read getopt-style
+//! (`hdmpqrtxl:coOVsSuvabiMNfPTDU` plus `--help --plugin --target --version --output
+//! --record-libdeps --thin`, abbreviations allowed, options anywhere); if no operation was found,
+//! the first remaining word is exploded again (binutils PR 13256: `ar --plugin X rcs …`,
+//! `ar -D cq …`). Then come the position argument (with `a`/`b`/`i`), the count (with `N`), the
+//! archive and the member files.
+//!
+//! Beyond GNU: every update takes a lock on the archive's directory and replaces the archive
+//! atomically, so concurrent updates lose nothing and a crash leaves the old archive; `x` never
+//! writes outside the current (or `--output`) directory and never through a symbolic link.
+
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use libwrap::archive_edit::{self, Editable, Entry, SaveOptions};
+
+use crate::cli;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Delete,
+    Move,
+    Print,
+    Quick,
+    Replace,
+    Table,
+    Extract,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pos {
+    Before,
+    After,
+    End,
+}
+
+#[derive(Default)]
+struct Opts {
+    op: Option<Op>,
+    silent_create: bool,
+    preserve_dates: bool,
+    display_offsets: bool,
+    show_version: bool,
+    show_help: bool,
+    /// -1 `S`, 0 default, 1 `s`.
+    write_armap: i32,
+    newer_only: bool,
+    verbose: bool,
+    postype: Option<Pos>,
+    mri: bool,
+    counted: bool,
+    truncate: bool,
+    full_path: bool,
+    thin: bool,
+    /// -1 unset, 0 `U`, 1 `D`.
+    deterministic: i32,
+    libdeps: Option<String>,
+    output_dir: Option<String>,
+}
+
+/// A way out of `main`: an exit status, after the messages were printed.
+struct Exit(i32);
+
+struct Ar<'w> {
+    prog: String,
+    out: &'w mut dyn Write,
+    err: &'w mut dyn Write,
+    o: Opts,
+    interactive: bool,
+    /// The `N` count (instance of a name to act on).
+    count: i64,
+}
+
+const LONG_OPTS: &[(&str, bool)] =
+    &[("help", false), ("plugin", true), ("target", true), ("version", false), ("output", true), ("record-libdeps", true), ("thin", false)];
+
+fn usage_text(prog: &str) -> String {
+    format!(
+        "Usage: {prog} [emulation options] [-]{{dmpqrstx}}[abcDfilMNoOPsSTuvV] [--plugin <name>] [member-name] [count] archive-file file...
+       {prog} -M [<mri-script]
+ commands:
+  d            - delete file(s) from the archive
+  m[ab]        - move file(s) in the archive
+  p            - print file(s) found in the archive
+  q[f]         - quick append file(s) to the archive
+  r[ab][f][u]  - replace existing or insert new file(s) into the archive
+  s            - act as ranlib
+  t[O][v]      - display contents of the archive
+  x[o]         - extract file(s) from the archive
+ command specific modifiers:
+  [a]          - put file(s) after [member-name]
+  [b]          - put file(s) before [member-name] (same as [i])
+  [D]          - use zero for timestamps and uids/gids (default)
+  [U]          - use actual timestamps and uids/gids
+  [N]          - use instance [count] of name
+  [f]          - truncate inserted file names
+  [P]          - use full path names when matching
+  [o]          - preserve original dates
+  [O]          - display offsets of files in the archive
+  [u]          - only replace files that are newer than current archive contents
+ generic modifiers:
+  [c]          - do not warn if the library had to be created
+  [s]          - create an archive index (cf. ranlib)
+  [l <text> ]  - specify the dependencies of this library
+  [S]          - do not build a symbol table
+  [T]          - deprecated, use --thin instead
+  [v]          - be verbose
+  [V]          - display the version number
+  @<file>      - read options from <file>
+  --target=BFDNAME - accepted and ignored (formats are read from the files)
+  --output=DIRNAME - specify the output directory for extraction operations
+  --record-libdeps=<text> - specify the dependencies of this library
+  --thin       - make a thin archive
+ optional:
+  --plugin <p> - accepted and ignored (tl-ar indexes LLVM bitcode without plugins)
+ The archive index covers native ELF objects and LLVM bitcode of any version.
+"
+    )
+}
+
+fn ranlib_usage_text(prog: &str) -> String {
+    format!(
+        "Usage: {prog} [options] archive
+ Generate an index to speed access to archives
+ The options are:
+  @<file>                      Read options from <file>
+  --plugin <name>              Accepted and ignored (bitcode is indexed without plugins)
+  -D                           Use zero for symbol map timestamp (default)
+  -U                           Use an actual symbol map timestamp
+  -t                           Update the archive's symbol map timestamp
+  -h --help                    Print this help message
+  -v --version                 Print version information
+"
+    )
+}
+
+/// Result of getopt-style parsing: options applied to `o`, non-option words in order.
+enum Parsed {
+    Words(Vec<String>),
+    BadShort(char),
+    BadLong(String, &'static str),
+}
+
+impl<'w> Ar<'w> {
+    fn msg(&mut self, m: impl std::fmt::Display) {
+        let _ = self.out.flush();
+        let _ = writeln!(self.err, "{}: {m}", self.prog);
+    }
+
+    fn fatal(&mut self, m: impl std::fmt::Display) -> Exit {
+        self.msg(m);
+        Exit(1)
+    }
+
+    fn usage(&mut self, help: bool) -> Exit {
+        let text = usage_text(&self.prog);
+        if help {
+            let _ = self.out.write_all(text.as_bytes());
+            Exit(0)
+        } else {
+            let _ = self.err.write_all(text.as_bytes());
+            Exit(1)
+        }
+    }
+
+    /// GNU getopt over `args` with ar's option string.
+    fn getopt(&mut self, args: &[String], shorts: &str) -> Parsed {
+        let mut words = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let a = &args[i];
+            i += 1;
+            if a == "--" {
+                words.extend(args[i..].iter().cloned());
+                break;
+            }
+            if let Some(long) = a.strip_prefix("--") {
+                let (name, value) = match long.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (long, None),
+                };
+                let exact = LONG_OPTS.iter().find(|(n, _)| *n == name);
+                let candidates: Vec<&(&str, bool)> = LONG_OPTS.iter().filter(|(n, _)| n.starts_with(name)).collect();
+                let opt = match (exact, candidates.len()) {
+                    (Some(o), _) => *o,
+                    (None, 1) => *candidates[0],
+                    (None, 0) => return Parsed::BadLong(format!("unrecognized option '{a}'"), ""),
+                    _ => {
+                        let list: Vec<String> = candidates.iter().map(|(n, _)| format!("'--{n}'")).collect();
+                        return Parsed::BadLong(format!("option '--{name}' is ambiguous; possibilities: {}", list.join(" ")), "");
+                    }
+                };
+                let value = if opt.1 {
+                    match value {
+                        Some(v) => Some(v),
+                        None if i < args.len() => {
+                            i += 1;
+                            Some(args[i - 1].clone())
+                        }
+                        None => return Parsed::BadLong(format!("option '--{}' requires an argument", opt.0), ""),
+                    }
+                } else if value.is_some() {
+                    return Parsed::BadLong(format!("option '--{}' doesn't allow an argument", opt.0), "");
+                } else {
+                    None
+                };
+                match opt.0 {
+                    "help" => self.o.show_help = true,
+                    "version" => self.o.show_version = true,
+                    "output" => self.o.output_dir = value,
+                    "record-libdeps" => {
+                        if self.o.libdeps.is_some() {
+                            return Parsed::BadLong("libdeps specified more than once".into(), "fatal");
+                        }
+                        self.o.libdeps = value;
+                    }
+                    "thin" => self.o.thin = true,
+                    _ => {} // --plugin, --target: accepted, ignored
+                }
+                continue;
+            }
+            if a.len() > 1 && a.starts_with('-') {
+                let chars: Vec<char> = a[1..].chars().collect();
+                let mut k = 0;
+                while k < chars.len() {
+                    let c = chars[k];
+                    k += 1;
+                    let pos = shorts.find(c);
+                    let Some(pos) = pos else { return Parsed::BadShort(c) };
+                    let takes_arg = shorts[pos + c.len_utf8()..].starts_with(':');
+                    if takes_arg {
+                        let rest: String = chars[k..].iter().collect();
+                        let value = if !rest.is_empty() {
+                            k = chars.len();
+                            rest
+                        } else if i < args.len() {
+                            i += 1;
+                            args[i - 1].clone()
+                        } else {
+                            return Parsed::BadLong(format!("option requires an argument -- '{c}'"), "");
+                        };
+                        if c == 'l' {
+                            if self.o.libdeps.is_some() {
+                                return Parsed::BadLong("libdeps specified more than once".into(), "fatal");
+                            }
+                            self.o.libdeps = Some(value);
+                        }
+                        continue;
+                    }
+                    if let Some(e) = self.short(c) {
+                        return Parsed::BadLong(e, "fatal");
+                    }
+                }
+                continue;
+            }
+            words.push(a.clone());
+        }
+        Parsed::Words(words)
+    }
+
+    /// Applies one short option; returns a fatal message for a second operation.
+    fn short(&mut self, c: char) -> Option<String> {
+        let op = match c {
+            'd' => Some(Op::Delete),
+            'm' => Some(Op::Move),
+            'p' => Some(Op::Print),
+            'q' => Some(Op::Quick),
+            'r' => Some(Op::Replace),
+            't' => Some(Op::Table),
+            'x' => Some(Op::Extract),
+            _ => None,
+        };
+        if let Some(op) = op {
+            if self.o.op.is_some() {
+                return Some("two different operation options specified".into());
+            }
+            self.o.op = Some(op);
+            return None;
+        }
+        match c {
+            'h' => self.o.show_help = true,
+            'c' => self.o.silent_create = true,
+            'o' => self.o.preserve_dates = true,
+            'O' => self.o.display_offsets = true,
+            'V' => self.o.show_version = true,
+            's' => self.o.write_armap = 1,
+            'S' => self.o.write_armap = -1,
+            'u' => self.o.newer_only = true,
+            'v' => self.o.verbose = true,
+            'a' => self.o.postype = Some(Pos::After),
+            'b' | 'i' => self.o.postype = Some(Pos::Before),
+            'M' => self.o.mri = true,
+            'N' => self.o.counted = true,
+            'f' => self.o.truncate = true,
+            'P' => self.o.full_path = true,
+            'T' => self.o.thin = true,
+            'D' => self.o.deterministic = 1,
+            'U' => self.o.deterministic = 0,
+            _ => {}
+        }
+        None
+    }
+
+    fn deterministic(&self) -> bool {
+        self.o.deterministic != 0
+    }
+
+    fn normalize(&self, file: &str) -> String {
+        archive_edit::normalize(file, self.o.full_path, self.o.truncate)
+    }
+
+    fn save_options(&self, ed: &Editable) -> SaveOptions {
+        SaveOptions {
+            thin: self.o.thin || ed.thin,
+            full_path: self.o.full_path,
+            truncate: self.o.truncate,
+            index: self.o.write_armap >= 0,
+            deterministic: self.deterministic(),
+        }
+    }
+
+    fn write_archive(&mut self, ed: &Editable) -> Result<(), Exit> {
+        let opts = self.save_options(ed);
+        archive_edit::save(ed, &opts).map_err(|e| self.fatal(cli::gnu_message(&e)))
+    }
+
+    /// GNU's `open_inarch`: (archive, newly created).
+    fn open_inarch(&mut self, name: &str, alters: bool) -> Result<(Editable, bool), Exit> {
+        match std::fs::metadata(name) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !alters {
+                    let _ = writeln!(self.err, "{}: {name}: No such file or directory", self.prog);
+                    return Err(self.maybequit());
+                }
+                if !self.o.silent_create {
+                    self.msg(format!("creating {name}"));
+                }
+                return Ok((archive_edit::empty(name, false), true));
+            }
+            Err(e) => return Err(self.fatal(format!("{name}: {}", libwrap::error::io_message(&e)))),
+            Ok(_) => {}
+        }
+        let ed = match archive_edit::load(name) {
+            Ok(ed) => ed,
+            Err(libwrap::Error::NotRecognized { .. }) => return Err(self.fatal(format!("{name}: file format not recognized"))),
+            Err(libwrap::Error::Malformed { .. }) => return Err(self.fatal(format!("{name}: file format not recognized"))),
+            Err(e) => return Err(self.fatal(cli::gnu_message(&e))),
+        };
+        if matches!(self.o.op, Some(Op::Replace | Op::Quick)) && !ed.entries.is_empty() {
+            if self.o.thin && !ed.thin {
+                return Err(self.fatal(format!("Cannot convert existing library {name} to thin format")));
+            }
+            if !self.o.thin && ed.thin {
+                return Err(self.fatal(format!("Cannot convert existing thin library {name} to normal format")));
+            }
+        }
+        Ok((ed, false))
+    }
+
+    fn maybequit(&mut self) -> Exit {
+        if self.interactive { Exit(0) } else { Exit(9) }
+    }
+
+    /// getopt with ar's options; on a bad option, GNU's message and usage.
+    fn parse_options(&mut self, args: &[String]) -> Result<Vec<String>, Exit> {
+        match self.getopt(args, "hdmpqrtxl:coOVsSuvabiMNfPTDU") {
+            Parsed::Words(w) => Ok(w),
+            Parsed::BadShort(c) => {
+                self.msg(format!("invalid option -- '{c}'"));
+                Err(self.usage(false))
+            }
+            Parsed::BadLong(m, kind) => {
+                if kind == "fatal" {
+                    return Err(self.fatal(m));
+                }
+                self.msg(m);
+                Err(self.usage(false))
+            }
+        }
+    }
+
+    /// Runs `ar` after the common preamble.
+    fn main(&mut self, args: Vec<String>) -> Result<(), Exit> {
+        if args.len() < 2 {
+            return Err(self.usage(false));
+        }
+        // Key letters: argv[1] without a dash is exploded into options.
+        let mut words = self.parse_options(&explode_first(&args[1..]))?;
+        // PR 13256: options first, key letters after (`ar --plugin p rcs …`).
+        if self.o.op.is_none() && self.o.write_armap != 1 && !self.o.mri && words.first().is_some_and(|w| !w.starts_with('-')) {
+            words = self.parse_options(&explode_first(&words))?;
+        }
+        if self.o.show_help {
+            return Err(self.usage(true));
+        }
+        if self.o.show_version {
+            let v = format!(
+                "{} (tl) {}, compatible with GNU ar (GNU Binutils) 2.40\n",
+                self.prog,
+                env!("CARGO_PKG_VERSION")
+            );
+            let _ = self.out.write_all(v.as_bytes());
+            return Err(Exit(0));
+        }
+        if self.o.mri {
+            if self.o.deterministic < 0 {
+                self.o.deterministic = 1;
+            }
+            return self.mri();
+        }
+        let mut words = words.into_iter();
+        let Some(first) = words.next() else { return Err(self.usage(false)) };
+        let mut words: Vec<String> = std::iter::once(first).chain(words).collect();
+        if self.o.op == Some(Op::Quick) && self.o.write_armap != 0 {
+            self.o.op = Some(Op::Replace);
+        }
+        if matches!(self.o.op, None | Some(Op::Table)) && self.o.write_armap == 1 {
+            if self.o.deterministic < 0 {
+                self.o.deterministic = 1;
+            }
+            let code = self.ranlib_only(&words[0])?;
+            return Err(Exit(code));
+        }
+        let Some(op) = self.o.op else { return Err(self.fatal("no operation specified")) };
+        if self.o.newer_only && op != Op::Replace {
+            return Err(self.fatal("`u' is only meaningful with the `r' option."));
+        }
+        if self.o.newer_only && self.o.deterministic > 0 {
+            return Err(self.fatal("`u' is not meaningful with the `D' option."));
+        }
+        if self.o.newer_only && self.o.deterministic < 0 {
+            self.msg("`u' modifier ignored since `D' is the default (see `U')");
+        }
+        if self.o.deterministic < 0 {
+            self.o.deterministic = 1;
+        }
+        let mut idx = 0;
+        let mut posname = None;
+        if self.o.postype.is_some() {
+            match words.get(idx) {
+                Some(p) => posname = Some(p.clone()),
+                None => return Err(self.fatal("missing position arg.")),
+            }
+            idx += 1;
+        }
+        let mut count = 0i64;
+        if self.o.counted {
+            if op != Op::Extract && op != Op::Delete {
+                return Err(self.fatal("`N' is only meaningful with the `x' and `d' options."));
+            }
+            let Some(c) = words.get(idx) else { return Err(self.fatal("`N' missing value.")) };
+            count = atoi(c);
+            if count <= 0 {
+                return Err(self.fatal("Value for `N' must be positive."));
+            }
+            idx += 1;
+        }
+        let Some(archive) = words.get(idx).cloned() else { return Err(self.usage(false)) };
+        idx += 1;
+        let mut files: Vec<String> = words.drain(idx..).collect();
+        let alters = matches!(op, Op::Delete | Op::Move | Op::Quick | Op::Replace);
+        let _lock = if alters { Some(archive_edit::lock_for_update(&archive).map_err(|e| self.fatal(cli::gnu_message(&e)))?) } else { None };
+        let (mut ed, created) = self.open_inarch(&archive, alters)?;
+        if op == Op::Extract && ed.thin {
+            return Err(self.fatal("`x' cannot be used on thin archives."));
+        }
+        let mut libdeps_entry = None;
+        if let Some(l) = &self.o.libdeps {
+            let mut bytes = l.clone().into_bytes();
+            bytes.push(0);
+            libdeps_entry = Some(archive_edit::entry_from_bytes("__.LIBDEP", bytes, self.deterministic()));
+            let at = if files.is_empty() { 0 } else { 1 };
+            files.insert(at, "__.LIBDEP".to_string());
+        }
+        self.count = count;
+        let ctx = Ctx { posname, count, libdeps: libdeps_entry };
+        let wrote = match op {
+            Op::Table => {
+                self.map_over_members(&ed, &files, |s, e| s.print_descr(e))?;
+                false
+            }
+            Op::Print => {
+                self.map_over_members(&ed, &files, |s, e| s.print_contents(e))?;
+                false
+            }
+            Op::Extract => {
+                self.map_over_members(&ed, &files, |s, e| s.extract(e))?;
+                false
+            }
+            Op::Delete => !files.is_empty() && self.delete_members(&mut ed, &files, &ctx)?,
+            Op::Move if !self.o.silent_create => !files.is_empty() && self.move_members(&mut ed, &files, &ctx)?,
+            Op::Move | Op::Replace | Op::Quick => {
+                if !files.is_empty() || self.o.write_armap > 0 {
+                    self.replace_members(&mut ed, &files, op == Op::Quick, &ctx)?
+                } else {
+                    false
+                }
+            }
+        };
+        if created && !wrote {
+            // GNU creates the empty archive before anything else; it stays when nothing is added.
+            libwrap::output::write_atomic(&archive, libwrap::archive::MAGIC, 0o666).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        }
+        Ok(())
+    }
+
+    /// `ranlib`'s work on one archive: rewrite it with an index. Returns 1 when the file is
+    /// missing or not an ordinary file (after GNU's message), 0 otherwise.
+    fn ranlib_only(&mut self, name: &str) -> Result<i32, Exit> {
+        if !self.get_file_size_ok(name) {
+            return Ok(1);
+        }
+        self.o.write_armap = 1;
+        let _lock = archive_edit::lock_for_update(name).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        let (ed, _) = self.open_inarch(name, false)?;
+        self.write_archive(&ed)?;
+        Ok(0)
+    }
+
+    /// binutils' `get_file_size` check with its messages.
+    fn get_file_size_ok(&mut self, name: &str) -> bool {
+        match std::fs::metadata(name) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.msg(format!("'{name}': No such file"));
+                false
+            }
+            Err(e) => {
+                self.msg(format!("Warning: could not locate '{name}'.  reason: {}", libwrap::error::io_message(&e)));
+                false
+            }
+            Ok(m) if m.is_dir() => {
+                self.msg(format!("Warning: '{name}' is a directory"));
+                false
+            }
+            Ok(m) if !m.is_file() => {
+                self.msg(format!("Warning: '{name}' is not an ordinary file"));
+                false
+            }
+            Ok(m) => m.len() > 0,
+        }
+    }
+
+    /// GNU's `map_over_members` (t, p, x).
+    fn map_over_members(
+        &mut self,
+        ed: &Editable,
+        files: &[String],
+        mut f: impl FnMut(&mut Self, &Entry) -> Result<(), Exit>,
+    ) -> Result<(), Exit> {
+        if files.is_empty() {
+            for e in &ed.entries {
+                f(self, e)?;
+            }
+            return Ok(());
+        }
+        let mut used = vec![false; ed.entries.len()];
+        for file in files {
+            let want = self.normalize(file);
+            let mut found = false;
+            let mut matches = 0;
+            for (k, e) in ed.entries.iter().enumerate() {
+                if used[k] {
+                    continue;
+                }
+                let name = if ed.thin { self.normalize(&e.filename) } else { e.filename.clone() };
+                if name == want {
+                    matches += 1;
+                    if self.o.counted && matches != self.count {
+                        continue;
+                    }
+                    found = true;
+                    f(self, e)?;
+                    used[k] = true;
+                    break;
+                }
+            }
+            if !found {
+                let _ = self.out.flush();
+                let _ = writeln!(self.err, "no entry {file} in archive");
+            }
+        }
+        Ok(())
+    }
+
+    fn print_descr(&mut self, e: &Entry) -> Result<(), Exit> {
+        let mut line = String::new();
+        if self.o.verbose {
+            line.push_str(&format!(
+                "{} {}/{} {:>6} {} ",
+                &mode_string(e.mode)[1..],
+                e.uid as i64,
+                e.gid as i64,
+                e.size,
+                ctime_posix(e.date as i64)
+            ));
+        }
+        line.push_str(&e.filename);
+        if self.o.display_offsets && e.from_archive && e.data_offset != 0 && !matches!(e.content, archive_edit::Content::Member(libwrap::archive::MemberData::File(_) | libwrap::archive::MemberData::Missing(_))) {
+            line.push_str(&format!(" 0x{:x}", e.data_offset));
+        }
+        line.push('\n');
+        let _ = self.out.write_all(line.as_bytes());
+        Ok(())
+    }
+
+    fn print_contents(&mut self, e: &Entry) -> Result<(), Exit> {
+        if self.o.verbose {
+            let _ = write!(self.out, "\n<{}>\n\n", e.filename);
+        }
+        match e.content.bytes() {
+            Ok(b) => {
+                let _ = self.out.write_all(b);
+                Ok(())
+            }
+            Err(m) => Err(self.fatal(format!("{}: {m}", e.filename))),
+        }
+    }
+
+    /// GNU's `extract_file`, writing safely: the path is checked (no absolute path, no `..`, no
+    /// symbolic link on the way), and the file is written beside its target and renamed over it.
+    fn extract(&mut self, e: &Entry) -> Result<(), Exit> {
+        let mut name = e.filename.clone();
+        if !archive_edit::is_valid_archive_path(&name) {
+            let base = archive_edit::basename(&name).to_string();
+            self.msg(format!("illegal output pathname for archive member: {name}, using '{base}' instead"));
+            name = base;
+        }
+        if let Some(dir) = &self.o.output_dir {
+            if !dir.is_empty() {
+                name = if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") };
+            }
+        }
+        if self.o.verbose {
+            let _ = writeln!(self.out, "x - {name}");
+        }
+        let bytes = match e.content.bytes() {
+            Ok(b) => b,
+            Err(m) => return Err(self.fatal(format!("{}: {m}", e.filename))),
+        };
+        if let Err(msg) = write_member_file(Path::new(&name), bytes, e.mode, self.o.preserve_dates.then_some(e.date)) {
+            let _ = self.out.flush();
+            let _ = writeln!(self.err, "{name}: {msg}");
+            return Err(Exit(1));
+        }
+        Ok(())
+    }
+
+    /// GNU's `get_pos_bfd`: the index new entries go to.
+    fn pos_index(&self, ed: &Editable, default: Pos, default_name: Option<&str>, ctx: &Ctx) -> usize {
+        let (pos, name) = match self.o.postype {
+            None => (default, default_name.map(str::to_string)),
+            Some(p) => (p, ctx.posname.clone()),
+        };
+        if pos == Pos::End {
+            return ed.entries.len();
+        }
+        for (k, e) in ed.entries.iter().enumerate() {
+            if Some(e.filename.as_str()) == name.as_deref() {
+                return if pos == Pos::After { k + 1 } else { k };
+            }
+        }
+        ed.entries.len()
+    }
+
+    fn delete_members(&mut self, ed: &mut Editable, files: &[String], ctx: &Ctx) -> Result<bool, Exit> {
+        let mut changed = false;
+        for file in files {
+            if file == "__.SYMDEF" {
+                ed.had_index = false;
+                self.o.write_armap = -1;
+                continue;
+            }
+            let want = self.normalize(file);
+            let mut matches = 0;
+            let mut found = false;
+            let mut k = 0;
+            while k < ed.entries.len() {
+                if ed.entries[k].filename == want {
+                    matches += 1;
+                    if !(self.o.counted && matches != ctx.count) {
+                        found = true;
+                        changed = true;
+                        if self.o.verbose {
+                            let _ = writeln!(self.out, "d - {file}");
+                        }
+                        ed.entries.remove(k);
+                        break;
+                    }
+                }
+                k += 1;
+            }
+            if self.o.verbose && !found {
+                let _ = writeln!(self.out, "No member named `{file}'");
+            }
+        }
+        if changed {
+            self.write_archive(ed)?;
+        }
+        Ok(changed)
+    }
+
+    fn move_members(&mut self, ed: &mut Editable, files: &[String], ctx: &Ctx) -> Result<bool, Exit> {
+        for file in files {
+            let want = self.normalize(file);
+            let Some(k) = ed.entries.iter().position(|e| e.filename == want) else {
+                return Err(self.fatal(format!("no entry {file} in archive {}!", ed.path)));
+            };
+            let entry = ed.entries.remove(k);
+            let at = self.pos_index(ed, Pos::End, None, ctx);
+            ed.entries.insert(at, entry);
+            if self.o.verbose {
+                let _ = writeln!(self.out, "m - {file}");
+            }
+        }
+        self.write_archive(ed)?;
+        Ok(true)
+    }
+
+    /// Opens a file to add. When appending (`flatten`) to a thin archive, an archive file is
+    /// flattened into its members (an empty one adds nothing); a file replacing a member is
+    /// added as it is (GNU's `ar_emul_append` and `ar_emul_replace`).
+    fn new_entries(&mut self, file: &str, ctx: &Ctx, flatten: bool) -> Result<Vec<Entry>, Exit> {
+        if file == "__.LIBDEP" {
+            if let Some(e) = &ctx.libdeps {
+                return Ok(vec![e.clone()]);
+            }
+        }
+        let entry = archive_edit::entry_from_file(file, self.deterministic()).map_err(|e| self.fatal(bfd_message(&e)))?;
+        let is_archive = entry.content.bytes().map(libwrap::archive::is_archive).unwrap_or(false);
+        if !(flatten && self.o.thin && is_archive) {
+            return Ok(vec![entry]);
+        }
+        let nested = archive_edit::load(file).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        Ok(nested
+            .entries
+            .into_iter()
+            .map(|mut e| {
+                if !nested.thin {
+                    // GNU stores `/N:M`: the regular archive's path and the member's header offset.
+                    e.stored_path_override = Some(file.to_string());
+                    e.origin = Some(e.data_offset.saturating_sub(libwrap::archive::HEADER_SIZE as u64));
+                }
+                e.from_archive = false;
+                e
+            })
+            .collect())
+    }
+
+    fn replace_members(&mut self, ed: &mut Editable, files: &[String], quick: bool, ctx: &Ctx) -> Result<bool, Exit> {
+        let mut changed = false;
+        'files: for file in files {
+            if !quick {
+                let want = self.normalize(file);
+                let existing = ed.entries.iter().position(|e| e.from_archive && self.normalize(&e.filename) == want);
+                if let Some(k) = existing {
+                    if self.o.newer_only {
+                        match std::fs::metadata(file) {
+                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue 'files,
+                            Err(e) => return Err(self.fatal(format!("{file}: {}", libwrap::error::io_message(&e)))),
+                            Ok(m) => {
+                                use std::os::unix::fs::MetadataExt;
+                                if m.mtime() <= ed.entries[k].date as i64 {
+                                    continue 'files;
+                                }
+                            }
+                        }
+                    }
+                    let current_name = ed.entries[k].filename.clone();
+                    let mut new = self.new_entries(file, ctx, false)?;
+                    let at = self.pos_index(ed, Pos::After, Some(&current_name), ctx);
+                    if self.o.verbose {
+                        for e in &new {
+                            let _ = writeln!(self.out, "r - {}", e.filename);
+                        }
+                    }
+                    // Insert, then snip the old entry out (it is before `at` unless moved).
+                    let n = new.len();
+                    for (j, e) in new.drain(..).enumerate() {
+                        ed.entries.insert(at + j, e);
+                    }
+                    let old = if k < at { k } else { k + n };
+                    ed.entries.remove(old);
+                    changed = true;
+                    continue 'files;
+                }
+            }
+            let at = self.pos_index(ed, Pos::End, None, ctx);
+            let new = self.new_entries(file, ctx, true)?;
+            for (j, e) in new.into_iter().enumerate() {
+                if self.o.verbose {
+                    let _ = writeln!(self.out, "a - {}", e.filename);
+                }
+                ed.entries.insert(at + j, e);
+                changed = true;
+            }
+        }
+        if changed {
+            self.write_archive(ed)?;
+        }
+        Ok(changed)
+    }
+}
+
+struct Ctx {
+    posname: Option<String>,
+    count: i64,
+    libdeps: Option<Entry>,
+}
+
+/// The message of `bfd_fatal(file)`: `file: strerror` for system errors.
+fn bfd_message(e: &libwrap::Error) -> String {
+    match e {
+        // bfd opens a directory fine and then recognises no format in it.
+        libwrap::Error::Io { path, source } if source.kind() == std::io::ErrorKind::IsADirectory => {
+            format!("{path}: file format not recognized")
+        }
+        libwrap::Error::Io { path, source } => format!("{path}: {}", libwrap::error::io_message(source)),
+        other => other.to_string(),
+    }
+}
+
+/// ar's key letters: a first word without a dash becomes one option per letter.
+fn explode_first(args: &[String]) -> Vec<String> {
+    match args.first() {
+        Some(first) if !first.starts_with('-') => first.chars().map(|c| format!("-{c}")).chain(args[1..].iter().cloned()).collect(),
+        _ => args.to_vec(),
+    }
+}
+
+/// C's `atoi`: leading whitespace, sign, digits; anything else stops.
+fn atoi(s: &str) -> i64 {
+    let t = s.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let n: i64 = digits.chars().take_while(char::is_ascii_digit).take(18).collect::<String>().parse().unwrap_or(0);
+    if neg { -n } else { n }
+}
+
+/// filemode.c's `mode_string` (10 characters; the caller skips the type letter).
+fn mode_string(mode: u64) -> String {
+    let m = mode as u32;
+    let ftype = match m & 0o170000 {
+        0o040000 => 'd',
+        0o020000 => 'c',
+        0o060000 => 'b',
+        0o100000 => '-',
+        0o120000 => 'l',
+        0o140000 => 's',
+        0o010000 => 'p',
+        _ => '?',
+    };
+    let bit = |b: u32, c: char| if m & b != 0 { c } else { '-' };
+    let special = |x: u32, s: u32, on: char, off: char| match (m & x != 0, m & s != 0) {
+        (true, true) => on,
+        (false, true) => off,
+        (true, false) => 'x',
+        (false, false) => '-',
+    };
+    [
+        ftype,
+        bit(0o400, 'r'),
+        bit(0o200, 'w'),
+        special(0o100, 0o4000, 's', 'S'),
+        bit(0o040, 'r'),
+        bit(0o020, 'w'),
+        special(0o010, 0o2000, 's', 'S'),
+        bit(0o004, 'r'),
+        bit(0o002, 'w'),
+        special(0o001, 0o1000, 't', 'T'),
+    ]
+    .iter()
+    .collect()
+}
+
+/// `%.12s %.4s` of `ctime(t)` in the local time zone ("Jan  1 00:00 1970").
+fn ctime_posix(t: i64) -> String {
+    // SAFETY: localtime_r writes only into `tm`, which lives on this stack frame.
+    #[allow(unsafe_code)]
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        let tt: libc::time_t = t as libc::time_t;
+        if libc::localtime_r(&tt, &mut tm).is_null() {
+            return "<time data corrupt>".to_string();
+        }
+        tm
+    };
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!(
+        "{} {:>2} {:02}:{:02} {}",
+        MONTHS.get(tm.tm_mon as usize).copied().unwrap_or("???"),
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_year + 1900
+    )
+}
+
+/// Writes an extracted member: never outside the directory tree of `path`'s first component,
+/// never through a symbolic link; replaces the target by rename; sets the member's mode (and
+/// date with `o`).
+fn write_member_file(path: &Path, bytes: &[u8], mode: u64, date: Option<u64>) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    // Refuse symbolic links among the parent directories.
+    let mut prefix = PathBuf::new();
+    if let Some(parent) = path.parent() {
+        for c in parent.components() {
+            prefix.push(c);
+            if let Ok(m) = std::fs::symlink_metadata(&prefix) {
+                if m.file_type().is_symlink() && prefix.is_relative() {
+                    return Err("refusing to extract through a symbolic link".to_string());
+                }
+            }
+        }
+    }
+    if std::fs::symlink_metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
+        return Err("Is a directory".to_string());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".tl-ar-x").tempfile_in(&dir).map_err(|e| libwrap::error::io_message(&e))?;
+    tmp.write_all(bytes).map_err(|e| libwrap::error::io_message(&e))?;
+    let perms = std::fs::Permissions::from_mode((mode as u32) & 0o7777);
+    std::fs::set_permissions(tmp.path(), perms).map_err(|e| libwrap::error::io_message(&e))?;
+    if let Some(d) = date {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(d);
+        let _ = tmp.as_file().set_times(std::fs::FileTimes::new().set_accessed(t).set_modified(t));
+    }
+    tmp.persist(path).map_err(|e| libwrap::error::io_message(&e.error))?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------
+// MRI scripts
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Tok {
+    Kw(&'static str),
+    Name(String),
+    LParen,
+    RParen,
+    Comma,
+}
+
+const KEYWORDS: &[&str] =
+    &["ADDLIB", "ADDMOD", "CLEAR", "CREATE", "DELETE", "DIRECTORY", "END", "EXTRACT", "FULLDIR", "HELP", "LIST", "OPEN", "REPLACE", "VERBOSE", "SAVE"];
+
+/// The MRI lexer for one logical line (continuations already joined). Characters the lexer does
+/// not know are echoed to standard output, as flex does.
+fn mri_tokens(line: &str, echo: &mut Vec<u8>) -> Vec<Tok> {
+    let mut toks = Vec::new();
+    let b = line.as_bytes();
+    let mut i = 0;
+    let is_name = |c: u8| c.is_ascii_alphanumeric() || b"/\\$:.-_+".contains(&c);
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'*' | b';' => break,
+            b' ' => i += 1,
+            b'(' => {
+                toks.push(Tok::LParen);
+                i += 1;
+            }
+            b')' => {
+                toks.push(Tok::RParen);
+                i += 1;
+            }
+            b',' => {
+                toks.push(Tok::Comma);
+                i += 1;
+            }
+            c if is_name(c) => {
+                let start = i;
+                while i < b.len() && is_name(b[i]) {
+                    i += 1;
+                }
+                let word = &line[start..i];
+                // flex takes the longest match: a keyword only when the word is exactly one.
+                match KEYWORDS.iter().find(|k| **k == word || k.to_ascii_lowercase() == word) {
+                    Some(k) => toks.push(Tok::Kw(k)),
+                    None => toks.push(Tok::Name(word.to_string())),
+                }
+            }
+            other => {
+                echo.push(other);
+                i += 1;
+            }
+        }
+    }
+    toks
+}
+
+/// A list of module names: `name [,] name …` (bison builds it reversed).
+fn names(toks: &[Tok]) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut expect_name = true;
+    for t in toks {
+        match t {
+            Tok::Name(n) => {
+                out.push(n.clone());
+                expect_name = false;
+            }
+            Tok::Comma if !expect_name => expect_name = true,
+            _ => return None,
+        }
+    }
+    out.reverse();
+    Some(out)
+}
+
+struct MriState {
+    /// The archive being built: (real name, editable).
+    archive: Option<(String, Editable)>,
+    thin: bool,
+}
+
+impl Ar<'_> {
+    fn mri(&mut self) -> Result<(), Exit> {
+        self.interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
+        let stdin = std::io::stdin();
+        let mut st = MriState { archive: None, thin: false };
+        let mut linenumber = 0usize;
+        let mut pending = String::new();
+        let mut lines = stdin.lock().split(b'\n');
+        loop {
+            if self.interactive && pending.is_empty() {
+                let _ = write!(self.out, "AR >");
+                let _ = self.out.flush();
+            }
+            let Some(line) = lines.next() else { break };
+            let line = String::from_utf8_lossy(&line.map_err(|_| Exit(1))?).into_owned();
+            // "+\n" continues the line.
+            if let Some(stripped) = line.strip_suffix('+') {
+                linenumber += 1;
+                pending.push_str(stripped);
+                pending.push(' ');
+                continue;
+            }
+            pending.push_str(&line);
+            let text = std::mem::take(&mut pending);
+            let mut echo = Vec::new();
+            let toks = mri_tokens(&text, &mut echo);
+            let _ = self.out.write_all(&echo);
+            let done = self.mri_command(&toks, linenumber, &mut st)?;
+            linenumber += 1;
+            if done {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    fn syntax_error(&mut self, linenumber: usize) {
+        let _ = writeln!(self.out, "Syntax error in archive script, line {}", linenumber + 1);
+    }
+
+    /// Runs one command; true after END.
+    fn mri_command(&mut self, toks: &[Tok], linenumber: usize, st: &mut MriState) -> Result<bool, Exit> {
+        let Some(first) = toks.first() else { return Ok(false) };
+        let args = &toks[1..];
+        let kw = match first {
+            Tok::Kw(k) => *k,
+            _ => {
+                self.syntax_error(linenumber);
+                if !args.is_empty() {
+                    self.syntax_error(linenumber);
+                }
+                return Ok(false);
+            }
+        };
+        match kw {
+            "END" if args.is_empty() => return Ok(true),
+            "CLEAR" | "LIST" | "SAVE" | "VERBOSE" if args.is_empty() => match kw {
+                "CLEAR" => {
+                    if let Some((_, ed)) = &mut st.archive {
+                        ed.entries.clear();
+                    }
+                }
+                "VERBOSE" => self.o.verbose = !self.o.verbose,
+                "LIST" => self.mri_list(st)?,
+                _ => self.mri_save(st)?,
+            },
+            "OPEN" | "CREATE" => match args {
+                [Tok::Name(n)] => self.mri_open(n, kw == "CREATE", st)?,
+                _ => self.syntax_error(linenumber),
+            },
+            "ADDMOD" | "DELETE" | "EXTRACT" | "REPLACE" => match names(args) {
+                Some(list) => match kw {
+                    "ADDMOD" => self.mri_addmod(&list, st)?,
+                    "DELETE" => self.mri_delete(&list, st)?,
+                    "EXTRACT" => self.mri_extract(&list, st)?,
+                    _ => self.mri_replace(&list, st)?,
+                },
+                None => self.syntax_error(linenumber),
+            },
+            "ADDLIB" | "DIRECTORY" => {
+                let Some(Tok::Name(lib)) = args.first() else {
+                    self.syntax_error(linenumber);
+                    return Ok(false);
+                };
+                let mut rest = &args[1..];
+                let mut list = None;
+                if rest.first() == Some(&Tok::LParen) {
+                    let Some(close) = rest.iter().position(|t| *t == Tok::RParen) else {
+                        self.syntax_error(linenumber);
+                        return Ok(false);
+                    };
+                    match names(&rest[1..close]) {
+                        Some(l) => list = Some(l),
+                        None => {
+                            self.syntax_error(linenumber);
+                            return Ok(false);
+                        }
+                    }
+                    rest = &rest[close + 1..];
+                }
+                let out_file = match (kw, rest) {
+                    (_, []) => None,
+                    ("DIRECTORY", [Tok::Name(f)]) => Some(f.clone()),
+                    _ => {
+                        self.syntax_error(linenumber);
+                        return Ok(false);
+                    }
+                };
+                if kw == "ADDLIB" {
+                    self.mri_addlib(lib, list.as_deref(), st)?;
+                } else {
+                    self.mri_directory(lib, list.as_deref(), out_file.as_deref())?;
+                }
+            }
+            _ => self.syntax_error(linenumber),
+        }
+        Ok(false)
+    }
+
+    fn mri_need(&mut self, st: &MriState, what: &str) -> Result<bool, Exit> {
+        if st.archive.is_none() {
+            let _ = writeln!(self.err, "{}: {what}", self.prog);
+            let e = self.maybequit();
+            if e.0 != 0 {
+                return Err(e);
+            }
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn mri_open(&mut self, name: &str, create: bool, st: &mut MriState) -> Result<(), Exit> {
+        let thin = false;
+        if create {
+            st.archive = Some((name.to_string(), archive_edit::empty(name, thin)));
+            st.thin = false;
+            return Ok(());
+        }
+        match archive_edit::load(name) {
+            Ok(mut ed) => {
+                ed.thin = false;
+                st.archive = Some((name.to_string(), ed));
+                Ok(())
+            }
+            Err(libwrap::Error::Io { .. }) => {
+                let _ = writeln!(self.err, "{}: Can't open input archive {name}", self.prog);
+                let e = self.maybequit();
+                if e.0 != 0 { Err(e) } else { Ok(()) }
+            }
+            Err(_) => {
+                let _ = writeln!(self.err, "{}: file {name} is not an archive", self.prog);
+                let e = self.maybequit();
+                if e.0 != 0 { Err(e) } else { Ok(()) }
+            }
+        }
+    }
+
+    fn mri_addmod(&mut self, list: &[String], st: &mut MriState) -> Result<(), Exit> {
+        if !self.mri_need(st, "no open output archive")? {
+            return Ok(());
+        }
+        for m in list {
+            match archive_edit::entry_from_file(m, self.deterministic()) {
+                Ok(e) => st.archive.as_mut().unwrap().1.entries.insert(0, e),
+                Err(_) => {
+                    let _ = writeln!(self.err, "{}: can't open file {m}", self.prog);
+                    let e = self.maybequit();
+                    if e.0 != 0 {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn mri_addlib(&mut self, lib: &str, list: Option<&[String]>, st: &mut MriState) -> Result<(), Exit> {
+        if st.archive.is_none() {
+            let _ = writeln!(self.err, "{}: no output archive specified yet", self.prog);
+            let e = self.maybequit();
+            return if e.0 != 0 { Err(e) } else { Ok(()) };
+        }
+        let saved = self.o.op;
+        self.o.op = None;
+        let opened = self.open_inarch(lib, false);
+        self.o.op = saved;
+        let (src, _) = opened?;
+        let out = &mut st.archive.as_mut().unwrap().1;
+        match list {
+            None => {
+                for mut e in src.entries {
+                    e.from_archive = false;
+                    out.entries.insert(0, e);
+                }
+            }
+            Some(list) => {
+                for name in list {
+                    let found: Vec<Entry> = src.entries.iter().filter(|e| e.filename == *name).cloned().collect();
+                    if found.is_empty() {
+                        let _ = writeln!(self.err, "No entry {name} in archive.");
+                    }
+                    for mut e in found {
+                        e.from_archive = false;
+                        out.entries.insert(0, e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn mri_delete(&mut self, list: &[String], st: &mut MriState) -> Result<(), Exit> {
+        if !self.mri_need(st, "no open output archive")? {
+            return Ok(());
+        }
+        for m in list {
+            let ed = &mut st.archive.as_mut().unwrap().1;
+            let before = ed.entries.len();
+            ed.entries.retain(|e| e.filename != *m);
+            if ed.entries.len() == before {
+                let _ = writeln!(self.err, "{}: can't find module file {m}", self.prog);
+                let e = self.maybequit();
+                if e.0 != 0 {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn mri_replace(&mut self, list: &[String], st: &mut MriState) -> Result<(), Exit> {
+        if !self.mri_need(st, "no open output archive")? {
+            return Ok(());
+        }
+        for m in list {
+            let det = self.deterministic();
+            let ed = &mut st.archive.as_mut().unwrap().1;
+            let pos = ed.entries.iter().position(|e| e.filename == *m);
+            if pos.is_none() {
+                let _ = writeln!(self.err, "{}: can't find module file {m}", self.prog);
+            }
+            match archive_edit::entry_from_file(m, det) {
+                Ok(e) => {
+                    let ed = &mut st.archive.as_mut().unwrap().1;
+                    match pos {
+                        Some(k) => ed.entries[k] = e,
+                        None => ed.entries.push(e),
+                    }
+                }
+                Err(_) => {
+                    let _ = writeln!(self.err, "{}: can't open file {m}", self.prog);
+                    let e = self.maybequit();
+                    if e.0 != 0 {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn mri_extract(&mut self, list: &[String], st: &mut MriState) -> Result<(), Exit> {
+        if st.archive.is_none() {
+            let _ = writeln!(self.err, "{}: no open archive", self.prog);
+            let e = self.maybequit();
+            return if e.0 != 0 { Err(e) } else { Ok(()) };
+        }
+        for m in list {
+            let found = st.archive.as_ref().unwrap().1.entries.iter().find(|e| e.filename == *m).cloned();
+            match found {
+                Some(e) => self.extract(&e)?,
+                None => {
+                    let _ = writeln!(self.err, "{}: can't find module file {m}", self.prog);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn mri_list(&mut self, st: &MriState) -> Result<(), Exit> {
+        if !self.mri_need(st, "no open output archive")? {
+            return Ok(());
+        }
+        self.o.verbose = true;
+        let (name, ed) = st.archive.as_ref().unwrap();
+        let _ = writeln!(self.out, "Current open archive is {name}");
+        let entries = ed.entries.clone();
+        for e in &entries {
+            if e.from_archive {
+                self.print_descr(e)?;
+            } else {
+                let _ = writeln!(self.out, "{}", e.filename);
+            }
+        }
+        Ok(())
+    }
+
+    fn mri_directory(&mut self, lib: &str, list: Option<&[String]>, out_file: Option<&str>) -> Result<(), Exit> {
+        let saved = self.o.op;
+        self.o.op = None;
+        let opened = self.open_inarch(lib, false);
+        self.o.op = saved;
+        let (src, _) = opened?;
+        let mut text: Vec<u8> = Vec::new();
+        {
+            let selected: Vec<&Entry> = match list {
+                None => src.entries.iter().collect(),
+                Some(l) => {
+                    let mut v = Vec::new();
+                    for name in l {
+                        let found: Vec<&Entry> = src.entries.iter().filter(|e| e.filename == *name).collect();
+                        if found.is_empty() {
+                            let _ = writeln!(self.err, "No entry {name} in archive.");
+                        }
+                        v.extend(found);
+                    }
+                    v
+                }
+            };
+            let verbose = self.o.verbose;
+            for e in selected {
+                if verbose {
+                    text.extend(format!("{} {}/{} {:>6} {} ", &mode_string(e.mode)[1..], e.uid as i64, e.gid as i64, e.size, ctime_posix(e.date as i64)).bytes());
+                }
+                text.extend(e.filename.bytes());
+                text.push(b'\n');
+            }
+        }
+        match out_file {
+            Some(f) => {
+                if std::fs::write(f, &text).is_err() {
+                    let _ = writeln!(self.err, "Can't open file {f}");
+                    let _ = self.out.write_all(&text);
+                }
+            }
+            None => {
+                let _ = self.out.write_all(&text);
+            }
+        }
+        Ok(())
+    }
+
+    fn mri_save(&mut self, st: &mut MriState) -> Result<(), Exit> {
+        if !self.mri_need(st, "no open output archive")? {
+            return Ok(());
+        }
+        let (name, mut ed) = st.archive.take().unwrap();
+        let _lock = archive_edit::lock_for_update(&name).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        ed.path = name;
+        let opts = SaveOptions { thin: st.thin, full_path: false, truncate: false, index: true, deterministic: self.deterministic() };
+        archive_edit::save(&ed, &opts).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        Ok(())
+    }
+}
+
+/// Runs tl-ar; returns the exit status.
+pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    run_tool(args, out, err, false)
+}
+
+/// Runs tl-ranlib; returns the exit status.
+pub fn run_ranlib(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    run_tool(args, out, err, true)
+}
+
+fn run_tool(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write, ranlib: bool) -> i32 {
+    let prog = cli::program_name(&args, if ranlib { "tl-ranlib" } else { "tl-ar" });
+    let args = cli::expand_args(args);
+    let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut ar = Ar { prog, out, err, o: Opts { deterministic: -1, ..Opts::default() }, interactive: false, count: 0 };
+    let result = if ranlib { ar.ranlib_main(args) } else { ar.main(args) };
+    let _ = ar.out.flush();
+    match result {
+        Ok(()) => 0,
+        Err(Exit(code)) => code,
+    }
+}
+
+impl Ar<'_> {
+    fn ranlib_main(&mut self, args: Vec<String>) -> Result<(), Exit> {
+        let mut touch = false;
+        let mut archives = Vec::new();
+        let mut i = 1;
+        while i < args.len() {
+            let a = &args[i];
+            i += 1;
+            if a == "--" {
+                archives.extend(args[i..].iter().cloned());
+                break;
+            }
+            if let Some(long) = a.strip_prefix("--") {
+                let name = long.split_once('=').map(|(n, _)| n).unwrap_or(long);
+                let found: Vec<&(&str, bool)> = LONG_OPTS.iter().filter(|(n, _)| n.starts_with(name)).collect();
+                match found.as_slice() {
+                    [(n, takes)] => {
+                        if *takes && !long.contains('=') {
+                            i += 1;
+                        }
+                        match *n {
+                            "help" => self.o.show_help = true,
+                            "version" => self.o.show_version = true,
+                            _ => {}
+                        }
+                    }
+                    [] => self.msg(format!("unrecognized option '{a}'")),
+                    _ => self.msg(format!("option '{a}' is ambiguous")),
+                }
+                continue;
+            }
+            if a.len() > 1 && a.starts_with('-') {
+                for c in a[1..].chars() {
+                    match c {
+                        'D' => self.o.deterministic = 1,
+                        'U' => self.o.deterministic = 0,
+                        'h' | 'H' => self.o.show_help = true,
+                        't' => touch = true,
+                        'v' | 'V' => self.o.show_version = true,
+                        other => self.msg(format!("invalid option -- '{other}'")),
+                    }
+                }
+                continue;
+            }
+            archives.push(a.clone());
+        }
+        if args.len() < 2 {
+            let t = ranlib_usage_text(&self.prog);
+            let _ = self.err.write_all(t.as_bytes());
+            return Err(Exit(1));
+        }
+        if self.o.show_help {
+            let t = ranlib_usage_text(&self.prog);
+            let _ = self.out.write_all(t.as_bytes());
+            return Err(Exit(0));
+        }
+        if self.o.show_version {
+            let v = format!("{} (tl) {}, compatible with GNU ranlib (GNU Binutils) 2.40\n", self.prog, env!("CARGO_PKG_VERSION"));
+            let _ = self.out.write_all(v.as_bytes());
+            return Err(Exit(0));
+        }
+        if self.o.deterministic < 0 {
+            self.o.deterministic = 1;
+        }
+        let mut status = 0;
+        for a in archives {
+            status |= if touch { self.ranlib_touch(&a)? } else { self.ranlib_only(&a)? };
+        }
+        if status != 0 { Err(Exit(status)) } else { Ok(()) }
+    }
+
+    /// `ranlib -t`: GNU-format indexes carry no timestamp to update; checks there is one.
+    fn ranlib_touch(&mut self, name: &str) -> Result<i32, Exit> {
+        if !self.get_file_size_ok(name) {
+            return Ok(1);
+        }
+        let (ed, _) = self.open_inarch(name, false)?;
+        if !ed.had_index {
+            return Err(self.fatal(format!("{name}: no archive map to update")));
+        }
+        Ok(0)
+    }
+}
+
+/// Entry point of tl-ar.
+pub fn main() -> i32 {
+    with_stdio(run)
+}
+
+/// Entry point of tl-ranlib.
+pub fn ranlib_main() -> i32 {
+    with_stdio(run_ranlib)
+}
+
+fn with_stdio(f: fn(Vec<OsString>, &mut dyn Write, &mut dyn Write) -> i32) -> i32 {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let code = f(std::env::args_os().collect(), &mut out, &mut stderr.lock());
+    let _ = out.flush();
+    code
+}
