@@ -102,7 +102,7 @@ fn archive_flavours() {
     // flattens it, names relative to the outer archive.
     let nested = libwrap::archive_write::write_archive(
         &[libwrap::archive_write::NewMember { name: "sub/inner.a".into(), data: std::fs::read(d.join("sub/inner.a")).unwrap().into(), mtime: 0, uid: 0, gid: 0, perms: 0o644, origin: None }],
-        libwrap::archive_write::WriteOptions { thin: true, symbol_index: false, force_sym64: false },
+        libwrap::archive_write::WriteOptions { thin: true, symbol_index: false, ..Default::default() },
     )
     .unwrap();
     std::fs::write(d.join("nested.a"), &nested).unwrap();

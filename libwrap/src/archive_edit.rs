@@ -295,7 +295,7 @@ pub fn stored_name(e: &Entry, archive_path: &str, opts: &SaveOptions) -> String 
     }
 }
 
-/// Serializes the archive (GNU layout through ar_archive_writer).
+/// Serializes the archive (GNU's layout, see [`crate::archive_write`]).
 pub fn serialize(ed: &Editable, opts: &SaveOptions) -> Result<Vec<u8>> {
     let mut members = Vec::with_capacity(ed.entries.len());
     for e in &ed.entries {
@@ -310,29 +310,14 @@ pub fn serialize(ed: &Editable, opts: &SaveOptions) -> Result<Vec<u8>> {
             origin: if opts.thin { e.origin } else { None },
         });
     }
-    let mut wopts = WriteOptions { thin: opts.thin, symbol_index: opts.index, force_sym64: false };
-    let mut out = archive_write::write_archive(&members, wopts).map_err(|e| Error::io(&ed.path, e))?;
-    // llvm-ar's test hook, honoured the same way: use /SYM64/ when the last member header starts
-    // at or beyond SYM64_THRESHOLD.
-    if let Some(threshold) = std::env::var("SYM64_THRESHOLD").ok().and_then(|v| v.parse::<u64>().ok()) {
-        let last = archive::read(&out, &ed.path).ok().and_then(|a| a.members.last().map(|m| m.header_offset));
-        if opts.index && last.is_some_and(|o| o >= threshold) {
-            wopts.force_sym64 = true;
-            out = archive_write::write_archive(&members, wopts).map_err(|e| Error::io(&ed.path, e))?;
-        }
-    }
-    if opts.index && !opts.deterministic {
-        stamp_index(&mut out, now_secs());
-    }
-    Ok(out)
-}
-
-/// Writes `date` into the date field of the index member header (GNU's non-deterministic index).
-pub fn stamp_index(archive: &mut [u8], date: u64) {
-    if archive.len() >= 68 && (archive[8..24].starts_with(b"/ ") || archive[8..24].starts_with(b"/SYM64/")) {
-        let field = format!("{date:<12}");
-        archive[24..36].copy_from_slice(&field.as_bytes()[..12]);
-    }
+    let wopts = WriteOptions {
+        thin: opts.thin,
+        symbol_index: opts.index,
+        index_date: if opts.deterministic { 0 } else { now_secs() },
+        // llvm-ar's test hook for the 64-bit index, so tests need no 4 GiB archives.
+        sym64_threshold: std::env::var("SYM64_THRESHOLD").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 32),
+    };
+    archive_write::write_archive(&members, wopts).map_err(|e| Error::io(&ed.path, e))
 }
 
 /// An exclusive lock held while an archive is read, modified and replaced.

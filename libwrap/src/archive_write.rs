@@ -1,41 +1,55 @@
-//! Writing archives through `ar_archive_writer` (rustc's port of LLVM's archive writer, which
-//! writes GNU archives byte-identical to GNU ar and llvm-ar).
+//! Writing GNU archives, regular and thin, laid out as GNU ar 2.40 lays them out
+//! (`_bfd_write_archive_contents`, `_bfd_construct_extended_name_table`, `_bfd_coff_write_armap`,
+//! `_bfd_archive_64_bit_write_armap`).
+//!
+//! Layout: magic, then the symbol index `/` (or `/SYM64/`), then the long-name table `//`, then
+//! the members. Invariants:
+//! - a member name longer than 15 bytes goes to `//` as `name/\n` and its header says `/offset`;
+//!   a shorter one is stored in the header as `name/`, even when it contains a `/` (`P`), as GNU
+//!   does; each member gets its own `//` entry;
+//! - thin archives (`!<thin>\n`) put every path in `//`, reuse an entry only for a path equal to
+//!   the previous member's, write headers without data, and reference a member of a regular
+//!   archive as `/N:M` (M: that member's header offset in the archive whose path is at N);
+//! - the index is written only when asked for and when at least one member is an object (ELF or
+//!   bitcode): "if no .o's, don't bother to make a map"; objects without global symbols give an
+//!   empty index (a zero count). It lists, member by member in order, the offsets of the member
+//!   headers and the names, padded to an even size with a NUL; the 64-bit `/SYM64/` form (8-byte
+//!   count and offsets, padded to 8) is used only when a member that defines symbols starts
+//!   beyond 4 GiB;
+//! - a member's data is followed by `\n` when its size is odd.
 //!
 //! The symbol index is computed by libwrap for every member kind it reads:
 //! - ELF: defined symbols that are global, weak or unique, and commons (GNU ar's rule,
 //!   `_bfd_compute_and_write_armap`), in symbol-table order; wrapped objects are indexed through
 //!   their mirrored symbols;
 //! - raw bitcode: every module's symbols that are global, defined and not format-specific
-//!   (llvm-ar's rule), in irsymtab order;
+//!   (llvm-ar's rule, which GNU ar with a matching LLVMgold plugin also follows), in irsymtab
+//!   order;
 //! - anything else contributes no symbols.
 //!
-//! An index is written only when asked for and when at least one member is an object file (ELF
-//! or bitcode), as GNU ar does (`_bfd_write_archive_contents`: "if no .o's, don't bother to make
-//! a map"); an archive of objects without global symbols gets GNU's empty index (a zero count,
-//! 4 bytes). ar_archive_writer writes an empty index of its own shape for any non-empty archive,
-//! so the writer removes or reshapes it.
-//!
-//! Regular archives are laid out by ar_archive_writer. Thin archives are laid out here, because
-//! GNU thin archives can reference one member of a regular archive (`/N:M`, see
-//! [`crate::archive`]) and reuse a long-name table entry only for consecutive equal paths, neither
-//! of which ar_archive_writer does: index (`/`), long-name table (`//`, every path there, as
-//! `path/\n`), then one header per member with no data.
+//! (ar_archive_writer, LLVM's writer ported to Rust, was used first; it differs from GNU ar in
+//! five places listed in the README, so tl writes the format itself.)
 
-use std::io::Cursor;
-
-use ar_archive_writer::{ArchiveKind, NewArchiveMember, ObjectReader};
+use std::borrow::Cow;
 
 use crate::bitcode;
 use crate::bitcode::irsymtab::flag;
 use crate::elf::consts::*;
 use crate::elf::SymbolSection;
 
+/// Size of a member header.
+const HEADER: usize = 60;
+/// Longest name stored in a header (GNU's `ar_maxnamelen` for ELF targets).
+const MAX_SHORT_NAME: usize = 15;
+/// Largest member the 10-digit size field can describe.
+const MAX_MEMBER_SIZE: u64 = 9_999_999_999;
+
 /// A member to write.
 pub struct NewMember<'a> {
-    /// Name stored in the archive.
+    /// Name stored in the archive (a path relative to the archive for thin archives).
     pub name: String,
-    /// Contents (for thin archives: only used to compute symbols).
-    pub data: std::borrow::Cow<'a, [u8]>,
+    /// Contents (for thin archives: only used to compute symbols and the size).
+    pub data: Cow<'a, [u8]>,
     /// Modification time (0 when deterministic).
     pub mtime: u64,
     /// Owner.
@@ -50,14 +64,22 @@ pub struct NewMember<'a> {
 }
 
 /// Archive layout options.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct WriteOptions {
     /// Thin archive.
     pub thin: bool,
-    /// Write a symbol index.
+    /// Write a symbol index (when a member is an object).
     pub symbol_index: bool,
-    /// Force the 64-bit `/SYM64/` index.
-    pub force_sym64: bool,
+    /// Date of the index header: 0 for deterministic archives.
+    pub index_date: u64,
+    /// Member offset from which the index must be 64-bit (4 GiB; lowered only by tests).
+    pub sym64_threshold: u64,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { thin: false, symbol_index: true, index_date: 0, sym64_threshold: 1 << 32 }
+    }
 }
 
 /// The symbols a member contributes to the index, by libwrap's rules (see the module docs).
@@ -95,59 +117,10 @@ pub fn index_symbols(buf: &[u8]) -> Option<Vec<Vec<u8>>> {
     None
 }
 
-fn tl_get_symbols(buf: &[u8], f: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<bool> {
-    match index_symbols(buf) {
-        Some(names) => {
-            for n in names {
-                f(&n)?;
-            }
-            Ok(true)
-        }
-        None => Ok(false),
-    }
-}
-
-fn no_symbols(_buf: &[u8], _f: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::io::Result<bool> {
-    Ok(false)
-}
-
-static TL_READER: ObjectReader = ObjectReader { get_symbols: tl_get_symbols, ..ar_archive_writer::DEFAULT_OBJECT_READER };
-static NO_INDEX_READER: ObjectReader = ObjectReader { get_symbols: no_symbols, ..ar_archive_writer::DEFAULT_OBJECT_READER };
-
-/// Writes an archive to bytes.
-pub fn write_archive(members: &[NewMember<'_>], opts: WriteOptions) -> std::io::Result<Vec<u8>> {
-    if opts.thin {
-        return Ok(write_thin(members, opts));
-    }
-    let reader: &'static ObjectReader = if opts.symbol_index { &TL_READER } else { &NO_INDEX_READER };
-    let new: Vec<NewArchiveMember<'_>> = members
-        .iter()
-        .map(|m| {
-            let mut n = NewArchiveMember::new(m.data.as_ref(), reader, m.name.clone());
-            n.mtime = m.mtime;
-            n.uid = m.uid;
-            n.gid = m.gid;
-            n.perms = m.perms;
-            n
-        })
-        .collect();
-    let kind = if opts.force_sym64 { ArchiveKind::Gnu64 } else { ArchiveKind::Gnu };
-    let mut out = Cursor::new(Vec::new());
-    ar_archive_writer::write_archive_to_stream(&mut out, &new, kind, opts.thin, None)?;
-    let mut out = out.into_inner();
-    let has_object = opts.symbol_index && members.iter().any(|m| is_object(&m.data));
-    if !has_object {
-        remove_index(&mut out);
-    } else {
-        shrink_empty_index(&mut out);
-    }
-    Ok(out)
-}
-
 /// One member header: each field left-aligned and space-padded, cut to its width as GNU's
 /// `_bfd_ar_spacepad` does; `None` fields stay blank.
-fn header(name: &str, date: Option<u64>, uid: Option<u32>, gid: Option<u32>, mode: Option<u32>, size: u64) -> [u8; 60] {
-    let mut h = [b' '; 60];
+fn header(name: &str, date: Option<u64>, uid: Option<u32>, gid: Option<u32>, mode: Option<u32>, size: u64) -> [u8; HEADER] {
+    let mut h = [b' '; HEADER];
     let mut put = |at: usize, width: usize, text: &str| {
         let n = text.len().min(width);
         h[at..at + n].copy_from_slice(&text.as_bytes()[..n]);
@@ -170,13 +143,22 @@ fn header(name: &str, date: Option<u64>, uid: Option<u32>, gid: Option<u32>, mod
     h
 }
 
-/// Lays out a GNU thin archive (see the module documentation).
-fn write_thin(members: &[NewMember<'_>], opts: WriteOptions) -> Vec<u8> {
-    // Long-name table: a path is reused only when it repeats the previous member's.
+/// The member header names and the long-name table (see the module documentation).
+fn member_names(members: &[NewMember<'_>], thin: bool) -> (Vec<String>, Vec<u8>) {
     let mut table = Vec::new();
     let mut names = Vec::with_capacity(members.len());
     let mut last: Option<(&str, usize)> = None;
     for m in members {
+        if !thin {
+            if m.name.len() > MAX_SHORT_NAME {
+                names.push(format!("/{}", table.len()));
+                table.extend_from_slice(m.name.as_bytes());
+                table.extend_from_slice(b"/\n");
+            } else {
+                names.push(format!("{}/", m.name));
+            }
+            continue;
+        }
         let off = match last {
             Some((prev, off)) if prev == m.name => off,
             _ => {
@@ -192,40 +174,88 @@ fn write_thin(members: &[NewMember<'_>], opts: WriteOptions) -> Vec<u8> {
             None => format!("/{off}"),
         });
     }
-    let symbols: Option<Vec<Vec<Vec<u8>>>> = (opts.symbol_index && members.iter().any(|m| is_object(&m.data)))
-        .then(|| members.iter().map(|m| index_symbols(&m.data).unwrap_or_default()).collect());
+    (names, table)
+}
+
+/// Writes an archive to bytes.
+pub fn write_archive(members: &[NewMember<'_>], opts: WriteOptions) -> std::io::Result<Vec<u8>> {
+    if let Some(big) = members.iter().find(|m| m.data.len() as u64 > MAX_MEMBER_SIZE) {
+        return Err(std::io::Error::other(format!("{}: member too large for an archive", big.name)));
+    }
+    let (names, table) = member_names(members, opts.thin);
+    let symbols: Option<Vec<Vec<Vec<u8>>>> = if opts.symbol_index {
+        let per_member: Vec<Option<Vec<Vec<u8>>>> = members.iter().map(|m| index_symbols(&m.data)).collect();
+        per_member.iter().any(Option::is_some).then(|| per_member.into_iter().map(Option::unwrap_or_default).collect())
+    } else {
+        None
+    };
+    let magic = if opts.thin { crate::archive::THIN_MAGIC } else { crate::archive::MAGIC };
+    let table_size = table.len() + (table.len() & 1);
+    let table_member = if table.is_empty() { 0 } else { HEADER + table_size };
+    let member_size = |m: &NewMember<'_>| if opts.thin { HEADER } else { HEADER + m.data.len() + (m.data.len() & 1) };
+
+    // The index: 32-bit unless a member with symbols starts at or beyond the threshold.
     let (count, strings) = symbols.as_ref().map_or((0, 0), |s| {
         (s.iter().map(Vec::len).sum::<usize>(), s.iter().flatten().map(|n| n.len() + 1).sum::<usize>())
     });
-    let index_size = 4 + 4 * count + strings;
-    let mut first = crate::archive::THIN_MAGIC.len();
-    if symbols.is_some() {
-        first += 60 + index_size + (index_size & 1);
+    let index_size = |wide: bool| -> usize {
+        if wide {
+            let raw = 8 + 8 * count + strings;
+            raw.next_multiple_of(8)
+        } else {
+            let raw = 4 + 4 * count + strings;
+            raw + (raw & 1)
+        }
+    };
+    let offsets = |wide: bool| -> Vec<u64> {
+        let mut at = (magic.len() + table_member + if symbols.is_some() { HEADER + index_size(wide) } else { 0 }) as u64;
+        members
+            .iter()
+            .map(|m| {
+                let here = at;
+                at += member_size(m) as u64;
+                here
+            })
+            .collect()
+    };
+    let mut wide = false;
+    let mut offs = offsets(false);
+    if let Some(s) = &symbols {
+        if s.iter().zip(&offs).any(|(syms, &o)| !syms.is_empty() && o >= opts.sym64_threshold.min(1 << 32)) {
+            wide = true;
+            offs = offsets(true);
+        }
     }
-    if !table.is_empty() {
-        first += 60 + table.len() + (table.len() & 1);
-    }
-    let mut out = Vec::with_capacity(first + 60 * members.len());
-    out.extend_from_slice(crate::archive::THIN_MAGIC);
-    if let Some(symbols) = &symbols {
-        out.extend_from_slice(&header("/", Some(0), Some(0), Some(0), Some(0), (index_size + (index_size & 1)) as u64));
-        out.extend_from_slice(&(count as u32).to_be_bytes());
-        for (k, syms) in symbols.iter().enumerate() {
-            let offset = (first + 60 * k) as u32;
+
+    let total = offs.last().zip(members.last()).map_or(magic.len(), |(&o, m)| o as usize + member_size(m));
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(magic);
+    if let Some(s) = &symbols {
+        let size = index_size(wide);
+        let start = out.len();
+        out.extend_from_slice(&header(if wide { "/SYM64/" } else { "/" }, Some(opts.index_date), Some(0), Some(0), Some(0), size as u64));
+        if wide {
+            out.extend_from_slice(&(count as u64).to_be_bytes());
+        } else {
+            out.extend_from_slice(&(count as u32).to_be_bytes());
+        }
+        for (syms, &o) in s.iter().zip(&offs) {
             for _ in syms {
-                out.extend_from_slice(&offset.to_be_bytes());
+                if wide {
+                    out.extend_from_slice(&o.to_be_bytes());
+                } else {
+                    out.extend_from_slice(&(o as u32).to_be_bytes());
+                }
             }
         }
-        for name in symbols.iter().flatten() {
+        for name in s.iter().flatten() {
             out.extend_from_slice(name);
             out.push(0);
         }
-        if index_size & 1 == 1 {
-            out.push(0);
-        }
+        out.resize(start + HEADER + size, 0);
     }
     if !table.is_empty() {
-        out.extend_from_slice(&header("//", None, None, None, None, (table.len() + (table.len() & 1)) as u64));
+        out.extend_from_slice(&header("//", None, None, None, None, table_size as u64));
         out.extend_from_slice(&table);
         if table.len() & 1 == 1 {
             out.push(b'\n');
@@ -233,45 +263,13 @@ fn write_thin(members: &[NewMember<'_>], opts: WriteOptions) -> Vec<u8> {
     }
     for (m, name) in members.iter().zip(&names) {
         out.extend_from_slice(&header(name, Some(m.mtime), Some(m.uid), Some(m.gid), Some(m.perms), m.data.len() as u64));
+        if !opts.thin {
+            out.extend_from_slice(&m.data);
+            if m.data.len() & 1 == 1 {
+                out.push(b'\n');
+            }
+        }
     }
-    out
-}
-
-/// Replaces ar_archive_writer's empty index (a zero count and padding, 8 bytes) by GNU's
-/// (a zero count, 4 bytes). Offsets need no fixing: an empty index holds none.
-fn shrink_empty_index(archive: &mut Vec<u8>) {
-    let start = crate::archive::MAGIC.len();
-    if archive.len() < start + 64 || !archive[start..].starts_with(b"/ ") || archive[start + 60..start + 64] != [0; 4] {
-        return;
-    }
-    let size: usize = std::str::from_utf8(&archive[start + 48..start + 58]).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
-    if size <= 4 || start + 60 + size > archive.len() {
-        return;
-    }
-    archive[start + 48..start + 58].copy_from_slice(b"4         ");
-    archive.drain(start + 64..start + 60 + size);
-}
-
-/// True for the members GNU ar counts as objects when deciding whether to write an index: the
-/// ones libwrap can read symbols from.
-fn is_object(buf: &[u8]) -> bool {
-    index_symbols(buf).is_some()
-}
-
-/// Removes the symbol index member (`/` or `/SYM64/`) that starts a GNU archive, if any. Nothing
-/// else in a GNU archive holds absolute offsets (the long-name table's are relative to itself),
-/// so the rest stays valid as it is.
-fn remove_index(archive: &mut Vec<u8>) {
-    const HEADER: usize = 60;
-    let start = crate::archive::MAGIC.len();
-    if archive.len() < start + HEADER {
-        return;
-    }
-    let name = &archive[start..start + 16];
-    if !(name.starts_with(b"/ ") || name.starts_with(b"/SYM64/ ")) {
-        return;
-    }
-    let size: usize = std::str::from_utf8(&archive[start + 48..start + 58]).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
-    let end = (start + HEADER + size + (size & 1)).min(archive.len());
-    archive.drain(start..end);
+    debug_assert_eq!(out.len(), total);
+    Ok(out)
 }

@@ -142,7 +142,7 @@ fn map_archive(
             origin: None,
         });
     }
-    archive_write::write_archive(&members, WriteOptions { symbol_index: true, ..WriteOptions::default() })
+    archive_write::write_archive(&members, WriteOptions::default())
         .map_err(|e| Error::io(path, e))
 }
 
