@@ -295,8 +295,8 @@ pub fn stored_name(e: &Entry, archive_path: &str, opts: &SaveOptions) -> String 
     }
 }
 
-/// Serializes the archive (GNU's layout, see [`crate::archive_write`]).
-pub fn serialize(ed: &Editable, opts: &SaveOptions) -> Result<Vec<u8>> {
+/// The members to write and the writer's options.
+fn prepare<'e>(ed: &'e Editable, opts: &SaveOptions) -> Result<(Vec<NewMember<'e>>, WriteOptions)> {
     let mut members = Vec::with_capacity(ed.entries.len());
     for e in &ed.entries {
         let bytes = e.content.bytes().map_err(|m| Error::malformed(&e.filename, m))?;
@@ -317,6 +317,12 @@ pub fn serialize(ed: &Editable, opts: &SaveOptions) -> Result<Vec<u8>> {
         // llvm-ar's test hook for the 64-bit index, so tests need no 4 GiB archives.
         sym64_threshold: std::env::var("SYM64_THRESHOLD").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 32),
     };
+    Ok((members, wopts))
+}
+
+/// Serializes the archive (GNU's layout, see [`crate::archive_write`]).
+pub fn serialize(ed: &Editable, opts: &SaveOptions) -> Result<archive_write::Written> {
+    let (members, wopts) = prepare(ed, opts)?;
     archive_write::write_archive(&members, wopts).map_err(|e| Error::io(&ed.path, e))
 }
 
@@ -327,7 +333,13 @@ pub struct UpdateLock {
 
 /// Locks the directory of `archive` for an update (blocks until other tl-ar updates there end).
 pub fn lock_for_update(archive: &str) -> Result<UpdateLock> {
-    let dir = match Path::new(archive).parent() {
+    // The directory the new archive is renamed into: a symbolic link's target's (see `output`).
+    let given = Path::new(archive);
+    let real = match std::fs::symlink_metadata(given) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(given).unwrap_or_else(|_| given.to_path_buf()),
+        _ => given.to_path_buf(),
+    };
+    let dir = match real.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
@@ -336,10 +348,17 @@ pub fn lock_for_update(archive: &str) -> Result<UpdateLock> {
     Ok(UpdateLock { _dir: f })
 }
 
-/// Writes the archive atomically over `path` (mode kept, or 0666 & ~umask when new).
-pub fn save(ed: &Editable, opts: &SaveOptions) -> Result<()> {
-    let bytes = serialize(ed, opts)?;
-    crate::output::write_atomic(&ed.path, &bytes, 0o666)
+/// Writes the archive atomically over `path` (mode kept, or 0666 & ~umask when new), streaming
+/// the members into the temporary file. Returns the index warnings as
+/// `archive(member): warning`.
+pub fn save(ed: &Editable, opts: &SaveOptions) -> Result<Vec<String>> {
+    let (members, wopts) = prepare(ed, opts)?;
+    let mut out = crate::output::AtomicOutput::create(&ed.path, 0o666)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out.file());
+    let warnings = archive_write::write_archive_to(&mut w, &members, wopts).map_err(|e| Error::io(&ed.path, e))?;
+    w.into_inner().map_err(|e| Error::io(&ed.path, e.into_error()))?;
+    out.commit()?;
+    Ok(warnings.into_iter().map(|(m, w)| format!("{}: warning: {w}", crate::error::location(&ed.path, Some(&m)))).collect())
 }
 
 /// True if a member path stays inside the extraction directory (binutils' `is_valid_archive_path`,

@@ -31,6 +31,7 @@
 //! five places listed in the README, so tl writes the format itself.)
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use crate::bitcode;
 use crate::bitcode::irsymtab::flag;
@@ -82,8 +83,17 @@ impl Default for WriteOptions {
     }
 }
 
-/// The symbols a member contributes to the index, by libwrap's rules (see the module docs).
-pub fn index_symbols(buf: &[u8]) -> Option<Vec<Vec<u8>>> {
+/// What a member contributes to the index.
+pub struct MemberSymbols {
+    /// Names, in index order.
+    pub names: Vec<Vec<u8>>,
+    /// Why the list may be incomplete (bitcode with module asm and no irsymtab).
+    pub warnings: Vec<String>,
+}
+
+/// The symbols a member contributes to the index, by libwrap's rules (see the module docs);
+/// `None` when the member is not an object.
+pub fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
     if crate::elf::read::is_elf(buf) {
         let obj = crate::elf::read(buf).ok()?;
         let names = obj
@@ -99,22 +109,31 @@ pub fn index_symbols(buf: &[u8]) -> Option<Vec<Vec<u8>>> {
             })
             .map(|s| s.name.to_vec())
             .collect();
-        return Some(names);
+        return Some(MemberSymbols { names, warnings: Vec::new() });
     }
     if bitcode::is_bitcode(buf) {
         let c = bitcode::parse(buf).ok()?;
-        let mut names = Vec::new();
+        let mut out = MemberSymbols { names: Vec::new(), warnings: Vec::new() };
         for m in &c.modules {
             let ms = bitcode::symbols::read(m).ok()?;
             for s in &ms.symbols {
                 if s.has(flag::GLOBAL) && !s.has(flag::UNDEFINED) && !s.has(flag::FORMAT_SPECIFIC) {
-                    names.push(s.name.clone());
+                    out.names.push(s.name.clone());
                 }
             }
+            out.warnings.extend(ms.warnings.into_iter().map(|w| w.replace("are not listed", "are not indexed")));
         }
-        return Some(names);
+        return Some(out);
     }
     None
+}
+
+/// An archive written to memory.
+pub struct Written {
+    /// The archive.
+    pub bytes: Vec<u8>,
+    /// (member name, warning) for members whose index entries may be incomplete.
+    pub warnings: Vec<(String, String)>,
 }
 
 /// One member header: each field left-aligned and space-padded, cut to its width as GNU's
@@ -178,14 +197,33 @@ fn member_names(members: &[NewMember<'_>], thin: bool) -> (Vec<String>, Vec<u8>)
 }
 
 /// Writes an archive to bytes.
-pub fn write_archive(members: &[NewMember<'_>], opts: WriteOptions) -> std::io::Result<Vec<u8>> {
+pub fn write_archive(members: &[NewMember<'_>], opts: WriteOptions) -> std::io::Result<Written> {
+    let mut bytes = Vec::new();
+    let warnings = write_archive_to(&mut bytes, members, opts)?;
+    Ok(Written { bytes, warnings })
+}
+
+/// Writes an archive to `out` (members are streamed; only the index is built in memory).
+/// Returns (member name, warning) for members whose index entries may be incomplete.
+pub fn write_archive_to(out: &mut dyn Write, members: &[NewMember<'_>], opts: WriteOptions) -> std::io::Result<Vec<(String, String)>> {
     if let Some(big) = members.iter().find(|m| m.data.len() as u64 > MAX_MEMBER_SIZE) {
         return Err(std::io::Error::other(format!("{}: member too large for an archive", big.name)));
     }
     let (names, table) = member_names(members, opts.thin);
+    let mut warnings = Vec::new();
     let symbols: Option<Vec<Vec<Vec<u8>>>> = if opts.symbol_index {
-        let per_member: Vec<Option<Vec<Vec<u8>>>> = members.iter().map(|m| index_symbols(&m.data)).collect();
-        per_member.iter().any(Option::is_some).then(|| per_member.into_iter().map(Option::unwrap_or_default).collect())
+        let per_member: Vec<Option<MemberSymbols>> = members.iter().map(|m| index_symbols(&m.data)).collect();
+        let any_object = per_member.iter().any(Option::is_some);
+        let names = per_member
+            .into_iter()
+            .zip(members)
+            .map(|(s, m)| {
+                let s = s.unwrap_or(MemberSymbols { names: Vec::new(), warnings: Vec::new() });
+                warnings.extend(s.warnings.into_iter().map(|w| (m.name.clone(), w)));
+                s.names
+            })
+            .collect();
+        any_object.then_some(names)
     } else {
         None
     };
@@ -227,49 +265,47 @@ pub fn write_archive(members: &[NewMember<'_>], opts: WriteOptions) -> std::io::
         }
     }
 
-    let total = offs.last().zip(members.last()).map_or(magic.len(), |(&o, m)| o as usize + member_size(m));
-    let mut out = Vec::with_capacity(total);
-    out.extend_from_slice(magic);
+    out.write_all(magic)?;
     if let Some(s) = &symbols {
         let size = index_size(wide);
-        let start = out.len();
-        out.extend_from_slice(&header(if wide { "/SYM64/" } else { "/" }, Some(opts.index_date), Some(0), Some(0), Some(0), size as u64));
+        let mut index = Vec::with_capacity(HEADER + size);
+        index.extend_from_slice(&header(if wide { "/SYM64/" } else { "/" }, Some(opts.index_date), Some(0), Some(0), Some(0), size as u64));
         if wide {
-            out.extend_from_slice(&(count as u64).to_be_bytes());
+            index.extend_from_slice(&(count as u64).to_be_bytes());
         } else {
-            out.extend_from_slice(&(count as u32).to_be_bytes());
+            index.extend_from_slice(&(count as u32).to_be_bytes());
         }
         for (syms, &o) in s.iter().zip(&offs) {
             for _ in syms {
                 if wide {
-                    out.extend_from_slice(&o.to_be_bytes());
+                    index.extend_from_slice(&o.to_be_bytes());
                 } else {
-                    out.extend_from_slice(&(o as u32).to_be_bytes());
+                    index.extend_from_slice(&(o as u32).to_be_bytes());
                 }
             }
         }
         for name in s.iter().flatten() {
-            out.extend_from_slice(name);
-            out.push(0);
+            index.extend_from_slice(name);
+            index.push(0);
         }
-        out.resize(start + HEADER + size, 0);
+        index.resize(HEADER + size, 0);
+        out.write_all(&index)?;
     }
     if !table.is_empty() {
-        out.extend_from_slice(&header("//", None, None, None, None, table_size as u64));
-        out.extend_from_slice(&table);
+        out.write_all(&header("//", None, None, None, None, table_size as u64))?;
+        out.write_all(&table)?;
         if table.len() & 1 == 1 {
-            out.push(b'\n');
+            out.write_all(b"\n")?;
         }
     }
     for (m, name) in members.iter().zip(&names) {
-        out.extend_from_slice(&header(name, Some(m.mtime), Some(m.uid), Some(m.gid), Some(m.perms), m.data.len() as u64));
+        out.write_all(&header(name, Some(m.mtime), Some(m.uid), Some(m.gid), Some(m.perms), m.data.len() as u64))?;
         if !opts.thin {
-            out.extend_from_slice(&m.data);
+            out.write_all(&m.data)?;
             if m.data.len() & 1 == 1 {
-                out.push(b'\n');
+                out.write_all(b"\n")?;
             }
         }
     }
-    debug_assert_eq!(out.len(), total);
-    Ok(out)
+    Ok(warnings)
 }

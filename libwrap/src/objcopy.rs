@@ -142,8 +142,11 @@ fn map_archive(
             origin: None,
         });
     }
-    archive_write::write_archive(&members, WriteOptions::default())
-        .map_err(|e| Error::io(path, e))
+    let written = archive_write::write_archive(&members, WriteOptions::default()).map_err(|e| Error::io(path, e))?;
+    for (member, w) in written.warnings {
+        report.warnings.push(format!("{}: {w}", crate::error::location(path, Some(&member))));
+    }
+    Ok(written.bytes)
 }
 
 /// Mode of `path`'s permission bits (for new outputs), or 0o666.

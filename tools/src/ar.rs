@@ -75,6 +75,8 @@ struct Ar<'w> {
     interactive: bool,
     /// The `N` count (instance of a name to act on).
     count: i64,
+    /// Exit status for errors that do not stop the run.
+    status: i32,
 }
 
 const LONG_OPTS: &[(&str, bool)] =
@@ -327,7 +329,11 @@ impl<'w> Ar<'w> {
 
     fn write_archive(&mut self, ed: &Editable) -> Result<(), Exit> {
         let opts = self.save_options(ed);
-        archive_edit::save(ed, &opts).map_err(|e| self.fatal(cli::gnu_message(&e)))
+        let warnings = archive_edit::save(ed, &opts).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        for w in warnings {
+            self.msg(w);
+        }
+        Ok(())
     }
 
     /// GNU's `open_inarch`: (archive, newly created).
@@ -625,17 +631,18 @@ impl<'w> Ar<'w> {
     /// GNU's `extract_file`, writing safely: the path is checked (no absolute path, no `..`, no
     /// symbolic link on the way), and the file is written beside its target and renamed over it.
     fn extract(&mut self, e: &Entry) -> Result<(), Exit> {
-        let mut name = e.filename.clone();
-        if !archive_edit::is_valid_archive_path(&name) {
-            let base = archive_edit::basename(&name).to_string();
-            self.msg(format!("illegal output pathname for archive member: {name}, using '{base}' instead"));
-            name = base;
+        let mut member = e.filename.clone();
+        if !archive_edit::is_valid_archive_path(&member) {
+            let base = archive_edit::basename(&member).to_string();
+            self.msg(format!("illegal output pathname for archive member: {member}, using '{base}' instead"));
+            member = base;
         }
-        if let Some(dir) = &self.o.output_dir {
-            if !dir.is_empty() {
-                name = if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") };
+        let name = match self.o.output_dir.as_deref() {
+            Some(dir) if !dir.is_empty() => {
+                if dir.ends_with('/') { format!("{dir}{member}") } else { format!("{dir}/{member}") }
             }
-        }
+            _ => member.clone(),
+        };
         if self.o.verbose {
             let _ = writeln!(self.out, "x - {name}");
         }
@@ -643,6 +650,14 @@ impl<'w> Ar<'w> {
             Ok(b) => b,
             Err(m) => return Err(self.fatal(format!("{}: {m}", e.filename))),
         };
+        // A member path with directories (archives made with `P`) must not lead out of the
+        // extraction directory through a symbolic link found there.
+        let base = Path::new(&name).ancestors().nth(Path::new(&member).components().count()).unwrap_or(Path::new(""));
+        if let Some(link) = symbolic_link_between(base, Path::new(&name)) {
+            self.msg(format!("{name}: not extracted: {} is a symbolic link", link.display()));
+            self.status = 1;
+            return Ok(());
+        }
         if let Err(msg) = write_member_file(Path::new(&name), bytes, e.mode, self.o.preserve_dates.then_some(e.date)) {
             let _ = self.out.flush();
             let _ = writeln!(self.err, "{name}: {msg}");
@@ -746,7 +761,7 @@ impl<'w> Ar<'w> {
                     e.stored_path_override = Some(file.to_string());
                     e.origin = Some(e.data_offset.saturating_sub(libwrap::archive::HEADER_SIZE as u64));
                 }
-                e.from_archive = false;
+                // Still archive elements: a later file of the same command replaces them.
                 e
             })
             .collect())
@@ -904,23 +919,23 @@ fn ctime_posix(t: i64) -> String {
     )
 }
 
-/// Writes an extracted member: never outside the directory tree of `path`'s first component,
-/// never through a symbolic link; replaces the target by rename; sets the member's mode (and
-/// date with `o`).
-fn write_member_file(path: &Path, bytes: &[u8], mode: u64, date: Option<u64>) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    // Refuse symbolic links among the parent directories.
-    let mut prefix = PathBuf::new();
-    if let Some(parent) = path.parent() {
-        for c in parent.components() {
-            prefix.push(c);
-            if let Ok(m) = std::fs::symlink_metadata(&prefix) {
-                if m.file_type().is_symlink() && prefix.is_relative() {
-                    return Err("refusing to extract through a symbolic link".to_string());
-                }
-            }
+/// The first directory of `path` below `base` that is a symbolic link, if any.
+fn symbolic_link_between(base: &Path, path: &Path) -> Option<PathBuf> {
+    let rest = path.strip_prefix(base).ok()?.parent()?;
+    let mut at = base.to_path_buf();
+    for c in rest.components() {
+        at.push(c);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(at);
         }
     }
+    None
+}
+
+/// Writes an extracted member through a temporary file renamed over the target (so a symbolic
+/// link at the target is replaced, not followed); sets the member's mode (and date with `o`).
+fn write_member_file(path: &Path, bytes: &[u8], mode: u64, date: Option<u64>) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
     if std::fs::symlink_metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
         return Err("Is a directory".to_string());
     }
@@ -1214,8 +1229,7 @@ impl Ar<'_> {
         let out = &mut st.archive.as_mut().unwrap().1;
         match list {
             None => {
-                for mut e in src.entries {
-                    e.from_archive = false;
+                for e in src.entries {
                     out.entries.insert(0, e);
                 }
             }
@@ -1225,8 +1239,7 @@ impl Ar<'_> {
                     if found.is_empty() {
                         let _ = writeln!(self.err, "No entry {name} in archive.");
                     }
-                    for mut e in found {
-                        e.from_archive = false;
+                    for e in found {
                         out.entries.insert(0, e);
                     }
                 }
@@ -1294,6 +1307,8 @@ impl Ar<'_> {
         for m in list {
             let found = st.archive.as_ref().unwrap().1.entries.iter().find(|e| e.filename == *m).cloned();
             match found {
+                // GNU cannot stat a member added from a file as an archive element.
+                Some(e) if !e.from_archive => return Err(self.fatal(format!("internal stat error on {m}"))),
                 Some(e) => self.extract(&e)?,
                 None => {
                     let _ = writeln!(self.err, "{}: can't find module file {m}", self.prog);
@@ -1374,7 +1389,10 @@ impl Ar<'_> {
         let _lock = archive_edit::lock_for_update(&name).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
         ed.path = name;
         let opts = SaveOptions { thin: st.thin, full_path: false, truncate: false, index: true, deterministic: self.deterministic() };
-        archive_edit::save(&ed, &opts).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        let warnings = archive_edit::save(&ed, &opts).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        for w in warnings {
+            self.msg(w);
+        }
         Ok(())
     }
 }
@@ -1393,8 +1411,12 @@ fn run_tool(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write, ranli
     let prog = cli::program_name(&args, if ranlib { "tl-ranlib" } else { "tl-ar" });
     let args = cli::expand_args(args);
     let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let mut ar = Ar { prog, out, err, o: Opts { deterministic: -1, ..Opts::default() }, interactive: false, count: 0 };
+    let mut ar = Ar { prog, out, err, o: Opts { deterministic: -1, ..Opts::default() }, interactive: false, count: 0, status: 0 };
     let result = if ranlib { ar.ranlib_main(args) } else { ar.main(args) };
+    let result = match result {
+        Ok(()) if ar.status != 0 => Err(Exit(ar.status)),
+        other => other,
+    };
     let _ = ar.out.flush();
     match result {
         Ok(()) => 0,
