@@ -87,7 +87,7 @@ impl Default for WriteOptions {
 pub struct MemberSymbols {
     /// Names, in index order.
     pub names: Vec<Vec<u8>>,
-    /// Why the list may be incomplete (bitcode with module asm and no irsymtab).
+    /// Why the list may be incomplete (bitcode with module asm and no irsymtab, GCC LTO).
     pub warnings: Vec<String>,
 }
 
@@ -108,8 +108,13 @@ pub fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
                 }
             })
             .map(|s| s.name.to_vec())
-            .collect();
-        return Some(MemberSymbols { names, warnings: Vec::new() });
+            .collect::<Vec<_>>();
+        let mut warnings = Vec::new();
+        // GNU ar's test for GCC's slim LTO objects, whose real symbols only GCC's plugin reads.
+        if names.iter().any(|n| n == b"__gnu_lto_slim" || n == b"___gnu_lto_slim") {
+            warnings.push("GCC LTO object: its symbols are not indexed (tl reads LLVM bitcode, not GCC's LTO format; use gcc-ar)".to_string());
+        }
+        return Some(MemberSymbols { names, warnings });
     }
     if bitcode::is_bitcode(buf) {
         let c = bitcode::parse(buf).ok()?;

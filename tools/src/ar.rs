@@ -356,7 +356,7 @@ impl<'w> Ar<'w> {
             Ok(ed) => ed,
             Err(libwrap::Error::NotRecognized { .. }) => return Err(self.fatal(format!("{name}: file format not recognized"))),
             Err(libwrap::Error::Malformed { .. }) => return Err(self.fatal(format!("{name}: file format not recognized"))),
-            Err(e) => return Err(self.fatal(cli::gnu_message(&e))),
+            Err(e) => return Err(self.fatal(bfd_message(&e))),
         };
         if matches!(self.o.op, Some(Op::Replace | Op::Quick)) && !ed.entries.is_empty() {
             if self.o.thin && !ed.thin {
@@ -529,7 +529,7 @@ impl<'w> Ar<'w> {
         Ok(0)
     }
 
-    /// binutils' `get_file_size` check with its messages.
+    /// binutils' `get_file_size` check with its messages (and one for an empty file).
     fn get_file_size_ok(&mut self, name: &str) -> bool {
         match std::fs::metadata(name) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -548,7 +548,12 @@ impl<'w> Ar<'w> {
                 self.msg(format!("Warning: '{name}' is not an ordinary file"));
                 false
             }
-            Ok(m) => m.len() > 0,
+            // GNU fails silently on an empty file; tl says why.
+            Ok(m) if m.len() == 0 => {
+                self.msg(format!("{name}: file format not recognized"));
+                false
+            }
+            Ok(_) => true,
         }
     }
 
@@ -1495,7 +1500,7 @@ impl Ar<'_> {
         if status != 0 { Err(Exit(status)) } else { Ok(()) }
     }
 
-    /// `ranlib -t`: GNU-format indexes carry no timestamp to update; checks there is one.
+    /// `ranlib -t`: checks the archive has a map and updates the file's modification time.
     fn ranlib_touch(&mut self, name: &str) -> Result<i32, Exit> {
         if !self.get_file_size_ok(name) {
             return Ok(1);
@@ -1503,6 +1508,12 @@ impl Ar<'_> {
         let (ed, _) = self.open_inarch(name, false)?;
         if !ed.had_index {
             return Err(self.fatal(format!("{name}: no archive map to update")));
+        }
+        // GNU rewrites the map's date in place; in the GNU format it carries none, so what
+        // remains is the file's modification time.
+        let touched = std::fs::OpenOptions::new().write(true).open(name).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        if let Err(e) = touched {
+            return Err(self.fatal(format!("{name}: {}", libwrap::error::io_message(&e))));
         }
         Ok(0)
     }
