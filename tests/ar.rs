@@ -478,10 +478,40 @@ fn native_archives_link_with_gnu_ld() {
     assert!(std::fs::read(p.join("lib64.a")).unwrap()[8..].starts_with(b"/SYM64/"));
     sh("gcc main.o lib64.a -o prog4 && ./prog4");
     assert!(String::from_utf8(sh("nm -s lib64.a")).unwrap().contains("lib_twice in lib2.o"));
+    // A wrapped object in an archive: GNU ld finds its member through the index (and stops at
+    // the guard symbol, as it must: wrapped bitcode is linked by tl-ld).
+    std::fs::copy(fixture("prog_lib.thin19.o"), p.join("plib.bc.o")).unwrap();
+    run_ok(tl_cmd("tl-objcopy").args(["--wrap-bitcode", "plib.bc.o", "plib.w.o"]).current_dir(p));
+    run_ok(tl_cmd("tl-ar").args(["rcs", "libw.a", "plib.w.o"]).current_dir(p));
+    std::fs::copy(root().join("fixtures/src/prog_main.c"), p.join("pmain.c")).unwrap();
+    sh("gcc -c pmain.c");
+    let out = run(Command::new("gcc").args(["pmain.o", "-L.", "-lw", "-o", "progw"]).current_dir(p));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("libw.a(plib.w.o)") && err.contains("__tl_wrapped_llvm_bitcode_must_be_linked_with_tl_ld"), "{err}");
     // llvm-nm-14 reads it too (its own /SYM64/ index pads to 2 bytes where GNU's archive64.c,
     // which tl follows, pads to 8, so the bytes are not compared).
     let llvm = String::from_utf8(run_ok(Command::new("llvm-nm-14").args(["--print-armap", "lib64.a"]).current_dir(p))).unwrap();
     assert!(llvm.contains("lib_twice in lib2.o"), "{llvm}");
+}
+
+#[test]
+fn llvm22_bitcode_archives_link_with_rusts_lld() {
+    // rustc 1.95 ships rust-lld (LLVM 22), the one linker here that reads LLVM 22 bitcode.
+    let sysroot = String::from_utf8(run_ok(Command::new("rustc").args(["--print", "sysroot"]))).unwrap();
+    let rust_lld = Path::new(sysroot.trim()).join("lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld");
+    assert!(rust_lld.exists(), "{} is part of the Rust toolchain", rust_lld.display());
+    let d = tempdir();
+    let p = d.path();
+    std::fs::create_dir(p.join("lld")).unwrap();
+    std::os::unix::fs::symlink(&rust_lld, p.join("lld/ld.lld")).unwrap();
+    std::fs::copy(fixture("rlib.22.bc"), p.join("rlib.22.bc")).unwrap();
+    std::fs::write(p.join("main.c"), "#include <stdio.h>\nint rs_add(int, int);\nint main(void) { printf(\"answer=%d\\n\", rs_add(40, 2)); return 0; }\n").unwrap();
+    run_ok(tl_cmd("tl-ar").args(["rcs", "librs.a", "rlib.22.bc"]).current_dir(p));
+    assert!(index_of(&p.join("librs.a")).contains(&("rs_add".to_string(), "rlib.22.bc".to_string())));
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(p));
+    sh("gcc -c main.c && gcc -fuse-ld=lld -B lld main.o -L. -lrs -o prog");
+    // rs_add(a, b) = a.rotate_left(3) + b.
+    assert_eq!(sh("./prog"), b"answer=322\n");
 }
 
 #[test]
@@ -502,12 +532,25 @@ fn bitcode_archives_link_with_lld_and_gnu_ld_through_llvmgold() {
     assert_eq!(sh("./prog_lld"), b"answer=42\n");
     sh("clang-19 -flto=thin -fuse-ld=bfd -Wl,-plugin,/usr/lib/llvm-19/lib/LLVMgold.so main.o -L. -lx -o prog_bfd");
     assert_eq!(sh("./prog_bfd"), b"answer=42\n");
-    // Wrapped members too.
+    // LLVM 14 bitcode members (the committed fixtures), through lld-19 and through GNU ld with
+    // LLVMgold-14.
+    for f in ["prog_main.thin14.o", "prog_lib.thin14.o"] {
+        std::fs::copy(fixture(f), p.join(f)).unwrap();
+    }
+    run_ok(tl_cmd("tl-ar").args(["rcs", "lib14.a", "prog_lib.thin14.o"]).current_dir(p));
+    sh("clang-19 -fuse-ld=lld prog_main.thin14.o lib14.a -o prog14_lld");
+    assert_eq!(sh("./prog14_lld"), b"answer=42\n");
+    sh("clang-19 -fuse-ld=bfd -Wl,-plugin,/usr/lib/llvm-14/lib/LLVMgold.so prog_main.thin14.o lib14.a -o prog14_bfd");
+    assert_eq!(sh("./prog14_bfd"), b"answer=42\n");
+    // Wrapped members: lld pulls the member through the index and stops at the guard that keeps
+    // wrapped bitcode from being linked as native code.
     for f in ["lib1", "lib2"] {
         run_ok(tl_cmd("tl-objcopy").args(["--wrap-bitcode", &format!("{f}.o"), &format!("{f}.w.o")]).current_dir(p));
     }
     run_ok(tl_cmd("tl-ar").args(["rcs", "libw.a", "lib1.w.o", "lib2.w.o"]).current_dir(p));
-    assert_eq!(index_of(&p.join("libw.a")).len(), 2);
+    let out = run(Command::new("clang-19").args(["-fuse-ld=lld", "main.o", "libw.a", "-o", "progw"]).current_dir(p));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("__tl_wrapped_llvm_bitcode_must_be_linked_with_tl_ld") && err.contains("lib2.w.o"), "{err}");
 }
 
 #[test]
@@ -705,4 +748,73 @@ fn warnings_say_what_the_index_misses() {
         String::from_utf8_lossy(&out.stderr),
         "tl-ar: lib.a(asm.bc): warning: module has inline asm and no symbol table; symbols defined in the asm are not indexed\n"
     );
+}
+
+#[test]
+fn mri_createthin_makes_a_thin_archive() {
+    // CREATETHIN is llvm-ar's MRI extension; GNU ar 2.40 has no MRI command for thin archives.
+    let (_root, src, _scratch) = setup();
+    let mut child = tl_cmd("tl-ar").arg("-M").current_dir(&src).stdin(Stdio::piped()).spawn().unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"CREATETHIN sub/thin.a\nADDMOD b.o\nADDMOD a.o\nSAVE\nEND\n").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let data = std::fs::read(src.join("sub/thin.a")).unwrap();
+    assert!(data.starts_with(b"!<thin>\n"));
+    // GNU ar reads it: members in MRI order (ADDMOD prepends), paths relative to the archive.
+    // (GNU ar shows a thin member as the archive's directory joined with the stored path.)
+    assert_eq!(run_ok(Command::new("ar").args(["t", "sub/thin.a"]).current_dir(&src)), b"sub/../a.o\nsub/../b.o\n");
+    let index = String::from_utf8(run_ok(Command::new("nm").args(["-s", "sub/thin.a"]).current_dir(&src))).unwrap();
+    assert!(index.contains("a_fn in sub/../a.o") && index.contains("b_fn in sub/../b.o"), "{index}");
+}
+
+/// An archive written by ar_archive_writer (rustc's port of LLVM's writer) from files in `dir`.
+fn llvm_writer_archive(dir: &Path, names: &[&str], stored: &[&str], thin: bool) -> Vec<u8> {
+    use ar_archive_writer::{ArchiveKind, NewArchiveMember, DEFAULT_OBJECT_READER};
+    let data: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
+    let members: Vec<NewArchiveMember<'_>> = data
+        .iter()
+        .zip(stored)
+        .map(|(d, s)| {
+            let mut m = NewArchiveMember::new(d.as_slice(), &DEFAULT_OBJECT_READER, s.to_string());
+            m.mtime = 0;
+            m.uid = 0;
+            m.gid = 0;
+            m.perms = 0o644;
+            m
+        })
+        .collect();
+    let mut out = std::io::Cursor::new(Vec::new());
+    ar_archive_writer::write_archive_to_stream(&mut out, &members, ArchiveKind::Gnu, thin, None).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn ar_archive_writer_cannot_write_what_gnu_ar_writes() {
+    // The design named ar_archive_writer for writing; these are the GNU ar outputs it cannot
+    // produce, each checked against GNU ar itself (and tl-ar matching GNU).
+    let (_root, src, _scratch) = setup();
+    let cases: [(&str, &[&str], &[&str], bool); 5] = [
+        // No object among the members: GNU writes no index, the LLVM writer an empty one.
+        ("rcs", &["text.txt"], &["text.txt"], false),
+        // Objects without globals: GNU's empty index is 4 bytes, the LLVM writer's 8.
+        ("rcs", &["noglob.o"], &["noglob.o"], false),
+        // `P` with a short path: GNU stores it in the header, the LLVM writer in `//`.
+        ("rcsP", &["a.o", "sub/s1.o"], &["a.o", "sub/s1.o"], false),
+        // A thin archive naming a.o twice in a row: GNU shares the path, the LLVM writer repeats it.
+        ("rcsT", &["a.o", "a.o"], &["a.o", "a.o"], true),
+        // A regular archive added to a thin one: GNU references its members (`/N:M`); the LLVM
+        // writer can only name whole files (here: the archive's members as separate paths).
+        ("rcsT", &["sub/inner.a"], &["sub/inner.a"], true),
+    ];
+    for (i, (key, files, stored, thin)) in cases.iter().enumerate() {
+        let (g, t) = (format!("g{i}.a"), format!("t{i}.a"));
+        run_ok(Command::new("ar").arg(key).arg(&g).args(*files).current_dir(&src));
+        run_ok(tl_cmd("tl-ar").arg(key).arg(&t).args(*files).current_dir(&src));
+        let gnu = std::fs::read(src.join(&g)).unwrap();
+        assert!(gnu == std::fs::read(src.join(&t)).unwrap(), "case {i}: tl-ar differs from GNU ar");
+        let llvm = llvm_writer_archive(&src, files, stored, *thin);
+        assert!(gnu != llvm, "case {i}: ar_archive_writer matches GNU ar after all");
+    }
 }

@@ -28,7 +28,7 @@
 //! - anything else contributes no symbols.
 //!
 //! (ar_archive_writer, LLVM's writer ported to Rust, was used first; it differs from GNU ar in
-//! five places listed in the README, so tl writes the format itself.)
+//! five cases listed in the README, so tl writes the format itself.)
 
 use std::borrow::Cow;
 use std::io::Write;

@@ -972,8 +972,9 @@ enum Tok {
     Comma,
 }
 
+/// GNU's keywords, and llvm-ar's CREATETHIN.
 const KEYWORDS: &[&str] =
-    &["ADDLIB", "ADDMOD", "CLEAR", "CREATE", "DELETE", "DIRECTORY", "END", "EXTRACT", "FULLDIR", "HELP", "LIST", "OPEN", "REPLACE", "VERBOSE", "SAVE"];
+    &["ADDLIB", "ADDMOD", "CLEAR", "CREATE", "CREATETHIN", "DELETE", "DIRECTORY", "END", "EXTRACT", "FULLDIR", "HELP", "LIST", "OPEN", "REPLACE", "VERBOSE", "SAVE"];
 
 /// The MRI lexer for one logical line (continuations already joined). Characters the lexer does
 /// not know are echoed to standard output, as flex does.
@@ -1110,8 +1111,8 @@ impl Ar<'_> {
                 "LIST" => self.mri_list(st)?,
                 _ => self.mri_save(st)?,
             },
-            "OPEN" | "CREATE" => match args {
-                [Tok::Name(n)] => self.mri_open(n, kw == "CREATE", st)?,
+            "OPEN" | "CREATE" | "CREATETHIN" => match args {
+                [Tok::Name(n)] => self.mri_open(n, kw != "OPEN", kw == "CREATETHIN", st)?,
                 _ => self.syntax_error(linenumber),
             },
             "ADDMOD" | "DELETE" | "EXTRACT" | "REPLACE" => match names(args) {
@@ -1175,11 +1176,10 @@ impl Ar<'_> {
         Ok(true)
     }
 
-    fn mri_open(&mut self, name: &str, create: bool, st: &mut MriState) -> Result<(), Exit> {
-        let thin = false;
+    fn mri_open(&mut self, name: &str, create: bool, thin: bool, st: &mut MriState) -> Result<(), Exit> {
         if create {
             st.archive = Some((name.to_string(), archive_edit::empty(name, thin)));
-            st.thin = false;
+            st.thin = thin;
             return Ok(());
         }
         match archive_edit::load(name) {
