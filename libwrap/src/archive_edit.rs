@@ -156,7 +156,10 @@ pub fn empty(path: &str, thin: bool) -> Editable {
 /// Reads a file to add. `deterministic`: zero date/uid/gid and mode 0644, as GNU ar's default.
 pub fn entry_from_file(path: &str, deterministic: bool) -> Result<Entry> {
     let input = Input::open(path)?;
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let meta = match input.metadata() {
+        Some(m) => m.clone(),
+        None => std::fs::metadata(path).map_err(|e| Error::io(path, e))?,
+    };
     let size = input.data().len() as u64;
     let (date, uid, gid, mode) = if deterministic {
         (0, 0, 0, 0o644)

@@ -1,5 +1,5 @@
-//! Opening inputs: regular files are memory-mapped, everything else (pipes, stdin, devices,
-//! empty files) is read into memory. The display name is kept for messages.
+//! Opening inputs: large regular files are memory-mapped, everything else (small files, pipes,
+//! stdin, devices) is read into memory. The display name and the file's metadata are kept.
 
 use std::fs::File;
 use std::io::Read;
@@ -19,10 +19,14 @@ pub struct Input {
     /// The name as given on the command line.
     pub name: String,
     bytes: Bytes,
+    meta: Option<std::fs::Metadata>,
 }
 
+/// Files at least this large are mapped rather than read.
+const MAP_THRESHOLD: u64 = 256 * 1024;
+
 impl Input {
-    /// Opens `path`, mapping it when it is a non-empty regular file.
+    /// Opens `path`, mapping it when it is a large regular file.
     pub fn open(path: impl AsRef<Path>) -> Result<Input> {
         let path = path.as_ref();
         let name = path.display().to_string();
@@ -31,32 +35,47 @@ impl Input {
         if meta.is_dir() {
             return Err(Error::io(&name, std::io::Error::from_raw_os_error(libc::EISDIR)));
         }
-        if meta.is_file() && meta.len() > 0 {
+        // Small files are read: for them a map costs more system time than a copy (tl-ar opens
+        // thousands of small objects).
+        if meta.is_file() && meta.len() >= MAP_THRESHOLD {
             // SAFETY: the map is read-only and private to this process. A concurrent truncation of
             // the input by another process could fault; tl never maps a file it is about to
             // replace (outputs are written to a temporary file and renamed).
             #[allow(unsafe_code)]
             let map = unsafe { memmap2::Mmap::map(&file) };
             if let Ok(map) = map {
-                return Ok(Input { name, bytes: Bytes::Mapped(map) });
+                return Ok(Input { name, bytes: Bytes::Mapped(map), meta: Some(meta) });
             }
         }
-        let mut data = Vec::new();
         let mut file = file;
-        file.read_to_end(&mut data).map_err(|e| Error::io(&name, e))?;
-        Ok(Input { name, bytes: Bytes::Owned(data) })
+        let data = if meta.is_file() {
+            // The size is known: one read, without std's extra fstat and lseek per file.
+            let mut data = vec![0; usize::try_from(meta.len()).unwrap_or(0)];
+            file.read_exact(&mut data).map_err(|e| Error::io(&name, e))?;
+            data
+        } else {
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).map_err(|e| Error::io(&name, e))?;
+            data
+        };
+        Ok(Input { name, bytes: Bytes::Owned(data), meta: Some(meta) })
+    }
+
+    /// The file's metadata, taken when it was opened (none for stdin and in-memory inputs).
+    pub fn metadata(&self) -> Option<&std::fs::Metadata> {
+        self.meta.as_ref()
     }
 
     /// Reads all of standard input.
     pub fn stdin() -> Result<Input> {
         let mut data = Vec::new();
         std::io::stdin().read_to_end(&mut data).map_err(|e| Error::io("<stdin>", e))?;
-        Ok(Input { name: "<stdin>".to_string(), bytes: Bytes::Owned(data) })
+        Ok(Input { name: "<stdin>".to_string(), bytes: Bytes::Owned(data), meta: None })
     }
 
     /// Wraps bytes already in memory (tests, archive members of thin archives).
     pub fn from_vec(name: impl Into<String>, data: Vec<u8>) -> Input {
-        Input { name: name.into(), bytes: Bytes::Owned(data) }
+        Input { name: name.into(), bytes: Bytes::Owned(data), meta: None }
     }
 
     /// The contents.
