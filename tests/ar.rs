@@ -364,7 +364,8 @@ fn command_lines_match_gnu_ar() {
         "-tvO base.a", "p base.a nosuch.o a.o", "tN 2 dupd.a a.o", "@list.rsp", "@mods.rsp rc lib.a a.o", "@missing.rsp",
         "rcs lib.a @missing.rsp", "--output", "-l", "x", "rc", "tr base.a", "-q -s lib.a a.o", "-qs lib.a a.o", "s",
         "--record-libdeps", "-M -t base.a", "rcs lib.a ./a.o", "rcs ./lib.a a.o", "rcs sub/lib.a a.o sub/s1.o",
-        "rcsT sub/lib.a a.o sub/s1.o", "rcsT sub/../lib.a sub/s1.o", "xv base.a a.o a.o", "dv base.a a.o a.o", "t base.a a.o a.o",
+        "rcsT sub/lib.a a.o sub/s1.o", "rcsT sub/../lib.a sub/s1.o", "rc nodir/lib.a a.o", "r nodir/lib.a a.o", "d nodir/lib.a a.o", "t nodir/lib.a",
+        "s nodir/lib.a", "-q -c -s lib.a a.o b.o", "xv base.a a.o a.o", "dv base.a a.o a.o", "t base.a a.o a.o",
     ] {
         d.case("ar", "tl-ar", c, None);
     }

@@ -104,7 +104,8 @@ fn archive_flavours() {
         &[libwrap::archive_write::NewMember { name: "sub/inner.a".into(), data: std::fs::read(d.join("sub/inner.a")).unwrap().into(), mtime: 0, uid: 0, gid: 0, perms: 0o644, origin: None }],
         libwrap::archive_write::WriteOptions { thin: true, symbol_index: false, ..Default::default() },
     )
-    .unwrap();
+    .unwrap()
+    .bytes;
     std::fs::write(d.join("nested.a"), &nested).unwrap();
     let npath = d.join("nested.a").display().to_string();
     let na = archive::read(&nested, &npath).unwrap();

@@ -323,12 +323,6 @@ fn prepare<'e>(ed: &'e Editable, opts: &SaveOptions) -> Result<(Vec<NewMember<'e
     Ok((members, wopts))
 }
 
-/// Serializes the archive (GNU's layout, see [`crate::archive_write`]).
-pub fn serialize(ed: &Editable, opts: &SaveOptions) -> Result<archive_write::Written> {
-    let (members, wopts) = prepare(ed, opts)?;
-    archive_write::write_archive(&members, wopts).map_err(|e| Error::io(&ed.path, e))
-}
-
 /// An exclusive lock held while an archive is read, modified and replaced.
 pub struct UpdateLock {
     _dir: File,

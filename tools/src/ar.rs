@@ -336,6 +336,15 @@ impl<'w> Ar<'w> {
         Ok(())
     }
 
+    /// Locks `archive`'s directory for an update. A missing directory fails as GNU's attempt to
+    /// create the archive there does.
+    fn lock(&mut self, archive: &str) -> Result<archive_edit::UpdateLock, Exit> {
+        archive_edit::lock_for_update(archive).map_err(|e| match &e {
+            libwrap::Error::Io { source, .. } => self.fatal(format!("{archive}: {}", libwrap::error::io_message(source))),
+            _ => self.fatal(cli::gnu_message(&e)),
+        })
+    }
+
     /// GNU's `open_inarch`: (archive, newly created).
     fn open_inarch(&mut self, name: &str, alters: bool) -> Result<(Editable, bool), Exit> {
         match std::fs::metadata(name) {
@@ -471,7 +480,7 @@ impl<'w> Ar<'w> {
         idx += 1;
         let mut files: Vec<String> = words.drain(idx..).collect();
         let alters = matches!(op, Op::Delete | Op::Move | Op::Quick | Op::Replace);
-        let _lock = if alters { Some(archive_edit::lock_for_update(&archive).map_err(|e| self.fatal(cli::gnu_message(&e)))?) } else { None };
+        let _lock = if alters { Some(self.lock(&archive)?) } else { None };
         let (mut ed, created) = self.open_inarch(&archive, alters)?;
         if op == Op::Extract && ed.thin {
             return Err(self.fatal("`x' cannot be used on thin archives."));
@@ -523,7 +532,7 @@ impl<'w> Ar<'w> {
             return Ok(1);
         }
         self.o.write_armap = 1;
-        let _lock = archive_edit::lock_for_update(name).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        let _lock = self.lock(name)?;
         let (ed, _) = self.open_inarch(name, false)?;
         self.write_archive(&ed)?;
         Ok(0)
@@ -1391,7 +1400,7 @@ impl Ar<'_> {
             return Ok(());
         }
         let (name, mut ed) = st.archive.take().unwrap();
-        let _lock = archive_edit::lock_for_update(&name).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+        let _lock = self.lock(&name)?;
         ed.path = name;
         let opts = SaveOptions { thin: st.thin, full_path: false, truncate: false, index: true, deterministic: self.deterministic() };
         let warnings = archive_edit::save(&ed, &opts).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
