@@ -263,12 +263,11 @@ pub fn write_archive_to(out: &mut dyn Write, members: &[NewMember<'_>], opts: Wr
     };
     let mut wide = false;
     let mut offs = offsets(false);
-    if let Some(s) = &symbols {
-        if s.iter().zip(&offs).any(|(syms, &o)| !syms.is_empty() && o >= opts.sym64_threshold.min(1 << 32)) {
+    if let Some(s) = &symbols
+        && s.iter().zip(&offs).any(|(syms, &o)| !syms.is_empty() && o >= opts.sym64_threshold.min(1 << 32)) {
             wide = true;
             offs = offsets(true);
         }
-    }
 
     out.write_all(magic)?;
     if let Some(s) = &symbols {

@@ -489,9 +489,10 @@ fn version_of(v: &Versions, k: usize, name: &[u8], undefined: bool) -> Option<(V
     let mut hidden = raw & 0x8000 != 0;
     let num = raw & 0x7fff;
     let cverdefs = v.defs.iter().map(|d| d.0).max().unwrap_or(0);
-    let s: Vec<u8> = if num == 0 {
-        Vec::new()
-    } else if num == 1 && (num > cverdefs || v.defs.iter().find(|d| d.0 == 1).is_some_and(|d| d.1 & 1 != 0)) {
+    // Index 0 (local) and the base version (1, when it is not a definition of its own or is
+    // flagged VER_FLG_BASE) print no version.
+    let base = num == 1 && (num > cverdefs || v.defs.iter().find(|d| d.0 == 1).is_some_and(|d| d.1 & 1 != 0));
+    let s: Vec<u8> = if num == 0 || base {
         Vec::new()
     } else if num <= cverdefs {
         match v.defs.iter().find(|d| d.0 == num) {

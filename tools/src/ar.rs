@@ -755,11 +755,10 @@ impl<'w> Ar<'w> {
     /// flattened into its members (an empty one adds nothing); a file replacing a member is
     /// added as it is (GNU's `ar_emul_append` and `ar_emul_replace`).
     fn new_entries(&mut self, file: &str, ctx: &Ctx, flatten: bool) -> Result<Vec<Entry>, Exit> {
-        if file == "__.LIBDEP" {
-            if let Some(e) = &ctx.libdeps {
+        if file == "__.LIBDEP"
+            && let Some(e) = &ctx.libdeps {
                 return Ok(vec![e.clone()]);
             }
-        }
         let entry = archive_edit::entry_from_file(file, self.deterministic()).map_err(|e| self.fatal(bfd_message(&e)))?;
         let is_archive = entry.content.bytes().map(libwrap::archive::is_archive).unwrap_or(false);
         if !(flatten && self.o.thin && is_archive) {

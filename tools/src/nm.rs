@@ -206,18 +206,16 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
             return Parsed::Exit(1);
         }
     }
-    if let Some(u) = m.get_many::<String>("unicode").and_then(|v| v.last().cloned()) {
-        if !matches!(u.as_str(), "default" | "d") {
+    if let Some(u) = m.get_many::<String>("unicode").and_then(|mut v| v.next_back().cloned())
+        && !matches!(u.as_str(), "default" | "d") {
             cli::error(err, prog, format!("option '--unicode={u}' is not supported yet"));
             return Parsed::Exit(1);
         }
-    }
-    if let Some(x) = m.get_many::<String>("X").and_then(|v| v.last().cloned()) {
-        if x != "32_64" {
+    if let Some(x) = m.get_many::<String>("X").and_then(|mut v| v.next_back().cloned())
+        && x != "32_64" {
             cli::error(err, prog, "Only -X 32_64 is supported");
             return Parsed::Exit(1);
         }
-    }
     if let Some(styles) = m.get_many::<String>("demangle") {
         for s in styles {
             if !s.is_empty() && !matches!(s.as_str(), "auto" | "gnu-v3" | "rust" | "none" | "java" | "gnat" | "dlang") {
@@ -234,7 +232,7 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
             "portability" => Format::Posix,
             "just-symbols" => Format::Just,
             _ => {
-                let f = m.get_many::<String>("format").unwrap().last().unwrap().clone();
+                let f = m.get_many::<String>("format").unwrap().next_back().unwrap().clone();
                 if f == "json" {
                     Format::Json
                 } else {
@@ -253,7 +251,7 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         };
     }
     let mut radix = 16;
-    if let Some(r) = m.get_many::<String>("radix").and_then(|v| v.last().cloned()) {
+    if let Some(r) = m.get_many::<String>("radix").and_then(|mut v| v.next_back().cloned()) {
         radix = match r.chars().next() {
             Some('x') => 16,
             Some('d') => 10,
@@ -278,10 +276,10 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         _ => {}
     }
     let demangle = match last_of(&m, &["demangle", "no-demangle"]) {
-        Some(("demangle", _)) => m.get_many::<String>("demangle").unwrap().last().is_none_or(|s| s != "none"),
+        Some(("demangle", _)) => m.get_many::<String>("demangle").unwrap().next_back().is_none_or(|s| s != "none"),
         _ => false,
     };
-    let style = match m.get_many::<String>("demangle").and_then(|v| v.last().cloned()).as_deref() {
+    let style = match m.get_many::<String>("demangle").and_then(|mut v| v.next_back().cloned()).as_deref() {
         Some("gnu-v3") => libwrap::demangle::Style::GnuV3,
         Some("rust") => libwrap::demangle::Style::Rust,
         _ => libwrap::demangle::Style::Auto,
@@ -314,7 +312,7 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         special: m.get_flag("special-syms"),
         versions,
         quiet: m.get_flag("quiet"),
-        ifunc_chars: m.get_many::<String>("ifunc-chars").and_then(|v| v.last()).map(|s| s.as_bytes().to_vec()),
+        ifunc_chars: m.get_many::<String>("ifunc-chars").and_then(|mut v| v.next_back()).map(|s| s.as_bytes().to_vec()),
         summary: m.get_flag("summary"),
         choice: if m.get_flag("no-llvm-bc") { BitcodeChoice::Elf } else { BitcodeChoice::Default },
     };
@@ -466,8 +464,8 @@ impl Nm<'_> {
                 None => m.display_name(),
             }
         };
-        if self.opts.armap && !self.opts.summary {
-            if let Some(index) = &ar.index {
+        if self.opts.armap && !self.opts.summary
+            && let Some(index) = &ar.index {
                 let mut first = true;
                 for e in index {
                     let Some(mi) = e.member else { continue };
@@ -480,7 +478,6 @@ impl Nm<'_> {
                     let _ = writeln!(self.out, " in {}", member_name(&ar.members[mi]));
                 }
             }
-        }
         for m in &ar.members {
             let mname = member_name(m);
             let bytes = match m.bytes() {
@@ -683,38 +680,34 @@ impl Nm<'_> {
     /// The printed name: version cut or appended, demangled.
     fn symname(&self, name: &[u8], version: Option<&(Vec<u8>, bool)>, is_elf: bool) -> Vec<u8> {
         let mut base: &[u8] = name;
-        if self.opts.versions == 0 && is_elf {
-            if let Some(at) = name.iter().position(|&c| c == b'@') {
+        if self.opts.versions == 0 && is_elf
+            && let Some(at) = name.iter().position(|&c| c == b'@') {
                 base = &name[..at];
             }
-        }
         let mut out = if self.opts.demangle && !base.is_empty() {
             libwrap::demangle::bfd_demangle_style(base, None, self.opts.style).unwrap_or_else(|| base.to_vec())
         } else {
             base.to_vec()
         };
-        if self.opts.versions != 0 {
-            if let Some((v, single)) = version {
+        if self.opts.versions != 0
+            && let Some((v, single)) = version {
                 out.extend_from_slice(if *single { b"@" } else { b"@@" });
                 out.extend_from_slice(v);
             }
-        }
         out
     }
 
     fn print_symbol(&mut self, v: &NmObject, s: &NmSymbol, ssize: u64, place: &Place<'_>) {
         let mut letter = s.letter;
-        if letter == 'i' && s.ifunc {
-            if let Some(chars) = &self.opts.ifunc_chars {
-                if !chars.is_empty() {
+        if letter == 'i' && s.ifunc
+            && let Some(chars) = &self.opts.ifunc_chars
+                && !chars.is_empty() {
                     if s.global {
                         letter = chars[0] as char;
                     } else if chars.len() > 1 {
                         letter = chars[1] as char;
                     }
                 }
-            }
-        }
         let name = self.symname(&s.name, s.version.as_ref(), v.is_elf);
         let undefined_class = matches!(letter, 'U' | 'w' | 'v');
         // SYM_SIZE: st_size for ELF symbols, the computed size otherwise.
@@ -749,9 +742,7 @@ impl Nm<'_> {
             }
             Format::Sysv => {
                 line.extend_from_slice(&name);
-                for _ in name.len()..20 {
-                    line.push(b' ');
-                }
+                line.resize(line.len() + 20usize.saturating_sub(name.len()), b' ');
                 line.push(b'|');
                 if undefined_class {
                     line.extend_from_slice(if w == 32 { b"        " } else { b"                " });

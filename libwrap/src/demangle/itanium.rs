@@ -643,12 +643,11 @@ impl<'a> Parser<'a> {
             }
             ret = self.operator_name();
             self.is_expression = was_expr;
-            if let Some(id) = ret {
-                if self.kind(id) == K::Operator && OPERATORS[self.comps[id].aux].0 == "li" {
+            if let Some(id) = ret
+                && self.kind(id) == K::Operator && OPERATORS[self.comps[id].aux].0 == "li" {
                     let sn = self.source_name();
                     ret = self.comp(K::Unary, ret, sn);
                 }
-            }
         } else if peek == b'D' && self.peek_next() == b'C' {
             self.advance(2);
             let mut prev: R = None;
@@ -1231,13 +1230,11 @@ impl<'a> Parser<'a> {
             last = Some(node);
         }
         let tl = first?;
-        if self.right_of(tl).is_none() {
-            if let Some(l) = self.left_of(tl) {
-                if self.kind(l) == K::BuiltinType && BUILTINS[self.comps[l].aux].1 == 9 {
+        if self.right_of(tl).is_none()
+            && let Some(l) = self.left_of(tl)
+                && self.kind(l) == K::BuiltinType && BUILTINS[self.comps[l].aux].1 == 9 {
                     self.comps[tl].l = None;
                 }
-            }
-        }
         Some(tl)
     }
 
@@ -1653,11 +1650,10 @@ impl<'a> Parser<'a> {
                 }
             }
             let mut n = self.name(false);
-            if let Some(id) = n {
-                if !matches!(self.kind(id), K::Lambda | K::UnnamedType) && !self.discriminator() {
+            if let Some(id) = n
+                && !matches!(self.kind(id), K::Lambda | K::UnnamedType) && !self.discriminator() {
                     return None;
                 }
-            }
             if num >= 0 {
                 let d = self.empty(K::DefaultArg)?;
                 self.comps[d].num = num;
@@ -1666,13 +1662,11 @@ impl<'a> Parser<'a> {
             }
             name = n;
         }
-        if self.kind(function) == K::TypedName {
-            if let Some(r) = self.right_of(function) {
-                if self.kind(r) == K::FunctionType {
+        if self.kind(function) == K::TypedName
+            && let Some(r) = self.right_of(function)
+                && self.kind(r) == K::FunctionType {
                     self.comps[r].l = None;
                 }
-            }
-        }
         self.comp(K::LocalName, Some(function), name)
     }
 
@@ -2243,13 +2237,12 @@ impl<'a> Printer<'a> {
                 self.comp(self.l(dc));
                 self.put("::");
                 let mut local = self.r(dc);
-                if let Some(ln) = local {
-                    if self.k(ln) == K::DefaultArg {
+                if let Some(ln) = local
+                    && self.k(ln) == K::DefaultArg {
                         let n = self.c(ln).num + 1;
                         self.put(&format!("{{default arg#{n}}}::"));
                         local = self.l(ln);
                     }
-                }
                 self.comp(local);
             }
             K::TypedName => self.typed_name(dc),
@@ -2284,11 +2277,10 @@ impl<'a> Printer<'a> {
                         c -= 1;
                         a = self.r(x);
                     }
-                    if let Some(x) = a {
-                        if self.k(x) == K::TemplatePackParm {
+                    if let Some(x) = a
+                        && self.k(x) == K::TemplatePackParm {
                             a = self.l(x);
                         }
-                    }
                     match a {
                         Some(x) => {
                             let k = self.k(x);
@@ -2300,11 +2292,10 @@ impl<'a> Printer<'a> {
                     self.put(&format!("auto:{}", num + 1));
                 } else {
                     let mut a = self.lookup_template_argument(dc);
-                    if let Some(x) = a {
-                        if self.k(x) == K::TemplateArgList {
+                    if let Some(x) = a
+                        && self.k(x) == K::TemplateArgList {
                             a = self.index_template_argument(Some(x), self.pack_index);
                         }
-                    }
                     let Some(a) = a else {
                         self.failed = true;
                         return;
@@ -2401,11 +2392,10 @@ impl<'a> Printer<'a> {
                         }
                     }
                     let mut a = self.lookup_template_argument(sub);
-                    if let Some(x) = a {
-                        if self.k(x) == K::TemplateArgList {
+                    if let Some(x) = a
+                        && self.k(x) == K::TemplateArgList {
                             a = self.index_template_argument(Some(x), self.pack_index);
                         }
-                    }
                     let Some(a) = a else {
                         if let Some(t) = saved_templates {
                             self.templates = t;
@@ -2752,13 +2742,11 @@ impl<'a> Printer<'a> {
         };
         let code = self.op_code(op);
         if self.k(op) == K::Operator {
-            if code == "ad" && self.k(operand) == K::TypedName {
-                if let (Some(l), Some(r)) = (self.l(operand), self.r(operand)) {
-                    if self.k(l) == K::QualName && self.k(r) == K::FunctionType {
+            if code == "ad" && self.k(operand) == K::TypedName
+                && let (Some(l), Some(r)) = (self.l(operand), self.r(operand))
+                    && self.k(l) == K::QualName && self.k(r) == K::FunctionType {
                         operand = l;
                     }
-                }
-            }
             if self.k(operand) == K::BinaryArgs {
                 let Some(o) = self.l(operand) else {
                     self.failed = true;
@@ -2886,12 +2874,11 @@ impl<'a> Printer<'a> {
             self.subexpr(t);
         } else {
             self.put("new ");
-            if let Some(f) = first {
-                if self.l(f).is_some() {
+            if let Some(f) = first
+                && self.l(f).is_some() {
                     self.subexpr(f);
                     self.putc(b' ');
                 }
-            }
             self.comp(second);
             if let Some(t) = third {
                 self.subexpr(t);
@@ -2959,8 +2946,8 @@ impl<'a> Printer<'a> {
         let saved = self.lambda_tpl_parms;
         self.lambda_tpl_parms = 0;
         self.templates = Some(Rc::new(TplNode { decl: None, next: self.templates.clone() }));
-        if let Some(p) = parms {
-            if self.k(p) == K::TemplateHead {
+        if let Some(p) = parms
+            && self.k(p) == K::TemplateHead {
                 self.templates = Some(Rc::new(TplNode { decl: Some(p), next: self.templates.as_ref().and_then(|t| t.next.clone()) }));
                 self.putc(b'<');
                 let mut parm = self.l(p);
@@ -2972,11 +2959,10 @@ impl<'a> Printer<'a> {
                     self.comp(Some(pm));
                     self.putc(b' ');
                     let mut which = pm;
-                    if self.k(pm) == K::TemplatePackParm {
-                        if let Some(x) = self.l(pm) {
+                    if self.k(pm) == K::TemplatePackParm
+                        && let Some(x) = self.l(pm) {
                             which = x;
                         }
-                    }
                     let k = self.k(which);
                     let idx = self.lambda_tpl_parms - 1;
                     self.lambda_parm_name(k, idx);
@@ -2985,7 +2971,6 @@ impl<'a> Printer<'a> {
                 self.putc(b'>');
                 parms = self.r(p);
             }
-        }
         self.lambda_tpl_parms += 1;
         self.putc(b'(');
         self.comp(parms);
@@ -3060,13 +3045,12 @@ impl<'a> Printer<'a> {
                 self.modifiers = hold_mods;
                 self.put("::");
                 let mut d = self.r(m);
-                if let Some(x) = d {
-                    if self.k(x) == K::DefaultArg {
+                if let Some(x) = d
+                    && self.k(x) == K::DefaultArg {
                         let n = self.c(x).num + 1;
                         self.put(&format!("{{default arg#{n}}}::"));
                         d = self.l(x);
                     }
-                }
                 while let Some(x) = d {
                     if !is_fnqual(self.k(x)) {
                         break;
