@@ -525,13 +525,19 @@ fn llvm19_bitcode_archives_are_identical_to_llvm_ar_19_and_gnu_ar_with_llvmgold_
     }
 }
 
+/// A program in three files: lib1.c, lib2.c (lib_twice calls lib1's lib_value) and main.c,
+/// which prints `answer=42`.
+fn write_program(p: &Path) {
+    std::fs::write(p.join("lib1.c"), "int lib_value(void) { return 40; }\n").unwrap();
+    std::fs::write(p.join("lib2.c"), "int lib_value(void); int lib_twice(void) { return lib_value() + 2; }\n").unwrap();
+    std::fs::write(p.join("main.c"), "#include <stdio.h>\nint lib_twice(void);\nint main(void) { printf(\"answer=%d\\n\", lib_twice()); return 0; }\n").unwrap();
+}
+
 #[test]
 fn native_archives_link_with_gnu_ld() {
     let d = tempdir();
     let p = d.path();
-    std::fs::write(p.join("lib1.c"), "int lib_value(void) { return 40; }\n").unwrap();
-    std::fs::write(p.join("lib2.c"), "int lib_value(void); int lib_twice(void) { return lib_value() + 2; }\n").unwrap();
-    std::fs::write(p.join("main.c"), "#include <stdio.h>\nint lib_twice(void);\nint main(void) { printf(\"answer=%d\\n\", lib_twice()); return 0; }\n").unwrap();
+    write_program(p);
     let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(p));
     sh("gcc -c lib1.c lib2.c main.c");
     run_ok(tl_cmd("tl-ar").args(["rcs", "libx.a", "lib1.o", "lib2.o"]).current_dir(p));
@@ -592,9 +598,7 @@ fn bitcode_archives_link_with_lld_and_gnu_ld_through_llvmgold() {
     require(Path::new("/usr/bin/ld.lld-19"));
     let d = tempdir();
     let p = d.path();
-    std::fs::write(p.join("lib1.c"), "int lib_value(void) { return 40; }\n").unwrap();
-    std::fs::write(p.join("lib2.c"), "int lib_value(void); int lib_twice(void) { return lib_value() + 2; }\n").unwrap();
-    std::fs::write(p.join("main.c"), "#include <stdio.h>\nint lib_twice(void);\nint main(void) { printf(\"answer=%d\\n\", lib_twice()); return 0; }\n").unwrap();
+    write_program(p);
     let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(p));
     sh("clang-19 -O2 -flto=thin -c lib1.c lib2.c main.c");
     run_ok(tl_cmd("tl-ar").args(["rcs", "libx.a", "lib1.o", "lib2.o"]).current_dir(p));

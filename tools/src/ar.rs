@@ -1172,13 +1172,33 @@ impl Ar<'_> {
         Ok(false)
     }
 
+    /// An MRI error: GNU's message, then `maybequit` (the script stops unless interactive).
+    fn mri_error(&mut self, message: impl std::fmt::Display) -> Result<(), Exit> {
+        let _ = writeln!(self.err, "{}: {message}", self.prog);
+        match self.maybequit() {
+            Exit(0) => Ok(()),
+            e => Err(e),
+        }
+    }
+
+    /// Reads the archive `lib` (ADDLIB, DIRECTORY); `None` after an error an interactive session
+    /// goes on from.
+    fn mri_read_lib(&mut self, lib: &str) -> Result<Option<Editable>, Exit> {
+        let saved = self.o.op;
+        self.o.op = None;
+        let opened = self.open_inarch(lib, false);
+        self.o.op = saved;
+        match opened {
+            Ok((ed, _)) => Ok(Some(ed)),
+            Err(Exit(0)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// True when an archive is open; otherwise reports `what` as an MRI error.
     fn mri_need(&mut self, st: &MriState, what: &str) -> Result<bool, Exit> {
         if st.archive.is_none() {
-            let _ = writeln!(self.err, "{}: {what}", self.prog);
-            let e = self.maybequit();
-            if e.0 != 0 {
-                return Err(e);
-            }
+            self.mri_error(what)?;
             return Ok(false);
         }
         Ok(true)
@@ -1196,16 +1216,8 @@ impl Ar<'_> {
                 st.archive = Some((name.to_string(), ed));
                 Ok(())
             }
-            Err(libwrap::Error::Io { .. }) => {
-                let _ = writeln!(self.err, "{}: Can't open input archive {name}", self.prog);
-                let e = self.maybequit();
-                if e.0 != 0 { Err(e) } else { Ok(()) }
-            }
-            Err(_) => {
-                let _ = writeln!(self.err, "{}: file {name} is not an archive", self.prog);
-                let e = self.maybequit();
-                if e.0 != 0 { Err(e) } else { Ok(()) }
-            }
+            Err(libwrap::Error::Io { .. }) => self.mri_error(format!("Can't open input archive {name}")),
+            Err(_) => self.mri_error(format!("file {name} is not an archive")),
         }
     }
 
@@ -1216,13 +1228,7 @@ impl Ar<'_> {
         for m in list {
             match archive_edit::entry_from_file(m, self.deterministic()) {
                 Ok(e) => st.archive.as_mut().unwrap().1.entries.insert(0, e),
-                Err(_) => {
-                    let _ = writeln!(self.err, "{}: can't open file {m}", self.prog);
-                    let e = self.maybequit();
-                    if e.0 != 0 {
-                        return Err(e);
-                    }
-                }
+                Err(_) => self.mri_error(format!("can't open file {m}"))?,
             }
         }
         Ok(())
@@ -1230,15 +1236,9 @@ impl Ar<'_> {
 
     fn mri_addlib(&mut self, lib: &str, list: Option<&[String]>, st: &mut MriState) -> Result<(), Exit> {
         if st.archive.is_none() {
-            let _ = writeln!(self.err, "{}: no output archive specified yet", self.prog);
-            let e = self.maybequit();
-            return if e.0 != 0 { Err(e) } else { Ok(()) };
+            return self.mri_error("no output archive specified yet");
         }
-        let saved = self.o.op;
-        self.o.op = None;
-        let opened = self.open_inarch(lib, false);
-        self.o.op = saved;
-        let (src, _) = opened?;
+        let Some(src) = self.mri_read_lib(lib)? else { return Ok(()) };
         let out = &mut st.archive.as_mut().unwrap().1;
         match list {
             None => {
@@ -1270,11 +1270,7 @@ impl Ar<'_> {
             let before = ed.entries.len();
             ed.entries.retain(|e| e.filename != *m);
             if ed.entries.len() == before {
-                let _ = writeln!(self.err, "{}: can't find module file {m}", self.prog);
-                let e = self.maybequit();
-                if e.0 != 0 {
-                    return Err(e);
-                }
+                self.mri_error(format!("can't find module file {m}"))?;
             }
         }
         Ok(())
@@ -1299,13 +1295,7 @@ impl Ar<'_> {
                         None => ed.entries.push(e),
                     }
                 }
-                Err(_) => {
-                    let _ = writeln!(self.err, "{}: can't open file {m}", self.prog);
-                    let e = self.maybequit();
-                    if e.0 != 0 {
-                        return Err(e);
-                    }
-                }
+                Err(_) => self.mri_error(format!("can't open file {m}"))?,
             }
         }
         Ok(())
@@ -1313,9 +1303,7 @@ impl Ar<'_> {
 
     fn mri_extract(&mut self, list: &[String], st: &mut MriState) -> Result<(), Exit> {
         if st.archive.is_none() {
-            let _ = writeln!(self.err, "{}: no open archive", self.prog);
-            let e = self.maybequit();
-            return if e.0 != 0 { Err(e) } else { Ok(()) };
+            return self.mri_error("no open archive");
         }
         for m in list {
             let found = st.archive.as_ref().unwrap().1.entries.iter().find(|e| e.filename == *m).cloned();
@@ -1350,11 +1338,7 @@ impl Ar<'_> {
     }
 
     fn mri_directory(&mut self, lib: &str, list: Option<&[String]>, out_file: Option<&str>) -> Result<(), Exit> {
-        let saved = self.o.op;
-        self.o.op = None;
-        let opened = self.open_inarch(lib, false);
-        self.o.op = saved;
-        let (src, _) = opened?;
+        let Some(src) = self.mri_read_lib(lib)? else { return Ok(()) };
         let mut text: Vec<u8> = Vec::new();
         {
             let selected: Vec<&Entry> = match list {
