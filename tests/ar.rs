@@ -41,7 +41,11 @@ fn build_inputs(d: &Path) {
     sh("cp a.o notar.a && : > empty.a && printf '!<arch>\\n' > emptyar.a");
     sh("ln -s a.o link.o && ln -s nothere dangling.o");
     // Hostile member names (no symbolic link on the way: there tl deliberately differs).
-    std::fs::write(d.join("evil.a"), archive_with_names(&["../evil.o", "/tmp/tl-evil-abs.o", "sub/../../up.o", "dup/inner.o", "ok.o", "a/b/c.o"])).unwrap();
+    std::fs::write(
+        d.join("evil.a"),
+        archive_with_names(&["../evil.o", "/tmp/tl-evil-abs.o", "sub/../../up.o", "dup/inner.o", "ok.o", "a/b/c.o"]),
+    )
+    .unwrap();
     // Every input gets the same date, so `U` (real dates) is reproducible.
     sh(&format!("find . -exec touch -h -d @{INPUT_DATE} {{}} +"));
 }
@@ -175,7 +179,12 @@ impl<'a> Diff<'a> {
                 let mut ours = outcome(&t, &tl(tl_prog), tl_prog, gnu_prog, &argv, stdin.as_deref(), self.start);
                 // MRI's LIST names the archive; GNU names its temporary file there (st…).
                 if stdin.is_some() {
-                    let fix = |s: &str| s.lines().map(|l| if l.starts_with("Current open archive is ") { "Current open archive is <name>" } else { l }).collect::<Vec<_>>().join("\n");
+                    let fix = |s: &str| {
+                        s.lines()
+                            .map(|l| if l.starts_with("Current open archive is ") { "Current open archive is <name>" } else { l })
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    };
                     ours.stdout = fix(&ours.stdout);
                     gnu.stdout = fix(&gnu.stdout);
                 }
@@ -188,7 +197,9 @@ impl<'a> Diff<'a> {
                     let (tool, rest) = step.split_once(' ').unwrap_or((step, ""));
                     let args: Vec<String> = rest.split_whitespace().map(str::to_string).collect();
                     let tl_tool = format!("tl-{tool}");
-                    for (acc, dir, prog, name) in [(&mut gnu, &g, PathBuf::from(tool), tool), (&mut ours, &t, tl(&tl_tool), tl_tool.as_str())] {
+                    for (acc, dir, prog, name) in
+                        [(&mut gnu, &g, PathBuf::from(tool), tool), (&mut ours, &t, tl(&tl_tool), tl_tool.as_str())]
+                    {
                         let o = outcome(dir, &prog, name, tool, &args, None, self.start);
                         acc.status += &format!("{},", o.status);
                         acc.stdout += &format!("{}\n--\n", o.stdout);
@@ -214,11 +225,13 @@ impl<'a> Diff<'a> {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 4);
         std::thread::scope(|scope| {
             for _ in 0..workers {
-                scope.spawn(|| loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(job) = self.jobs.get(n) else { break };
-                    if let Some(report) = self.run_job(n, job) {
-                        failures.lock().unwrap().push((n, report));
+                scope.spawn(|| {
+                    loop {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = self.jobs.get(n) else { break };
+                        if let Some(report) = self.run_job(n, job) {
+                            failures.lock().unwrap().push((n, report));
+                        }
                     }
                 });
             }
@@ -281,8 +294,33 @@ fn creating_archives_matches_gnu_ar() {
     let (_root, src, scratch) = setup();
     let mut d = Diff::new(&src, &scratch);
     let keys = [
-        "rc", "rcs", "qc", "cq", "rcS", "rcv", "r", "q", "qv", "rcT", "rcsT", "qcT", "rcP", "rcf", "qcs", "rcsD", "rcU", "qcU",
-        "cDPrST", "cDPrsT", "-r -c --thin", "-D cq", "-rcs", "-r -c -s", "rcTv", "qcTv", "rcPT",
+        "rc",
+        "rcs",
+        "qc",
+        "cq",
+        "rcS",
+        "rcv",
+        "r",
+        "q",
+        "qv",
+        "rcT",
+        "rcsT",
+        "qcT",
+        "rcP",
+        "rcf",
+        "qcs",
+        "rcsD",
+        "rcU",
+        "qcU",
+        "cDPrST",
+        "cDPrsT",
+        "-r -c --thin",
+        "-D cq",
+        "-rcs",
+        "-r -c -s",
+        "rcTv",
+        "qcTv",
+        "rcPT",
     ];
     let file_sets = [
         "a.o b.o c.o verylongfilename_member.o text.txt odd.txt",
@@ -328,11 +366,47 @@ fn operations_on_existing_archives_match_gnu_ar() {
         "base.a",
         &["", "b.o", "a.o c.o nothere.o", "c.o a.o", "text.txt odd.txt"],
         &[
-            "t", "tv", "tO", "tvO", "p", "pv", "s", "x", "xv", "xo", "d", "dv", "m", "mv", "ma", "mb a.o", "ma a.o", "rb a.o",
-            "ri c.o", "ra a.o", "r", "rv", "q", "qv", "ma b.o", "mi nosuch", "rS", "qS", "dS", "rT", "qT", "tP", "rP", "rf",
+            "t",
+            "tv",
+            "tO",
+            "tvO",
+            "p",
+            "pv",
+            "s",
+            "x",
+            "xv",
+            "xo",
+            "d",
+            "dv",
+            "m",
+            "mv",
+            "ma",
+            "mb a.o",
+            "ma a.o",
+            "rb a.o",
+            "ri c.o",
+            "ra a.o",
+            "r",
+            "rv",
+            "q",
+            "qv",
+            "ma b.o",
+            "mi nosuch",
+            "rS",
+            "qS",
+            "dS",
+            "rT",
+            "qT",
+            "tP",
+            "rP",
+            "rf",
         ],
     );
-    run("dupd.a", &["a.o", "dup/a.o", "b.o a.o"], &["t", "dN 2", "dN 3", "xN 2", "tN 1", "dvN 1", "d", "dv", "r", "rv", "q", "rP", "dP", "xvN 1"]);
+    run(
+        "dupd.a",
+        &["a.o", "dup/a.o", "b.o a.o"],
+        &["t", "dN 2", "dN 3", "xN 2", "tN 1", "dvN 1", "d", "dv", "r", "rv", "q", "rP", "dP", "xvN 1"],
+    );
     run("baseU.a", &["a.o", "a.o b.o"], &["tv", "ru", "ruv", "rU", "ruU", "ruD", "rUv", "xo", "xvo"]);
     run(
         "thinbase.a",
@@ -355,17 +429,75 @@ fn command_lines_match_gnu_ar() {
     std::fs::write(src.join("list.rsp"), "rc lib.a 'a.o' \"b.o\"\n c.o\n").unwrap();
     std::fs::write(src.join("mods.rsp"), "-s\n").unwrap();
     for c in [
-        "", "lib.a", "rc lib.a -s a.o", "-D cq lib.a a.o", "--target=elf64-x86-64 rcs lib.a a.o", "rcs --target elf64-x86-64 base.a a.o",
-        "rdc lib.a a.o", "ru base.a a.o", "duD base.a a.o", "rN base.a a.o", "dN base.a", "dN 0 base.a a.o", "dN x base.a a.o",
-        "dN -1 base.a a.o", "ra base.a", "rb", "s base.a", "-s base.a", "t -v base.a", "tv base.a b.o", "-t base.a",
-        "--thi rc lib.a a.o", "--t rc lib.a a.o", "--help", "-h", "-X base.a", "--bogus base.a", "rcl lib.a", "rcl dep1 lib.a a.o",
-        "--record-libdeps=-lfoo rc lib.a a.o", "rcl x --record-libdeps=y lib.a a.o", "--output=adir x base.a",
-        "x --output adir base.a a.o", "x --output=nodir base.a", "-- rc lib.a a.o", "zz base.a", "rcz lib.a a.o", "tvO base.a",
-        "-tvO base.a", "p base.a nosuch.o a.o", "tN 2 dupd.a a.o", "@list.rsp", "@mods.rsp rc lib.a a.o", "@missing.rsp",
-        "rcs lib.a @missing.rsp", "--output", "-l", "x", "rc", "tr base.a", "-q -s lib.a a.o", "-qs lib.a a.o", "s",
-        "--record-libdeps", "-M -t base.a", "rcs lib.a ./a.o", "rcs ./lib.a a.o", "rcs sub/lib.a a.o sub/s1.o",
-        "rcsT sub/lib.a a.o sub/s1.o", "rcsT sub/../lib.a sub/s1.o", "rc nodir/lib.a a.o", "r nodir/lib.a a.o", "d nodir/lib.a a.o", "t nodir/lib.a",
-        "s nodir/lib.a", "-q -c -s lib.a a.o b.o", "xv base.a a.o a.o", "dv base.a a.o a.o", "t base.a a.o a.o",
+        "",
+        "lib.a",
+        "rc lib.a -s a.o",
+        "-D cq lib.a a.o",
+        "--target=elf64-x86-64 rcs lib.a a.o",
+        "rcs --target elf64-x86-64 base.a a.o",
+        "rdc lib.a a.o",
+        "ru base.a a.o",
+        "duD base.a a.o",
+        "rN base.a a.o",
+        "dN base.a",
+        "dN 0 base.a a.o",
+        "dN x base.a a.o",
+        "dN -1 base.a a.o",
+        "ra base.a",
+        "rb",
+        "s base.a",
+        "-s base.a",
+        "t -v base.a",
+        "tv base.a b.o",
+        "-t base.a",
+        "--thi rc lib.a a.o",
+        "--t rc lib.a a.o",
+        "--help",
+        "-h",
+        "-X base.a",
+        "--bogus base.a",
+        "rcl lib.a",
+        "rcl dep1 lib.a a.o",
+        "--record-libdeps=-lfoo rc lib.a a.o",
+        "rcl x --record-libdeps=y lib.a a.o",
+        "--output=adir x base.a",
+        "x --output adir base.a a.o",
+        "x --output=nodir base.a",
+        "-- rc lib.a a.o",
+        "zz base.a",
+        "rcz lib.a a.o",
+        "tvO base.a",
+        "-tvO base.a",
+        "p base.a nosuch.o a.o",
+        "tN 2 dupd.a a.o",
+        "@list.rsp",
+        "@mods.rsp rc lib.a a.o",
+        "@missing.rsp",
+        "rcs lib.a @missing.rsp",
+        "--output",
+        "-l",
+        "x",
+        "rc",
+        "tr base.a",
+        "-q -s lib.a a.o",
+        "-qs lib.a a.o",
+        "s",
+        "--record-libdeps",
+        "-M -t base.a",
+        "rcs lib.a ./a.o",
+        "rcs ./lib.a a.o",
+        "rcs sub/lib.a a.o sub/s1.o",
+        "rcsT sub/lib.a a.o sub/s1.o",
+        "rcsT sub/../lib.a sub/s1.o",
+        "rc nodir/lib.a a.o",
+        "r nodir/lib.a a.o",
+        "d nodir/lib.a a.o",
+        "t nodir/lib.a",
+        "s nodir/lib.a",
+        "-q -c -s lib.a a.o b.o",
+        "xv base.a a.o a.o",
+        "dv base.a a.o a.o",
+        "t base.a a.o a.o",
     ] {
         d.case("ar", "tl-ar", c, None);
     }
@@ -376,7 +508,8 @@ fn command_lines_match_gnu_ar() {
 fn ranlib_matches_gnu_ranlib() {
     let (_root, src, scratch) = setup();
     let mut d = Diff::new(&src, &scratch);
-    for pre in ["noidx.a", "base.a", "baseU.a", "txtonly.a", "thinbase.a", "notar.a", "empty.a", "emptyar.a", "nothere.a", "adir", "link.o"] {
+    for pre in ["noidx.a", "base.a", "baseU.a", "txtonly.a", "thinbase.a", "notar.a", "empty.a", "emptyar.a", "nothere.a", "adir", "link.o"]
+    {
         for opts in ["", "-D", "-U", "-t", "-x", "-t -U", "-D -U", "--help", "-h", "-H", "-q"] {
             d.case("ranlib", "tl-ranlib", &format!("{opts} {pre}"), None);
         }
@@ -443,10 +576,28 @@ fn index_of(archive: &Path) -> Vec<(String, String)> {
 }
 
 const BITCODE_FIXTURES: &[&str] = &[
-    "kinds.thin19.o", "kinds.full19.o", "asm.thin19.o", "cxx.thin19.o", "cxx.split19.o", "prog_main.thin19.o",
-    "prog_lib.thin19.o", "kinds.emb19.o", "kinds.fat19.o", "cat19.bc", "kinds.thin14.o", "kinds.full14.o", "cxx.thin14.o",
-    "prog_main.thin14.o", "prog_lib.thin14.o", "t14.bc", "cat14.bc", "t14-nodl.bc", "rlib.22.bc", "rlib.rcgu22.o",
-    "kinds.gcc.o", "prog_lib.darwin19.o",
+    "kinds.thin19.o",
+    "kinds.full19.o",
+    "asm.thin19.o",
+    "cxx.thin19.o",
+    "cxx.split19.o",
+    "prog_main.thin19.o",
+    "prog_lib.thin19.o",
+    "kinds.emb19.o",
+    "kinds.fat19.o",
+    "cat19.bc",
+    "kinds.thin14.o",
+    "kinds.full14.o",
+    "cxx.thin14.o",
+    "prog_main.thin14.o",
+    "prog_lib.thin14.o",
+    "t14.bc",
+    "cat14.bc",
+    "t14-nodl.bc",
+    "rlib.22.bc",
+    "rlib.rcgu22.o",
+    "kinds.gcc.o",
+    "prog_lib.darwin19.o",
 ];
 
 #[test]
@@ -473,7 +624,17 @@ fn index_lists_what_tl_nm_shows_as_defined() {
 #[test]
 fn llvm14_bitcode_archives_are_identical_to_llvm_ar_14() {
     let d = tempdir();
-    let fixtures = ["kinds.thin14.o", "kinds.full14.o", "cxx.thin14.o", "prog_main.thin14.o", "prog_lib.thin14.o", "t14.bc", "cat14.bc", "t14-nodl.bc", "kinds.gcc.o"];
+    let fixtures = [
+        "kinds.thin14.o",
+        "kinds.full14.o",
+        "cxx.thin14.o",
+        "prog_main.thin14.o",
+        "prog_lib.thin14.o",
+        "t14.bc",
+        "cat14.bc",
+        "t14-nodl.bc",
+        "kinds.gcc.o",
+    ];
     for f in fixtures {
         std::fs::copy(fixture(f), d.path().join(f)).unwrap();
     }
@@ -484,7 +645,10 @@ fn llvm14_bitcode_archives_are_identical_to_llvm_ar_14() {
             let _ = std::fs::remove_file(d.path().join(&t));
             run_ok(Command::new("llvm-ar-14").arg(key).arg(&l).args(set).current_dir(d.path()));
             run_ok(tl_cmd("tl-ar").arg(key).arg(&t).args(set).current_dir(d.path()));
-            assert!(std::fs::read(d.path().join(&l)).unwrap() == std::fs::read(d.path().join(&t)).unwrap(), "{key} {set:?}: tl-ar differs from llvm-ar-14");
+            assert!(
+                std::fs::read(d.path().join(&l)).unwrap() == std::fs::read(d.path().join(&t)).unwrap(),
+                "{key} {set:?}: tl-ar differs from llvm-ar-14"
+            );
         }
     }
 }
@@ -498,8 +662,17 @@ fn llvm19_bitcode_archives_are_identical_to_llvm_ar_19_and_gnu_ar_with_llvmgold_
     require(plugin);
     let d = tempdir();
     let fixtures = [
-        "kinds.thin19.o", "kinds.full19.o", "asm.thin19.o", "cxx.thin19.o", "cxx.split19.o", "prog_main.thin19.o", "prog_lib.thin19.o",
-        "kinds.emb19.o", "kinds.fat19.o", "cat19.bc", "kinds.gcc.o",
+        "kinds.thin19.o",
+        "kinds.full19.o",
+        "asm.thin19.o",
+        "cxx.thin19.o",
+        "cxx.split19.o",
+        "prog_main.thin19.o",
+        "prog_lib.thin19.o",
+        "kinds.emb19.o",
+        "kinds.fat19.o",
+        "cat19.bc",
+        "kinds.gcc.o",
     ];
     for f in fixtures {
         std::fs::copy(fixture(f), d.path().join(f)).unwrap();
@@ -530,7 +703,11 @@ fn llvm19_bitcode_archives_are_identical_to_llvm_ar_19_and_gnu_ar_with_llvmgold_
 fn write_program(p: &Path) {
     std::fs::write(p.join("lib1.c"), "int lib_value(void) { return 40; }\n").unwrap();
     std::fs::write(p.join("lib2.c"), "int lib_value(void); int lib_twice(void) { return lib_value() + 2; }\n").unwrap();
-    std::fs::write(p.join("main.c"), "#include <stdio.h>\nint lib_twice(void);\nint main(void) { printf(\"answer=%d\\n\", lib_twice()); return 0; }\n").unwrap();
+    std::fs::write(
+        p.join("main.c"),
+        "#include <stdio.h>\nint lib_twice(void);\nint main(void) { printf(\"answer=%d\\n\", lib_twice()); return 0; }\n",
+    )
+    .unwrap();
 }
 
 #[test]
@@ -563,7 +740,10 @@ fn native_archives_link_with_gnu_ld() {
     sh("gcc -c pmain.c");
     let out = run(Command::new("gcc").args(["pmain.o", "-L.", "-lw", "-o", "progw"]).current_dir(p));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("libw.a(plib.w.o)") && err.contains("__tl_wrapped_llvm_bitcode_must_be_linked_with_tl_ld"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("libw.a(plib.w.o)") && err.contains("__tl_wrapped_llvm_bitcode_must_be_linked_with_tl_ld"),
+        "{err}"
+    );
     // llvm-nm-14 reads it too (its own /SYM64/ index pads to 2 bytes where GNU's archive64.c,
     // which tl follows, pads to 8, so the bytes are not compared).
     let llvm = String::from_utf8(run_ok(Command::new("llvm-nm-14").args(["--print-armap", "lib64.a"]).current_dir(p))).unwrap();
@@ -581,7 +761,11 @@ fn llvm22_bitcode_archives_link_with_rusts_lld() {
     std::fs::create_dir(p.join("lld")).unwrap();
     std::os::unix::fs::symlink(&rust_lld, p.join("lld/ld.lld")).unwrap();
     std::fs::copy(fixture("rlib.22.bc"), p.join("rlib.22.bc")).unwrap();
-    std::fs::write(p.join("main.c"), "#include <stdio.h>\nint rs_add(int, int);\nint main(void) { printf(\"answer=%d\\n\", rs_add(40, 2)); return 0; }\n").unwrap();
+    std::fs::write(
+        p.join("main.c"),
+        "#include <stdio.h>\nint rs_add(int, int);\nint main(void) { printf(\"answer=%d\\n\", rs_add(40, 2)); return 0; }\n",
+    )
+    .unwrap();
     run_ok(tl_cmd("tl-ar").args(["rcs", "librs.a", "rlib.22.bc"]).current_dir(p));
     assert!(index_of(&p.join("librs.a")).contains(&("rs_add".to_string(), "rlib.22.bc".to_string())));
     let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(p));
@@ -624,7 +808,10 @@ fn bitcode_archives_link_with_lld_and_gnu_ld_through_llvmgold() {
     run_ok(tl_cmd("tl-ar").args(["rcs", "libw.a", "lib1.w.o", "lib2.w.o"]).current_dir(p));
     let out = run(Command::new("clang-19").args(["-fuse-ld=lld", "main.o", "libw.a", "-o", "progw"]).current_dir(p));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("__tl_wrapped_llvm_bitcode_must_be_linked_with_tl_ld") && err.contains("lib2.w.o"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("__tl_wrapped_llvm_bitcode_must_be_linked_with_tl_ld") && err.contains("lib2.w.o"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -649,7 +836,11 @@ fn concurrent_updates_lose_no_member() {
     want.sort();
     assert_eq!(names, want);
     // No temporary file is left behind.
-    let leftovers: Vec<_> = std::fs::read_dir(p).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with('.')).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(p)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -773,7 +964,11 @@ fn corrupt_archives_are_errors_and_stay_untouched() {
         for args in [&["t", "bad.a"][..], &["tv", "bad.a"], &["r", "bad.a", "k.o"], &["d", "bad.a", "k.o"], &["s", "bad.a"]] {
             let out = run(tl_cmd("tl-ar").args(args).current_dir(p));
             let code = out.status.code();
-            assert!(matches!(code, Some(0) | Some(1) | Some(9)), "{args:?} on {cut} bytes: {code:?} {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                matches!(code, Some(0) | Some(1) | Some(9)),
+                "{args:?} on {cut} bytes: {code:?} {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             if code != Some(0) {
                 let err = String::from_utf8_lossy(&out.stderr);
                 assert!(err.starts_with("tl-ar: "), "{args:?} on {cut} bytes: {err}");
@@ -845,7 +1040,7 @@ fn mri_createthin_makes_a_thin_archive() {
 
 /// An archive written by ar_archive_writer (rustc's port of LLVM's writer) from files in `dir`.
 fn llvm_writer_archive(dir: &Path, names: &[&str], stored: &[&str], thin: bool) -> Vec<u8> {
-    use ar_archive_writer::{ArchiveKind, NewArchiveMember, DEFAULT_OBJECT_READER};
+    use ar_archive_writer::{ArchiveKind, DEFAULT_OBJECT_READER, NewArchiveMember};
     let data: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(dir.join(n)).unwrap()).collect();
     let members: Vec<NewArchiveMember<'_>> = data
         .iter()
@@ -913,7 +1108,13 @@ fn build_system_sequences_match_gnu() {
         &["ar csrD libx.a a.o b.o", "ar csrDT liby.a a.o sub/s1.o"],
         // Kbuild: built-in.a (thin, full paths, no index, nested thin flattened), lib.a, vmlinux.a.
         &["ar cDPrST built-in.a a.o sub/s1.o sub/innerthin.a", "ar cDPrsT lib.a a.o b.o", "ar t built-in.a"],
-        &["ar cDPrST built-in-fixup.a sub/s2.o a.o sub/s1.o", "ar mPi sub/s2.o built-in-fixup.a sub/s1.o", "ar t built-in-fixup.a", "ar mPiT a.o built-in-fixup.a sub/s2.o", "ar t built-in-fixup.a"],
+        &[
+            "ar cDPrST built-in-fixup.a sub/s2.o a.o sub/s1.o",
+            "ar mPi sub/s2.o built-in-fixup.a sub/s1.o",
+            "ar t built-in-fixup.a",
+            "ar mPiT a.o built-in-fixup.a sub/s2.o",
+            "ar t built-in-fixup.a",
+        ],
         &["ar cDPrS --thin vmlinux.a a.o sub/s1.o", "ar tv vmlinux.a"],
         // busybox: an empty archive named .o, and libraries.
         &["ar rcs built-in.o", "ar rcs lib.a a.o b.o"],
@@ -928,7 +1129,14 @@ fn build_system_sequences_match_gnu() {
         // rcS then ranlib (-D, -U).
         &["ar rcS lib.a a.o b.o text.txt", "ranlib lib.a", "ranlib -U lib.a", "ranlib -D lib.a"],
         // Updating in place: replace, delete, move, extract again.
-        &["ar rcs lib.a a.o b.o c.o", "ar rb b.o lib.a verylongfilename_member.o", "ar d lib.a a.o", "ar ma c.o lib.a b.o", "ar tv lib.a", "ar xo lib.a"],
+        &[
+            "ar rcs lib.a a.o b.o c.o",
+            "ar rb b.o lib.a verylongfilename_member.o",
+            "ar d lib.a a.o",
+            "ar ma c.o lib.a b.o",
+            "ar tv lib.a",
+            "ar xo lib.a",
+        ],
     ] {
         d.sequence(steps);
     }

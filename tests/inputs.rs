@@ -29,7 +29,13 @@ fn elf_objects_are_reported_as_what_they_are() {
     std::fs::write(&c, "int f(void) { return 1; }\n").unwrap();
     run_ok(Command::new("gcc").args(["-flto", "-c"]).arg(&c).arg("-o").arg(&o));
     assert_eq!(classify(&std::fs::read(&o).unwrap()), ElfKind::GccLtoSlim);
-    for (f, k) in [("kinds.gcc.o", FileKind::Elf), ("mixed.a", FileKind::Archive { thin: false }), ("cat19.bc", FileKind::Bitcode { wrapper: false }), ("prog_lib.darwin19.o", FileKind::Bitcode { wrapper: true }), ("README.md", FileKind::Unknown)] {
+    for (f, k) in [
+        ("kinds.gcc.o", FileKind::Elf),
+        ("mixed.a", FileKind::Archive { thin: false }),
+        ("cat19.bc", FileKind::Bitcode { wrapper: false }),
+        ("prog_lib.darwin19.o", FileKind::Bitcode { wrapper: true }),
+        ("README.md", FileKind::Unknown),
+    ] {
         assert_eq!(sniff::sniff(&read_fixture(f)), k, "{f}");
     }
 }
@@ -101,7 +107,15 @@ fn archive_flavours() {
     // A thin archive whose member is a thin archive (as other writers leave them): the reader
     // flattens it, names relative to the outer archive.
     let nested = libwrap::archive_write::write_archive(
-        &[libwrap::archive_write::NewMember { name: "sub/inner.a".into(), data: std::fs::read(d.join("sub/inner.a")).unwrap().into(), mtime: 0, uid: 0, gid: 0, perms: 0o644, origin: None }],
+        &[libwrap::archive_write::NewMember {
+            name: "sub/inner.a".into(),
+            data: std::fs::read(d.join("sub/inner.a")).unwrap().into(),
+            mtime: 0,
+            uid: 0,
+            gid: 0,
+            perms: 0o644,
+            origin: None,
+        }],
         libwrap::archive_write::WriteOptions { thin: true, symbol_index: false, ..Default::default() },
     )
     .unwrap()
@@ -160,12 +174,7 @@ fn pipes_are_read_into_memory() {
     let dir = tempdir();
     let out = dir.path().join("o.bc");
     let w = libwrap::wrapped::wrap(&read_fixture("prog_lib.thin19.o")).unwrap();
-    let mut child = tl_cmd("tl-objcopy")
-        .args(["--unwrap-bitcode", "/dev/stdin"])
-        .arg(&out)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = tl_cmd("tl-objcopy").args(["--unwrap-bitcode", "/dev/stdin"]).arg(&out).stdin(Stdio::piped()).spawn().unwrap();
     use std::io::Write;
     child.stdin.take().unwrap().write_all(&w).unwrap();
     assert!(child.wait().unwrap().success());

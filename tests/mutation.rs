@@ -102,7 +102,8 @@ fn wrapped_seed(f: &str) -> Vec<u8> {
 
 #[test]
 fn elf_reader_writer_and_symbols_survive_mutations() {
-    let seeds = vec![read_fixture("kinds.gcc.o"), read_fixture("kinds.emb19.o"), read_fixture("rlib.rcgu22.o"), wrapped_seed("prog_lib.thin19.o")];
+    let seeds =
+        vec![read_fixture("kinds.gcc.o"), read_fixture("kinds.emb19.o"), read_fixture("rlib.rcgu22.o"), wrapped_seed("prog_lib.thin19.o")];
     hammer("elf", &seeds, &|d| {
         if let Ok(obj) = elf::read(d) {
             let _ = symbols::from_elf(&obj);
@@ -153,12 +154,15 @@ fn irsymtab_decoder_survives_mutations() {
             }
         }
     }
-    let joined: Vec<Vec<u8>> = pairs.iter().map(|(b, s)| {
-        let mut v = (b.len() as u32).to_le_bytes().to_vec();
-        v.extend_from_slice(b);
-        v.extend_from_slice(s);
-        v
-    }).collect();
+    let joined: Vec<Vec<u8>> = pairs
+        .iter()
+        .map(|(b, s)| {
+            let mut v = (b.len() as u32).to_le_bytes().to_vec();
+            v.extend_from_slice(b);
+            v.extend_from_slice(s);
+            v
+        })
+        .collect();
     hammer("irsymtab", &joined, &|d| {
         if d.len() < 4 {
             return;

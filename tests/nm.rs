@@ -51,7 +51,10 @@ int use(int x) {
 }
 "#,
     );
-    w("v.c", "int v1(void) { return 1; } int v2(void) { return 2; } int v2_old(void) { return 3; }\n__asm__(\".symver v2_old,v2@VER_1\");\nextern int printf(const char*, ...); int call(void) { return printf(\"x\"); }\n");
+    w(
+        "v.c",
+        "int v1(void) { return 1; } int v2(void) { return 2; } int v2_old(void) { return 3; }\n__asm__(\".symver v2_old,v2@VER_1\");\nextern int printf(const char*, ...); int call(void) { return printf(\"x\"); }\n",
+    );
     w("v.map", "VER_1 { global: v1; v2; local: *; };\nVER_2 { global: v2; call; } VER_1;\n");
     w("main.c", "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n");
     w("m32.s", ".text\n.globl f32\nf32: ret\n.data\n.globl d32\nd32: .long 1\n.comm c32,8,4\n");
@@ -213,7 +216,14 @@ fn differential_against_gnu_nm_on_generated_inputs() {
         }
     }
     // Diagnostics libtool probes and usage errors (first line only: the usage text is tl's own).
-    for args in [&["-B", "/dev/null"][..], &["/tmp"][..], &["--size-sort", "-u", "c.o"][..], &["-f", "xyz", "c.o"][..], &["-t", "y", "c.o"][..], &["-X", "64", "c.o"][..]] {
+    for args in [
+        &["-B", "/dev/null"][..],
+        &["/tmp"][..],
+        &["--size-sort", "-u", "c.o"][..],
+        &["-f", "xyz", "c.o"][..],
+        &["-t", "y", "c.o"][..],
+        &["-X", "64", "c.o"][..],
+    ] {
         runs += 1;
         if let Some(e) = compare(d, args) {
             failures.push(e);
@@ -286,7 +296,18 @@ fn tl_symbols(path: &Path, extra: &[&str]) -> Vec<(char, String)> {
 #[test]
 fn bitcode_inputs_show_what_llvm_nm_of_their_producer_shows() {
     let dir = tempdir();
-    for f in ["kinds.thin19.o", "kinds.full19.o", "kinds.fat19.o", "cxx.split19.o", "cat19.bc", "kinds.thin14.o", "t14.bc", "t14-nodl.bc", "cat14.bc", "prog_lib.darwin19.o"] {
+    for f in [
+        "kinds.thin19.o",
+        "kinds.full19.o",
+        "kinds.fat19.o",
+        "cxx.split19.o",
+        "cat19.bc",
+        "kinds.thin14.o",
+        "t14.bc",
+        "t14-nodl.bc",
+        "cat14.bc",
+        "prog_lib.darwin19.o",
+    ] {
         for (extra, suffix) in [(&[][..], "llvm-nm"), (&["-a"][..], "llvm-nm-a")] {
             let expected = sorted(&parse_nm(&String::from_utf8(read_fixture(&format!("{f}.{suffix}"))).unwrap()));
             assert_eq!(sorted(&tl_symbols(&fixture(f), extra)), expected, "{f} {extra:?}");
@@ -344,7 +365,17 @@ fn json_output_has_one_object_per_symbol() {
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines.iter().all(|l| l.starts_with('{') && l.ends_with('}')));
     let lib_add = lines.iter().find(|l| l.contains("\"name\":\"lib_add\"") && l.contains("\"defined\":true")).unwrap();
-    for field in ["\"file\":", "\"member\":\"prog_lib.thin19.o\"", "\"module\":0", "\"letter\":\"T\"", "\"binding\":\"global\"", "\"visibility\":\"default\"", "\"kind\":\"function\"", "\"source\":\"bitcode\"", "\"section\":\".text\""] {
+    for field in [
+        "\"file\":",
+        "\"member\":\"prog_lib.thin19.o\"",
+        "\"module\":0",
+        "\"letter\":\"T\"",
+        "\"binding\":\"global\"",
+        "\"visibility\":\"default\"",
+        "\"kind\":\"function\"",
+        "\"source\":\"bitcode\"",
+        "\"section\":\".text\"",
+    ] {
         assert!(lib_add.contains(field), "{field} in {lib_add}");
     }
     let native = lines.iter().find(|l| l.contains("\"name\":\"global_fn\"")).unwrap();

@@ -75,12 +75,20 @@ fn copies_link_and_run() {
 fn dump_section_equals_gnu_objcopy() {
     let dir = tempdir();
     let d = dir.path();
-    for (f, sec) in [("kinds.emb19.o", ".llvmbc"), ("kinds.emb19.o", ".llvmcmd"), ("kinds.gcc.o", ".text"), ("kinds.fat19.o", ".llvm.lto")] {
+    for (f, sec) in [("kinds.emb19.o", ".llvmbc"), ("kinds.emb19.o", ".llvmcmd"), ("kinds.gcc.o", ".text"), ("kinds.fat19.o", ".llvm.lto")]
+    {
         let input = d.join("in.o");
         std::fs::write(&input, read_fixture(f)).unwrap();
         let (a, b) = (d.join("tl.bin"), d.join("gnu.bin"));
         run_ok(tl_cmd("tl-objcopy").arg(format!("--dump-section={sec}={}", a.display())).arg(&input));
-        run_ok(Command::new("objcopy").arg("--target=elf64-x86-64").arg("--dump-section").arg(format!("{sec}={}", b.display())).arg(&input).arg(d.join("discard.o")));
+        run_ok(
+            Command::new("objcopy")
+                .arg("--target=elf64-x86-64")
+                .arg("--dump-section")
+                .arg(format!("{sec}={}", b.display()))
+                .arg(&input)
+                .arg(d.join("discard.o")),
+        );
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "{f} {sec}");
         assert_eq!(std::fs::read(&input).unwrap(), read_fixture(f), "input untouched");
     }
@@ -92,7 +100,10 @@ fn dump_section_problems_are_reported_like_gnu() {
     let d = dir.path();
     let input = d.join("k.o");
     std::fs::write(&input, read_fixture("kinds.gcc.o")).unwrap();
-    for (sec, gnu_tail) in [(".nope", "can't dump section '.nope' - it does not exist: file format not recognized"), (".bss", "[.bss]: can't dump section - it has no contents: file format not recognized")] {
+    for (sec, gnu_tail) in [
+        (".nope", "can't dump section '.nope' - it does not exist: file format not recognized"),
+        (".bss", "[.bss]: can't dump section - it has no contents: file format not recognized"),
+    ] {
         let tl = run(tl_cmd("tl-objcopy").arg("--dump-section").arg(format!("{sec}=x")).arg(&input).arg(d.join("o1.o")).current_dir(d));
         let gnu = run(Command::new("objcopy").arg("--dump-section").arg(format!("{sec}=x")).arg(&input).arg(d.join("o2.o")).current_dir(d));
         assert_eq!(tl.status.code(), gnu.status.code());

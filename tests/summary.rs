@@ -39,7 +39,9 @@ fn group<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 }
 
 fn refs_in(text: &str) -> Vec<usize> {
-    text.match_indices('^').map(|(i, _)| text[i + 1..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()).collect()
+    text.match_indices('^')
+        .map(|(i, _)| text[i + 1..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap())
+        .collect()
 }
 
 /// (module hash, functions) from llvm-dis summary lines.
@@ -52,10 +54,11 @@ fn parse_dis(text: &str) -> (Option<[u32; 5]>, Vec<Func>) {
             guids.insert(id, g.trim().parse().unwrap());
         }
         if line.contains("= module:")
-            && let Some(h) = group(line, "hash: ") {
-                let v: Vec<u32> = h.trim_matches(|c| c == '(' || c == ')').split(", ").map(|x| x.parse().unwrap()).collect();
-                hash = Some([v[0], v[1], v[2], v[3], v[4]]);
-            }
+            && let Some(h) = group(line, "hash: ")
+        {
+            let v: Vec<u32> = h.trim_matches(|c| c == '(' || c == ')').split(", ").map(|x| x.parse().unwrap()).collect();
+            hash = Some([v[0], v[1], v[2], v[3], v[4]]);
+        }
     }
     let mut funcs = Vec::new();
     for line in text.lines() {
@@ -73,7 +76,8 @@ fn parse_dis(text: &str) -> (Option<[u32; 5]>, Vec<Func>) {
 
 #[test]
 fn thinlto_summary_matches_llvm_dis() {
-    for f in ["kinds.thin19.o", "asm.thin19.o", "cxx.thin19.o", "prog_lib.thin19.o", "kinds.thin14.o", "cxx.thin14.o", "prog_lib.thin14.o"] {
+    for f in ["kinds.thin19.o", "asm.thin19.o", "cxx.thin19.o", "prog_lib.thin19.o", "kinds.thin14.o", "cxx.thin14.o", "prog_lib.thin14.o"]
+    {
         let data = read_fixture(f);
         let (hash, expected) = parse_dis(&String::from_utf8(read_fixture(&format!("{f}.summary"))).unwrap());
         let c = bitcode::parse(&data).unwrap();

@@ -12,9 +12,22 @@ use libwrap::{bitcode, elf, sniff, tlsummary, wrapped};
 
 /// Raw bitcode fixtures of ELF targets (x86_64).
 const RAW: &[&str] = &[
-    "kinds.thin19.o", "kinds.full19.o", "asm.thin19.o", "cxx.thin19.o", "cxx.split19.o",
-    "prog_main.thin19.o", "prog_lib.thin19.o", "cat19.bc", "kinds.thin14.o", "kinds.full14.o",
-    "cxx.thin14.o", "t14.bc", "t14-nodl.bc", "cat14.bc", "rlib.22.bc", "kinds.emb19.llvmbc",
+    "kinds.thin19.o",
+    "kinds.full19.o",
+    "asm.thin19.o",
+    "cxx.thin19.o",
+    "cxx.split19.o",
+    "prog_main.thin19.o",
+    "prog_lib.thin19.o",
+    "cat19.bc",
+    "kinds.thin14.o",
+    "kinds.full14.o",
+    "cxx.thin14.o",
+    "t14.bc",
+    "t14-nodl.bc",
+    "cat14.bc",
+    "rlib.22.bc",
+    "kinds.emb19.llvmbc",
 ];
 
 /// tl's bitcode view (letter, name), without format-specific symbols.
@@ -95,9 +108,19 @@ fn readelf_agrees_with_the_bitcode_view() {
             let (size, value, typ, bind, vis, ndx) = (&row[2], &row[1], &row[3], &row[4], &row[5], &row[6]);
             let undefined = s.nm_letter() == 'U' || s.nm_letter() == 'w';
             assert_eq!(ndx == "UND", undefined, "{f}: {name} {row:?}");
-            let want_bind = if s.nm_letter().is_ascii_lowercase() && !matches!(s.nm_letter(), 'w') { "LOCAL" } else if matches!(s.nm_letter(), 'W' | 'w') { "WEAK" } else { "GLOBAL" };
+            let want_bind = if s.nm_letter().is_ascii_lowercase() && !matches!(s.nm_letter(), 'w') {
+                "LOCAL"
+            } else if matches!(s.nm_letter(), 'W' | 'w') {
+                "WEAK"
+            } else {
+                "GLOBAL"
+            };
             assert_eq!(bind, want_bind, "{f}: {name}");
-            let want_vis = match s.flags & 3 { 1 => "HIDDEN", 2 => "PROTECTED", _ => "DEFAULT" };
+            let want_vis = match s.flags & 3 {
+                1 => "HIDDEN",
+                2 => "PROTECTED",
+                _ => "DEFAULT",
+            };
             assert_eq!(vis, want_vis, "{f}: {name}");
             if s.nm_letter() == 'C' {
                 assert_eq!(ndx, "COM");
@@ -320,7 +343,12 @@ fn fresh_clang19_objects_match_live_llvm_nm() {
     let src = root().join("fixtures/src");
     let mut n = 0;
     for s in ["kinds.c", "asm.c", "cxx.cpp", "prog_main.c", "prog_lib.c"] {
-        for mode in [&["-flto=thin"][..], &["-flto"][..], &["-flto=thin", "-fsplit-lto-unit"][..], &["-O2", "-flto=thin", "-ffunction-sections"][..]] {
+        for mode in [
+            &["-flto=thin"][..],
+            &["-flto"][..],
+            &["-flto=thin", "-fsplit-lto-unit"][..],
+            &["-O2", "-flto=thin", "-ffunction-sections"][..],
+        ] {
             let o = d.join(format!("{s}.{n}.o"));
             n += 1;
             run_ok(Command::new(clang19()).arg("-c").args(mode).arg(src.join(s)).arg("-o").arg(&o));

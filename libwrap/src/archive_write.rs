@@ -35,8 +35,8 @@ use std::io::Write;
 
 use crate::bitcode;
 use crate::bitcode::irsymtab::flag;
-use crate::elf::consts::*;
 use crate::elf::SymbolSection;
+use crate::elf::consts::*;
 
 /// Size of a member header.
 const HEADER: usize = 60;
@@ -112,7 +112,8 @@ pub fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
         let mut warnings = Vec::new();
         // GNU ar's test for GCC's slim LTO objects, whose real symbols only GCC's plugin reads.
         if names.iter().any(|n| n == b"__gnu_lto_slim" || n == b"___gnu_lto_slim") {
-            warnings.push("GCC LTO object: its symbols are not indexed (tl reads LLVM bitcode, not GCC's LTO format; use gcc-ar)".to_string());
+            warnings
+                .push("GCC LTO object: its symbols are not indexed (tl reads LLVM bitcode, not GCC's LTO format; use gcc-ar)".to_string());
         }
         return Some(MemberSymbols { names, warnings });
     }
@@ -238,9 +239,9 @@ pub fn write_archive_to(out: &mut dyn Write, members: &[NewMember<'_>], opts: Wr
     let member_size = |m: &NewMember<'_>| if opts.thin { HEADER } else { HEADER + m.data.len() + (m.data.len() & 1) };
 
     // The index: 32-bit unless a member with symbols starts at or beyond the threshold.
-    let (count, strings) = symbols.as_ref().map_or((0, 0), |s| {
-        (s.iter().map(Vec::len).sum::<usize>(), s.iter().flatten().map(|n| n.len() + 1).sum::<usize>())
-    });
+    let (count, strings) = symbols
+        .as_ref()
+        .map_or((0, 0), |s| (s.iter().map(Vec::len).sum::<usize>(), s.iter().flatten().map(|n| n.len() + 1).sum::<usize>()));
     let index_size = |wide: bool| -> usize {
         if wide {
             let raw = 8 + 8 * count + strings;
@@ -264,10 +265,11 @@ pub fn write_archive_to(out: &mut dyn Write, members: &[NewMember<'_>], opts: Wr
     let mut wide = false;
     let mut offs = offsets(false);
     if let Some(s) = &symbols
-        && s.iter().zip(&offs).any(|(syms, &o)| !syms.is_empty() && o >= opts.sym64_threshold.min(1 << 32)) {
-            wide = true;
-            offs = offsets(true);
-        }
+        && s.iter().zip(&offs).any(|(syms, &o)| !syms.is_empty() && o >= opts.sym64_threshold.min(1 << 32))
+    {
+        wide = true;
+        offs = offsets(true);
+    }
 
     out.write_all(magic)?;
     if let Some(s) = &symbols {

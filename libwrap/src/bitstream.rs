@@ -208,10 +208,7 @@ impl Record<'_> {
 
     /// The operands as bytes (for string records); values above 255 make it an error.
     pub fn string(&self) -> PResult<Vec<u8>> {
-        self.ops
-            .iter()
-            .map(|&v| u8::try_from(v).map_err(|_| bad!("character record with value {v}")))
-            .collect()
+        self.ops.iter().map(|&v| u8::try_from(v).map_err(|_| bad!("character record with value {v}"))).collect()
     }
 }
 
@@ -323,9 +320,7 @@ impl<'a> BlockReader<'a> {
                 DEFINE_ABBREV => {
                     let abbrev = Rc::new(self.read_abbrev()?);
                     if self.id == BLOCKINFO_BLOCK_ID {
-                        let target = self
-                            .blockinfo_target
-                            .ok_or_else(|| bad!("BLOCKINFO abbrev before SETBID"))?;
+                        let target = self.blockinfo_target.ok_or_else(|| bad!("BLOCKINFO abbrev before SETBID"))?;
                         info.abbrevs.entry(target).or_default().push(abbrev);
                     } else {
                         self.abbrevs.push(abbrev);
@@ -347,11 +342,7 @@ impl<'a> BlockReader<'a> {
                 }
                 id => {
                     let index = (id - 4) as usize;
-                    let abbrev = self
-                        .abbrevs
-                        .get(index)
-                        .cloned()
-                        .ok_or_else(|| bad!("undefined abbrev ID {id} in block {}", self.id))?;
+                    let abbrev = self.abbrevs.get(index).cloned().ok_or_else(|| bad!("undefined abbrev ID {id} in block {}", self.id))?;
                     let record = self.read_abbreviated(&abbrev, start)?;
                     self.note_blockinfo(&record);
                     return Ok(Entry::Record(record));

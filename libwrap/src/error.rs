@@ -106,9 +106,7 @@ impl Error {
             Error::Unsupported { member: None, what, .. } => {
                 Error::Unsupported { path: archive.to_string(), member: Some(name.to_string()), what }
             }
-            Error::NotRecognized { member: None, .. } => {
-                Error::NotRecognized { path: archive.to_string(), member: Some(name.to_string()) }
-            }
+            Error::NotRecognized { member: None, .. } => Error::NotRecognized { path: archive.to_string(), member: Some(name.to_string()) },
             other => other,
         }
     }

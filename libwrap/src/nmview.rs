@@ -229,9 +229,7 @@ fn bfd_sections(obj: &ElfObject<'_>) -> Vec<bool> {
 /// Target-special symbols (`bfd_is_target_special_symbol`): mapping symbols of ARM, AArch64
 /// and RISC-V (`$a`, `$d`, `$t`, `$x`, optionally followed by `.`).
 fn is_special(e_machine: u16, name: &[u8]) -> bool {
-    let mapping = |allowed: &[u8]| {
-        name.len() >= 2 && name[0] == b'$' && allowed.contains(&name[1]) && (name.len() == 2 || name[2] == b'.')
-    };
+    let mapping = |allowed: &[u8]| name.len() >= 2 && name[0] == b'$' && allowed.contains(&name[1]) && (name.len() == 2 || name[2] == b'.');
     match e_machine {
         m if m == EM_ARM.0 => mapping(b"adt"),
         m if m == EM_AARCH64.0 => mapping(b"dx"),
@@ -503,11 +501,7 @@ fn version_of(v: &Versions, k: usize, name: &[u8], undefined: bool) -> Option<(V
         hidden = true;
         v.needs.iter().find(|n| n.0 == num).map(|n| n.1.clone()).unwrap_or_else(|| b"<corrupt>".to_vec())
     };
-    if s.is_empty() {
-        None
-    } else {
-        Some((s, hidden || undefined))
-    }
+    if s.is_empty() { None } else { Some((s, hidden || undefined)) }
 }
 
 fn read_dynsym(obj: &ElfObject<'_>, index: usize) -> PResult<Vec<RawSym>> {
@@ -522,9 +516,23 @@ fn read_dynsym(obj: &ElfObject<'_>, index: usize) -> PResult<Vec<RawSym>> {
         let at = k * entsize;
         let err = || bad!("truncated dynamic symbol {k}");
         let (st_name, st_info, st_other, shndx, value, size) = if obj.is_64 {
-            (rd32(d, at, be).ok_or_else(err)?, d[at + 4], d[at + 5], rd16(d, at + 6, be).ok_or_else(err)?, rd64(d, at + 8, be).ok_or_else(err)?, rd64(d, at + 16, be).ok_or_else(err)?)
+            (
+                rd32(d, at, be).ok_or_else(err)?,
+                d[at + 4],
+                d[at + 5],
+                rd16(d, at + 6, be).ok_or_else(err)?,
+                rd64(d, at + 8, be).ok_or_else(err)?,
+                rd64(d, at + 16, be).ok_or_else(err)?,
+            )
         } else {
-            (rd32(d, at, be).ok_or_else(err)?, d[at + 12], d[at + 13], rd16(d, at + 14, be).ok_or_else(err)?, u64::from(rd32(d, at + 4, be).ok_or_else(err)?), u64::from(rd32(d, at + 8, be).ok_or_else(err)?))
+            (
+                rd32(d, at, be).ok_or_else(err)?,
+                d[at + 12],
+                d[at + 13],
+                rd16(d, at + 14, be).ok_or_else(err)?,
+                u64::from(rd32(d, at + 4, be).ok_or_else(err)?),
+                u64::from(rd32(d, at + 8, be).ok_or_else(err)?),
+            )
         };
         let name = cstr(strtab, st_name as usize).unwrap_or_else(|| b"(null)".to_vec());
         let section = match shndx {
@@ -549,7 +557,13 @@ pub fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
     let mut warnings: Vec<String> = details.iter().flat_map(|d| d.symbols.warnings.clone()).collect();
     warnings.dedup();
     let width = match wrapped::elf_target(&details) {
-        Ok(t) => if t.is_64 { 64 } else { 32 },
+        Ok(t) => {
+            if t.is_64 {
+                64
+            } else {
+                32
+            }
+        }
         Err(_) => 64,
     };
     let mut syms = Vec::new();
@@ -604,7 +618,14 @@ pub fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
             });
         }
     }
-    Ok(NmObject { width, has_syms: true, symbols: if syms.is_empty() { None } else { Some(syms) }, lto_slim: false, is_elf: false, warnings })
+    Ok(NmObject {
+        width,
+        has_syms: true,
+        symbols: if syms.is_empty() { None } else { Some(syms) },
+        lto_slim: false,
+        is_elf: false,
+        warnings,
+    })
 }
 
 /// Turns a parser error into a [`Bad`] (for callers mixing error types).

@@ -56,9 +56,7 @@ fn member_err(e: crate::error::Bad, path: &str, member: Option<&str>) -> Error {
 /// `.llvm.lto` section (normalised) if it is an ELF object carrying bitcode.
 pub fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Result<Cow<'d, [u8]>> {
     match sniff::sniff(data) {
-        FileKind::Bitcode { .. } => {
-            wrapped::normalize(data).map_err(|e| member_err(e, path, member))
-        }
+        FileKind::Bitcode { .. } => wrapped::normalize(data).map_err(|e| member_err(e, path, member)),
         FileKind::Elf => {
             let obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
             let kind = sniff::classify(&obj);
@@ -111,12 +109,7 @@ type MemberFn<'f> = dyn Fn(&[u8], &str) -> Result<Option<Vec<u8>>> + 'f;
 
 /// Applies `f` to every member of an archive and writes the archive back (same names, same
 /// order, GNU format with an index; members `f` leaves alone are copied unchanged).
-fn map_archive(
-    data: &[u8],
-    path: &str,
-    report: &mut Report,
-    f: &MemberFn<'_>,
-) -> Result<Vec<u8>> {
+fn map_archive(data: &[u8], path: &str, report: &mut Report, f: &MemberFn<'_>) -> Result<Vec<u8>> {
     let ar = archive::read(data, path)?;
     if ar.thin {
         return Err(Error::unsupported(path, "rewriting thin archives is not supported"));
@@ -170,16 +163,12 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         let obj = elf::read(data).map_err(|e| e.at(&path, None))?;
         // GNU objcopy reports these two cases and carries on (exit status 0).
         let Some(i) = obj.section_by_name(name.as_bytes()) else {
-            report.warnings.push(format!(
-                "{path}: can't dump section '{name}' - it does not exist: file format not recognized"
-            ));
+            report.warnings.push(format!("{path}: can't dump section '{name}' - it does not exist: file format not recognized"));
             continue;
         };
         match &obj.sections[i].data {
             SectionData::Bytes(b) => output::write_atomic(file, b, 0o666)?,
-            _ => report.warnings.push(format!(
-                "{path}[{name}]: can't dump section - it has no contents: file format not recognized"
-            )),
+            _ => report.warnings.push(format!("{path}[{name}]: can't dump section - it has no contents: file format not recognized")),
         }
     }
 
@@ -215,34 +204,24 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         _ => {}
     }
     let bytes = match (&config.operation, kind) {
-        (Operation::WrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| {
-            match sniff::sniff(b) {
-                FileKind::Bitcode { .. } => wrap_bytes(b, &path, Some(n)).map(Some),
-                _ => Ok(None),
-            }
+        (Operation::WrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match sniff::sniff(b) {
+            FileKind::Bitcode { .. } => wrap_bytes(b, &path, Some(n)).map(Some),
+            _ => Ok(None),
         })?,
         (Operation::WrapBitcode, _) => wrap_bytes(data, &path, None)?,
-        (Operation::UnwrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| {
-            match sniff::sniff(b) {
-                FileKind::Bitcode { .. } => Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned())),
-                FileKind::Elf => {
-                    let obj = elf::read(b).map_err(|e| e.at(&path, Some(n)))?;
-                    if sniff::classify(&obj).has_bitcode() {
-                        Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned()))
-                    } else {
-                        Ok(None)
-                    }
-                }
-                _ => Ok(None),
+        (Operation::UnwrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match sniff::sniff(b) {
+            FileKind::Bitcode { .. } => Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned())),
+            FileKind::Elf => {
+                let obj = elf::read(b).map_err(|e| e.at(&path, Some(n)))?;
+                if sniff::classify(&obj).has_bitcode() { Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned())) } else { Ok(None) }
             }
+            _ => Ok(None),
         })?,
         (Operation::UnwrapBitcode, _) => bitcode_of(data, &path, None)?.into_owned(),
         (Operation::Copy, FileKind::Elf) => copy_elf(data, &path, None)?,
-        (Operation::Copy, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| {
-            match sniff::sniff(b) {
-                FileKind::Elf => copy_elf(b, &path, Some(n)).map(Some),
-                _ => Ok(None),
-            }
+        (Operation::Copy, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match sniff::sniff(b) {
+            FileKind::Elf => copy_elf(b, &path, Some(n)).map(Some),
+            _ => Ok(None),
         })?,
         (Operation::Copy, _) => return Err(Error::NotRecognized { path, member: None }),
         (Operation::SplitModules(_), _) => unreachable!("handled above"),

@@ -24,9 +24,10 @@ pub fn umask() -> u32 {
     if let Ok(status) = fs::read_to_string("/proc/self/status") {
         for line in status.lines() {
             if let Some(v) = line.strip_prefix("Umask:")
-                && let Ok(m) = u32::from_str_radix(v.trim(), 8) {
-                    return m;
-                }
+                && let Ok(m) = u32::from_str_radix(v.trim(), 8)
+            {
+                return m;
+            }
         }
     }
     0o022
@@ -51,10 +52,7 @@ impl AtomicOutput {
             _ => PathBuf::from("."),
         };
         let stem = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = tempfile::Builder::new()
-            .prefix(&format!(".{stem}.tl"))
-            .tempfile_in(&dir)
-            .map_err(|e| Error::io(&name, e))?;
+        let temp = tempfile::Builder::new().prefix(&format!(".{stem}.tl")).tempfile_in(&dir).map_err(|e| Error::io(&name, e))?;
         Ok(AtomicOutput { target, name, mode, temp })
     }
 
@@ -67,8 +65,7 @@ impl AtomicOutput {
     pub fn commit(mut self) -> Result<()> {
         let name = self.name.clone();
         self.temp.as_file_mut().flush().map_err(|e| Error::io(&name, e))?;
-        fs::set_permissions(self.temp.path(), fs::Permissions::from_mode(self.mode))
-            .map_err(|e| Error::io(&name, e))?;
+        fs::set_permissions(self.temp.path(), fs::Permissions::from_mode(self.mode)).map_err(|e| Error::io(&name, e))?;
         self.temp.persist(&self.target).map_err(|e| Error::io(&name, e.error))?;
         Ok(())
     }

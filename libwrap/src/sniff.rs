@@ -111,12 +111,8 @@ pub fn classify(obj: &ElfObject<'_>) -> ElfKind {
 /// `.llvmbc` section, concatenated in section order (a foreign `ld -r` may leave several when
 /// their flags differ). `None` when there is none or all are empty.
 pub fn bitcode_section<'o>(obj: &'o ElfObject<'_>) -> Option<std::borrow::Cow<'o, [u8]>> {
-    let lto: Vec<&[u8]> = obj
-        .sections
-        .iter()
-        .filter(|s| s.sh_type == SHT_LLVM_LTO || s.name.as_ref() == LLVM_LTO)
-        .filter_map(|s| s.bytes_data())
-        .collect();
+    let lto: Vec<&[u8]> =
+        obj.sections.iter().filter(|s| s.sh_type == SHT_LLVM_LTO || s.name.as_ref() == LLVM_LTO).filter_map(|s| s.bytes_data()).collect();
     let parts = if lto.is_empty() { sections_named(obj, LLVMBC) } else { lto };
     join(parts)
 }

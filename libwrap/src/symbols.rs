@@ -243,15 +243,29 @@ pub fn from_elf(obj: &ElfObject<'_>) -> Vec<Symbol> {
             let letter = match s.section {
                 SymbolSection::Common => 'C',
                 SymbolSection::Undefined if bind == STB_WEAK => {
-                    if typ == STT_OBJECT { 'v' } else { 'w' }
+                    if typ == STT_OBJECT {
+                        'v'
+                    } else {
+                        'w'
+                    }
                 }
                 SymbolSection::Undefined => 'U',
                 _ if typ == STT_GNU_IFUNC => 'i',
                 _ if bind == STB_WEAK => {
-                    if typ == STT_OBJECT { 'V' } else { 'W' }
+                    if typ == STT_OBJECT {
+                        'V'
+                    } else {
+                        'W'
+                    }
                 }
                 _ if bind == STB_GNU_UNIQUE => 'u',
-                SymbolSection::Absolute => if global { 'A' } else { 'a' },
+                SymbolSection::Absolute => {
+                    if global {
+                        'A'
+                    } else {
+                        'a'
+                    }
+                }
                 SymbolSection::Reserved(_) => '?',
                 SymbolSection::Section(_) => {
                     let c = section.map(|sec| section_letter(&section_flags(sec))).unwrap_or('?');

@@ -175,9 +175,11 @@ struct In<'a> {
 
 impl<'a> In<'a> {
     fn take(&mut self, n: usize) -> PResult<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| {
-            bad!("summary record truncated (needed {n} bytes at {} of {})", self.pos, self.data.len())
-        })?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.data.len())
+            .ok_or_else(|| bad!("summary record truncated (needed {n} bytes at {} of {})", self.pos, self.data.len()))?;
         let s = &self.data[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -368,15 +370,14 @@ pub fn decode_all(data: &[u8]) -> PResult<Vec<ModuleRecord>> {
             return Err(bad!("summary record version {version} (this tl reads 1 to {VERSION})"));
         }
         let len = u32::from_le_bytes([rest[8], rest[9], rest[10], rest[11]]) as usize;
-        let total = len.checked_add(16).filter(|&t| t <= rest.len()).ok_or_else(|| {
-            bad!("summary record at byte {pos} claims {len} bytes, {} left", rest.len() - 12)
-        })?;
+        let total = len
+            .checked_add(16)
+            .filter(|&t| t <= rest.len())
+            .ok_or_else(|| bad!("summary record at byte {pos} claims {len} bytes, {} left", rest.len() - 12))?;
         let stored = u32::from_le_bytes([rest[total - 4], rest[total - 3], rest[total - 2], rest[total - 1]]);
         let crc = crc32fast::hash(&rest[..total - 4]);
         if crc != stored {
-            return Err(bad!(
-                "summary record at byte {pos} is corrupt (CRC {crc:08x}, stored {stored:08x})"
-            ));
+            return Err(bad!("summary record at byte {pos} is corrupt (CRC {crc:08x}, stored {stored:08x})"));
         }
         out.push(decode_body(&rest[12..total - 4]).map_err(|e| bad!("summary record at byte {pos}: {e}"))?);
         pos += total;

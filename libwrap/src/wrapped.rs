@@ -80,11 +80,23 @@ pub fn module_details_symbols_only(c: &Container<'_>) -> PResult<Vec<ModuleDetai
 fn abs_reloc(e_machine: u16, is_64: bool) -> PResult<(u32, u64, bool)> {
     // (r_type, width, rela)
     Ok(match e_machine {
-        m if m == EM_X86_64.0 => if is_64 { (1, 8, true) } else { (10, 4, true) },
+        m if m == EM_X86_64.0 => {
+            if is_64 {
+                (1, 8, true)
+            } else {
+                (10, 4, true)
+            }
+        }
         m if m == EM_386.0 => (1, 4, false),
         m if m == EM_AARCH64.0 => (257, 8, true),
         m if m == EM_ARM.0 => (2, 4, false),
-        m if m == EM_RISCV.0 => if is_64 { (2, 8, true) } else { (1, 4, true) },
+        m if m == EM_RISCV.0 => {
+            if is_64 {
+                (2, 8, true)
+            } else {
+                (1, 4, true)
+            }
+        }
         m if m == EM_PPC64.0 => (38, 8, true),
         m if m == EM_PPC.0 => (1, 4, true),
         m if m == EM_S390.0 => (22, 8, true),
@@ -141,11 +153,7 @@ pub fn module_record(c: &Container<'_>, index: usize, d: &ModuleDetails) -> Modu
             }
             None => (255, guid::guid(&s.name, !s.has(flag::GLOBAL), &info.source_filename, delim)),
         };
-        let kind = crate::symbols::from_ir(
-            &IrSym { kind: gv.map(|i| info.globals[i].kind), ..s.clone() },
-            index,
-        )
-        .kind;
+        let kind = crate::symbols::from_ir(&IrSym { kind: gv.map(|i| info.globals[i].kind), ..s.clone() }, index).kind;
         symbols.push(SymbolRecord {
             name: s.name.clone(),
             guid,
@@ -164,8 +172,7 @@ pub fn module_record(c: &Container<'_>, index: usize, d: &ModuleDetails) -> Modu
             _ => None,
         })
         .collect();
-    let blocks: HashMap<u64, &module::FunctionBlock> =
-        info.function_blocks.iter().map(|f| (f.value_id, f)).collect();
+    let blocks: HashMap<u64, &module::FunctionBlock> = info.function_blocks.iter().map(|f| (f.value_id, f)).collect();
     let mut functions = Vec::new();
     for (i, g) in info.globals.iter().enumerate() {
         if g.kind != GlobalKind::Function || g.is_declaration {
@@ -190,9 +197,7 @@ pub fn module_record(c: &Container<'_>, index: usize, d: &ModuleDetails) -> Modu
                 .map(|f| {
                     f.calls
                         .iter()
-                        .filter_map(|c| {
-                            value_guid(c.callee).map(|g| CallRecord { guid: g, hotness: c.hotness, tail: c.tail })
-                        })
+                        .filter_map(|c| value_guid(c.callee).map(|g| CallRecord { guid: g, hotness: c.hotness, tail: c.tail }))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -234,8 +239,7 @@ pub fn wrap(bitcode: &[u8]) -> PResult<Vec<u8>> {
     let c = container::parse(bitcode)?;
     let details = module_details(&c)?;
     let t = elf_target(&details)?;
-    let records: Vec<ModuleRecord> =
-        details.iter().enumerate().map(|(i, d)| module_record(&c, i, d)).collect();
+    let records: Vec<ModuleRecord> = details.iter().enumerate().map(|(i, d)| module_record(&c, i, d)).collect();
     let obj = build(t, Cow::Borrowed(bitcode), &details, &records, &[])?;
     crate::elf::write(&obj)
 }
@@ -289,13 +293,7 @@ pub fn build<'a>(
     }
     let bc = obj.add_section(Section::bytes(b".llvmbc", SHT_PROGBITS, SHF_EXCLUDE, 1, llvmbc));
     let _ = bc;
-    obj.add_section(Section::bytes(
-        SUMMARY_SECTION,
-        SHT_PROGBITS,
-        SHF_EXCLUDE,
-        1,
-        Cow::Owned(tlsummary::encode_all(records)),
-    ));
+    obj.add_section(Section::bytes(SUMMARY_SECTION, SHT_PROGBITS, SHF_EXCLUDE, 1, Cow::Owned(tlsummary::encode_all(records))));
     obj.add_section(Section::bytes(b".note.GNU-stack", SHT_PROGBITS, 0, 1, Cow::Borrowed(b"")));
 
     // Symbols: locals first (the writer would reorder anyway), then globals in table order.
@@ -365,10 +363,7 @@ pub fn build<'a>(
             sh_entsize: 0,
             link: Link::Symtab,
             info: Info::Section(idx),
-            data: SectionData::Relocations {
-                rela,
-                relocs: vec![Reloc { offset: 0, symbol: Some(guard), r_type, addend: 0 }],
-            },
+            data: SectionData::Relocations { rela, relocs: vec![Reloc { offset: 0, symbol: Some(guard), r_type, addend: 0 }] },
         });
     }
     obj.add_section(Section { data: SectionData::SymbolTable, ..Section::bytes(b".symtab", SHT_SYMTAB, 0, 8, Cow::Borrowed(b"")) });
@@ -427,10 +422,8 @@ pub fn match_records(c: &Container<'_>, records: &[ModuleRecord]) -> Vec<Option<
         .map(|m| {
             let bytes = m.bytes();
             let crc = crc32fast::hash(bytes);
-            let found = records
-                .iter()
-                .enumerate()
-                .position(|(k, r)| !used[k] && r.module_size == bytes.len() as u64 && r.module_crc == crc);
+            let found =
+                records.iter().enumerate().position(|(k, r)| !used[k] && r.module_size == bytes.len() as u64 && r.module_crc == crc);
             if let Some(k) = found {
                 used[k] = true;
             }

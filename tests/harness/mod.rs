@@ -66,11 +66,8 @@ pub fn parse_nm(text: &str) -> Vec<(char, String)> {
         .map(|l| {
             let mut it = l.split_whitespace();
             let first = it.next().unwrap();
-            let (letter, name) = if first.len() == 1 {
-                (first, it.next().unwrap_or(""))
-            } else {
-                (it.next().unwrap(), it.next().unwrap_or(""))
-            };
+            let (letter, name) =
+                if first.len() == 1 { (first, it.next().unwrap_or("")) } else { (it.next().unwrap(), it.next().unwrap_or("")) };
             (letter.chars().next().unwrap(), name.to_string())
         })
         .collect()

@@ -415,11 +415,7 @@ impl<'w> Ar<'w> {
             return Err(self.usage(true));
         }
         if self.o.show_version {
-            let v = format!(
-                "{} (tl) {}, compatible with GNU ar (GNU Binutils) 2.40\n",
-                self.prog,
-                env!("CARGO_PKG_VERSION")
-            );
+            let v = format!("{} (tl) {}, compatible with GNU ar (GNU Binutils) 2.40\n", self.prog, env!("CARGO_PKG_VERSION"));
             let _ = self.out.write_all(v.as_bytes());
             return Err(Exit(0));
         }
@@ -609,19 +605,14 @@ impl<'w> Ar<'w> {
     }
 
     fn print_descr(&mut self, e: &Entry) -> Result<(), Exit> {
-        let mut line = String::new();
-        if self.o.verbose {
-            line.push_str(&format!(
-                "{} {}/{} {:>6} {} ",
-                &mode_string(e.mode)[1..],
-                e.uid as i64,
-                e.gid as i64,
-                e.size,
-                ctime_posix(e.date as i64)
-            ));
-        }
+        let mut line = if self.o.verbose { long_form(e) } else { String::new() };
         line.push_str(&e.filename);
-        if self.o.display_offsets && e.from_archive && e.data_offset != 0 && !matches!(e.content, archive_edit::Content::Member(libwrap::archive::MemberData::File(_) | libwrap::archive::MemberData::Missing(_))) {
+        // GNU shows the data offset of members stored in an archive (not of thin archives' files).
+        let in_file = matches!(
+            e.content,
+            archive_edit::Content::Member(libwrap::archive::MemberData::File(_) | libwrap::archive::MemberData::Missing(_))
+        );
+        if self.o.display_offsets && e.from_archive && e.data_offset != 0 && !in_file {
             line.push_str(&format!(" 0x{:x}", e.data_offset));
         }
         line.push('\n');
@@ -653,7 +644,11 @@ impl<'w> Ar<'w> {
         }
         let name = match self.o.output_dir.as_deref() {
             Some(dir) if !dir.is_empty() => {
-                if dir.ends_with('/') { format!("{dir}{member}") } else { format!("{dir}/{member}") }
+                if dir.ends_with('/') {
+                    format!("{dir}{member}")
+                } else {
+                    format!("{dir}/{member}")
+                }
             }
             _ => member.clone(),
         };
@@ -756,9 +751,10 @@ impl<'w> Ar<'w> {
     /// added as it is (GNU's `ar_emul_append` and `ar_emul_replace`).
     fn new_entries(&mut self, file: &str, ctx: &Ctx, flatten: bool) -> Result<Vec<Entry>, Exit> {
         if file == "__.LIBDEP"
-            && let Some(e) = &ctx.libdeps {
-                return Ok(vec![e.clone()]);
-            }
+            && let Some(e) = &ctx.libdeps
+        {
+            return Ok(vec![e.clone()]);
+        }
         let entry = archive_edit::entry_from_file(file, self.deterministic()).map_err(|e| self.fatal(bfd_message(&e)))?;
         let is_archive = entry.content.bytes().map(libwrap::archive::is_archive).unwrap_or(false);
         if !(flatten && self.o.thin && is_archive) {
@@ -873,6 +869,11 @@ fn atoi(s: &str) -> i64 {
     if neg { -n } else { n }
 }
 
+/// The `tv` columns before the name: `rw-r--r-- 0/0   1234 Jan  1 00:00 1970 `.
+fn long_form(e: &Entry) -> String {
+    format!("{} {}/{} {:>6} {} ", &mode_string(e.mode)[1..], e.uid as i64, e.gid as i64, e.size, ctime_posix(e.date as i64))
+}
+
 /// filemode.c's `mode_string` (10 characters; the caller skips the type letter).
 fn mode_string(mode: u64) -> String {
     let m = mode as u32;
@@ -981,8 +982,24 @@ enum Tok {
 }
 
 /// GNU's keywords, and llvm-ar's CREATETHIN.
-const KEYWORDS: &[&str] =
-    &["ADDLIB", "ADDMOD", "CLEAR", "CREATE", "CREATETHIN", "DELETE", "DIRECTORY", "END", "EXTRACT", "FULLDIR", "HELP", "LIST", "OPEN", "REPLACE", "VERBOSE", "SAVE"];
+const KEYWORDS: &[&str] = &[
+    "ADDLIB",
+    "ADDMOD",
+    "CLEAR",
+    "CREATE",
+    "CREATETHIN",
+    "DELETE",
+    "DIRECTORY",
+    "END",
+    "EXTRACT",
+    "FULLDIR",
+    "HELP",
+    "LIST",
+    "OPEN",
+    "REPLACE",
+    "VERBOSE",
+    "SAVE",
+];
 
 /// The MRI lexer for one logical line (continuations already joined). Characters the lexer does
 /// not know are echoed to standard output, as flex does.
@@ -1358,7 +1375,7 @@ impl Ar<'_> {
             let verbose = self.o.verbose;
             for e in selected {
                 if verbose {
-                    text.extend(format!("{} {}/{} {:>6} {} ", &mode_string(e.mode)[1..], e.uid as i64, e.gid as i64, e.size, ctime_posix(e.date as i64)).bytes());
+                    text.extend(long_form(e).bytes());
                 }
                 text.extend(e.filename.bytes());
                 text.push(b'\n');

@@ -25,11 +25,19 @@ pub fn split_response(text: &[u8]) -> Vec<OsString> {
             continue;
         }
         if squote {
-            if c == b'\'' { squote = false } else { cur.push(c) }
+            if c == b'\'' {
+                squote = false
+            } else {
+                cur.push(c)
+            }
             continue;
         }
         if dquote {
-            if c == b'"' { dquote = false } else { cur.push(c) }
+            if c == b'"' {
+                dquote = false
+            } else {
+                cur.push(c)
+            }
             continue;
         }
         match c {
@@ -68,10 +76,11 @@ pub fn expand_args(args: Vec<OsString>) -> Vec<OsString> {
             if depth < 32 && bytes.len() > 1 && bytes[0] == b'@' {
                 let path = OsStr::from_bytes(&bytes[1..]);
                 if let Ok(text) = std::fs::read(path)
-                    && !std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false) {
-                        expand(split_response(&text), depth + 1, out);
-                        continue;
-                    }
+                    && !std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false)
+                {
+                    expand(split_response(&text), depth + 1, out);
+                    continue;
+                }
             }
             out.push(a);
         }

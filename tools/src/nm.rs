@@ -120,7 +120,15 @@ fn command() -> Command {
         .arg(flag("debug-syms").short('a').long("debug-syms"))
         .arg(flag("print-file-name").short('A').short_alias('o').long("print-file-name"))
         .arg(flag("bsd").short('B'))
-        .arg(Arg::new("demangle").short('C').long("demangle").num_args(0..=1).require_equals(true).action(ArgAction::Append).default_missing_value(""))
+        .arg(
+            Arg::new("demangle")
+                .short('C')
+                .long("demangle")
+                .num_args(0..=1)
+                .require_equals(true)
+                .action(ArgAction::Append)
+                .default_missing_value(""),
+        )
         .arg(flag("no-demangle").long("no-demangle").alias("no-cplus"))
         .arg(flag("recurse-limit").long("recurse-limit").alias("recursion-limit"))
         .arg(flag("no-recurse-limit").long("no-recurse-limit").alias("no-recursion-limit"))
@@ -207,15 +215,17 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         }
     }
     if let Some(u) = m.get_many::<String>("unicode").and_then(|mut v| v.next_back().cloned())
-        && !matches!(u.as_str(), "default" | "d") {
-            cli::error(err, prog, format!("option '--unicode={u}' is not supported yet"));
-            return Parsed::Exit(1);
-        }
+        && !matches!(u.as_str(), "default" | "d")
+    {
+        cli::error(err, prog, format!("option '--unicode={u}' is not supported yet"));
+        return Parsed::Exit(1);
+    }
     if let Some(x) = m.get_many::<String>("X").and_then(|mut v| v.next_back().cloned())
-        && x != "32_64" {
-            cli::error(err, prog, "Only -X 32_64 is supported");
-            return Parsed::Exit(1);
-        }
+        && x != "32_64"
+    {
+        cli::error(err, prog, "Only -X 32_64 is supported");
+        return Parsed::Exit(1);
+    }
     if let Some(styles) = m.get_many::<String>("demangle") {
         for s in styles {
             if !s.is_empty() && !matches!(s.as_str(), "auto" | "gnu-v3" | "rust" | "none" | "java" | "gnat" | "dlang") {
@@ -464,20 +474,22 @@ impl Nm<'_> {
                 None => m.display_name(),
             }
         };
-        if self.opts.armap && !self.opts.summary
-            && let Some(index) = &ar.index {
-                let mut first = true;
-                for e in index {
-                    let Some(mi) = e.member else { continue };
-                    if first {
-                        let _ = self.out.write_all(b"\nArchive index:\n");
-                        first = false;
-                    }
-                    let sym = self.symname(&e.name, None, false);
-                    let _ = self.out.write_all(&sym);
-                    let _ = writeln!(self.out, " in {}", member_name(&ar.members[mi]));
+        if self.opts.armap
+            && !self.opts.summary
+            && let Some(index) = &ar.index
+        {
+            let mut first = true;
+            for e in index {
+                let Some(mi) = e.member else { continue };
+                if first {
+                    let _ = self.out.write_all(b"\nArchive index:\n");
+                    first = false;
                 }
+                let sym = self.symname(&e.name, None, false);
+                let _ = self.out.write_all(&sym);
+                let _ = writeln!(self.out, " in {}", member_name(&ar.members[mi]));
             }
+        }
         for m in &ar.members {
             let mname = member_name(m);
             let bytes = match m.bytes() {
@@ -668,7 +680,13 @@ impl Nm<'_> {
     fn value(&self, width: u32, v: u64) -> String {
         let pad = match self.opts.format {
             Format::Posix | Format::Just => 0,
-            _ => if width == 32 { 8 } else { 16 },
+            _ => {
+                if width == 32 {
+                    8
+                } else {
+                    16
+                }
+            }
         };
         match self.opts.radix {
             8 => format!("{v:0pad$o}"),
@@ -680,34 +698,39 @@ impl Nm<'_> {
     /// The printed name: version cut or appended, demangled.
     fn symname(&self, name: &[u8], version: Option<&(Vec<u8>, bool)>, is_elf: bool) -> Vec<u8> {
         let mut base: &[u8] = name;
-        if self.opts.versions == 0 && is_elf
-            && let Some(at) = name.iter().position(|&c| c == b'@') {
-                base = &name[..at];
-            }
+        if self.opts.versions == 0
+            && is_elf
+            && let Some(at) = name.iter().position(|&c| c == b'@')
+        {
+            base = &name[..at];
+        }
         let mut out = if self.opts.demangle && !base.is_empty() {
             libwrap::demangle::bfd_demangle_style(base, None, self.opts.style).unwrap_or_else(|| base.to_vec())
         } else {
             base.to_vec()
         };
         if self.opts.versions != 0
-            && let Some((v, single)) = version {
-                out.extend_from_slice(if *single { b"@" } else { b"@@" });
-                out.extend_from_slice(v);
-            }
+            && let Some((v, single)) = version
+        {
+            out.extend_from_slice(if *single { b"@" } else { b"@@" });
+            out.extend_from_slice(v);
+        }
         out
     }
 
     fn print_symbol(&mut self, v: &NmObject, s: &NmSymbol, ssize: u64, place: &Place<'_>) {
         let mut letter = s.letter;
-        if letter == 'i' && s.ifunc
+        if letter == 'i'
+            && s.ifunc
             && let Some(chars) = &self.opts.ifunc_chars
-                && !chars.is_empty() {
-                    if s.global {
-                        letter = chars[0] as char;
-                    } else if chars.len() > 1 {
-                        letter = chars[1] as char;
-                    }
-                }
+            && !chars.is_empty()
+        {
+            if s.global {
+                letter = chars[0] as char;
+            } else if chars.len() > 1 {
+                letter = chars[1] as char;
+            }
+        }
         let name = self.symname(&s.name, s.version.as_ref(), v.is_elf);
         let undefined_class = matches!(letter, 'U' | 'w' | 'v');
         // SYM_SIZE: st_size for ELF symbols, the computed size otherwise.
@@ -905,9 +928,23 @@ fn format_record(
     if json {
         let mut j = String::new();
         j.push('{');
-        j.push_str(&format!("\"file\":{},\"member\":{}", json_str(file.as_bytes()), member.map(|m| json_str(m.as_bytes())).unwrap_or_else(|| "null".into())));
-        j.push_str(&format!(",\"module\":{},\"source_filename\":{},\"triple\":{},\"producer\":{}", r.module_index, json_str(r.source_filename.as_bytes()), json_str(r.triple.as_bytes()), json_str(r.producer.as_bytes())));
-        j.push_str(&format!(",\"hash\":{},\"summary\":\"{kind}\",\"summary_version\":{},\"from_tl_summary\":{from_section}", hash.map(|h| format!("\"{h}\"")).unwrap_or_else(|| "null".into()), r.summary_version));
+        j.push_str(&format!(
+            "\"file\":{},\"member\":{}",
+            json_str(file.as_bytes()),
+            member.map(|m| json_str(m.as_bytes())).unwrap_or_else(|| "null".into())
+        ));
+        j.push_str(&format!(
+            ",\"module\":{},\"source_filename\":{},\"triple\":{},\"producer\":{}",
+            r.module_index,
+            json_str(r.source_filename.as_bytes()),
+            json_str(r.triple.as_bytes()),
+            json_str(r.producer.as_bytes())
+        ));
+        j.push_str(&format!(
+            ",\"hash\":{},\"summary\":\"{kind}\",\"summary_version\":{},\"from_tl_summary\":{from_section}",
+            hash.map(|h| format!("\"{h}\"")).unwrap_or_else(|| "null".into()),
+            r.summary_version
+        ));
         j.push_str(&format!(",\"symbols\":{}", r.symbols.len()));
         j.push_str(",\"functions\":[");
         for (k, f) in r.functions.iter().enumerate() {
@@ -915,14 +952,30 @@ fn format_record(
                 j.push(',');
             }
             let s = &r.symbols[f.symbol as usize];
-            j.push_str(&format!("{{\"name\":{},\"guid\":{},\"instructions\":{},\"counted\":{}", json_str(&s.name), s.guid, f.inst_count, f.counted));
-            j.push_str(&format!(",\"block_offset\":{},\"block_size\":{}", if f.block_offset == u64::MAX { "null".to_string() } else { f.block_offset.to_string() }, f.block_size));
+            j.push_str(&format!(
+                "{{\"name\":{},\"guid\":{},\"instructions\":{},\"counted\":{}",
+                json_str(&s.name),
+                s.guid,
+                f.inst_count,
+                f.counted
+            ));
+            j.push_str(&format!(
+                ",\"block_offset\":{},\"block_size\":{}",
+                if f.block_offset == u64::MAX { "null".to_string() } else { f.block_offset.to_string() },
+                f.block_size
+            ));
             j.push_str(",\"calls\":[");
             for (n, c) in f.calls.iter().enumerate() {
                 if n > 0 {
                     j.push(',');
                 }
-                j.push_str(&format!("{{\"guid\":{},\"name\":{},\"hotness\":{},\"tail\":{}}}", c.guid, name_of(c.guid).map(|n| json_str(&n)).unwrap_or_else(|| "null".into()), c.hotness, c.tail));
+                j.push_str(&format!(
+                    "{{\"guid\":{},\"name\":{},\"hotness\":{},\"tail\":{}}}",
+                    c.guid,
+                    name_of(c.guid).map(|n| json_str(&n)).unwrap_or_else(|| "null".into()),
+                    c.hotness,
+                    c.tail
+                ));
             }
             j.push_str("],\"refs\":[");
             j.push_str(&f.refs.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(","));

@@ -199,8 +199,7 @@ impl<'a> Scanner<'a> {
                 let offset = self.le32(pos + 8)?;
                 let size = self.le32(pos + 12)?;
                 let inner_start = pos.checked_add(offset).ok_or_else(|| bad!("bad wrapper offset"))?;
-                let inner_end =
-                    inner_start.checked_add(size).ok_or_else(|| bad!("bad wrapper size"))?;
+                let inner_end = inner_start.checked_add(size).ok_or_else(|| bad!("bad wrapper size"))?;
                 if offset < 20 || inner_end > end {
                     return Err(bad!("bitcode wrapper header points outside the buffer"));
                 }
@@ -280,10 +279,12 @@ impl<'a> Scanner<'a> {
                         .map(|(i, _)| i)
                         .collect();
                     if let Some(k) = symtab_module_count(blob)
-                        && k >= 1 && k <= unit_mods.len() {
-                            let mods = unit_mods[unit_mods.len() - k..].to_vec();
-                            self.pending_symtab = Some((mods, blob, pos..block_end));
-                        }
+                        && k >= 1
+                        && k <= unit_mods.len()
+                    {
+                        let mods = unit_mods[unit_mods.len() - k..].to_vec();
+                        self.pending_symtab = Some((mods, blob, pos..block_end));
+                    }
                 }
                 _ => {}
             }
@@ -296,8 +297,7 @@ impl<'a> Scanner<'a> {
     /// Ends the current unit at `end` if it holds modules.
     fn close_unit(&mut self, start: usize, end: usize) {
         let index = self.units.len();
-        let mods: Vec<usize> =
-            self.modules.iter().enumerate().filter(|(_, m)| m.unit == index).map(|(i, _)| i).collect();
+        let mods: Vec<usize> = self.modules.iter().enumerate().filter(|(_, m)| m.unit == index).map(|(i, _)| i).collect();
         if mods.is_empty() {
             return;
         }
@@ -312,8 +312,7 @@ pub fn parse(data: &[u8]) -> PResult<Container<'_>> {
     if !is_bitcode(data) {
         return Err(bad!("not LLVM bitcode (bad magic)"));
     }
-    let mut s =
-        Scanner { data, modules: Vec::new(), units: Vec::new(), streams: 0, pending_symtab: None };
+    let mut s = Scanner { data, modules: Vec::new(), units: Vec::new(), streams: 0, pending_symtab: None };
     s.scan(0, data.len(), 0)?;
     if s.modules.is_empty() {
         return Err(bad!("no module in bitcode"));

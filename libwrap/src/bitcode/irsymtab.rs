@@ -146,10 +146,7 @@ struct Blob<'a> {
 
 impl<'a> Blob<'a> {
     fn word(&self, at: usize) -> PResult<u32> {
-        let b = at
-            .checked_add(4)
-            .and_then(|e| self.blob.get(at..e))
-            .ok_or_else(|| bad!("irsymtab truncated at byte {at}"))?;
+        let b = at.checked_add(4).and_then(|e| self.blob.get(at..e)).ok_or_else(|| bad!("irsymtab truncated at byte {at}"))?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
@@ -166,10 +163,7 @@ impl<'a> Blob<'a> {
     fn range(&self, at: usize, elem: usize) -> PResult<(usize, usize)> {
         let off = self.word(at)? as usize;
         let count = self.word(at + 4)? as usize;
-        let end = count
-            .checked_mul(elem)
-            .and_then(|n| n.checked_add(off))
-            .ok_or_else(|| bad!("irsymtab range overflows"))?;
+        let end = count.checked_mul(elem).and_then(|n| n.checked_add(off)).ok_or_else(|| bad!("irsymtab range overflows"))?;
         if end > self.blob.len() {
             return Err(bad!("irsymtab range ({off}, {count}) outside the blob"));
         }
@@ -255,9 +249,10 @@ pub fn decode(blob: &[u8], strtab: &[u8]) -> PResult<Decoded> {
         let comdat = b.word(at + 16)?;
         let comdat = if comdat == u32::MAX { None } else { Some(comdat) };
         if let Some(c) = comdat
-            && c as usize >= cd_n {
-                return Err(bad!("irsymtab symbol {i} names comdat {c} of {cd_n}"));
-            }
+            && c as usize >= cd_n
+        {
+            return Err(bad!("irsymtab symbol {i} names comdat {c} of {cd_n}"));
+        }
         let uncommon = if flags & flag::HAS_UNCOMMON != 0 {
             let slot = match module_of[i] {
                 Some(mi) => &mut next_uncommon[mi],

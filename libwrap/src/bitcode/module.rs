@@ -128,14 +128,7 @@ impl Linkage {
 
     /// linkonce*, weak* or extern_weak: what symbol tables call weak.
     pub fn is_weak_for_linker(self) -> bool {
-        matches!(
-            self,
-            Linkage::LinkOnceAny
-                | Linkage::LinkOnceOdr
-                | Linkage::WeakAny
-                | Linkage::WeakOdr
-                | Linkage::ExternWeak
-        )
+        matches!(self, Linkage::LinkOnceAny | Linkage::LinkOnceOdr | Linkage::WeakAny | Linkage::WeakOdr | Linkage::ExternWeak)
     }
 }
 
@@ -394,16 +387,11 @@ pub fn read_module(m: &ModuleUnit<'_>, opts: ReadOptions) -> PResult<ModuleInfo>
                 code::VERSION => {
                     info.version = r.op(0);
                     if info.version < 2 {
-                        return Err(bad!(
-                            "module version {} (bitcode older than LLVM 5) is not supported",
-                            info.version
-                        ));
+                        return Err(bad!("module version {} (bitcode older than LLVM 5) is not supported", info.version));
                     }
                 }
                 code::TRIPLE => info.triple = String::from_utf8_lossy(&r.string()?).into_owned(),
-                code::DATALAYOUT => {
-                    info.datalayout = String::from_utf8_lossy(&r.string()?).into_owned()
-                }
+                code::DATALAYOUT => info.datalayout = String::from_utf8_lossy(&r.string()?).into_owned(),
                 code::ASM => {
                     if !info.asm.is_empty() {
                         info.asm.push('\n');
@@ -411,9 +399,7 @@ pub fn read_module(m: &ModuleUnit<'_>, opts: ReadOptions) -> PResult<ModuleInfo>
                     info.asm.push_str(&String::from_utf8_lossy(&r.string()?));
                 }
                 code::SECTIONNAME => info.section_names.push(r.string()?),
-                code::SOURCE_FILENAME => {
-                    info.source_filename = String::from_utf8_lossy(&r.string()?).into_owned()
-                }
+                code::SOURCE_FILENAME => info.source_filename = String::from_utf8_lossy(&r.string()?).into_owned(),
                 code::COMDAT => {
                     // v2: [strtab_offset, strtab_size, selection_kind]
                     let name = name_from_strtab(m.strtab, r.op(0), r.op(1))?;
@@ -461,12 +447,7 @@ pub fn read_module(m: &ModuleUnit<'_>, opts: ReadOptions) -> PResult<ModuleInfo>
 }
 
 /// FNENTRY records of the module-level VST: where each function body is.
-fn read_function_entries(
-    m: &ModuleUnit<'_>,
-    h: &BlockHeader,
-    blockinfo: &mut BlockInfo,
-    info: &mut ModuleInfo,
-) -> PResult<()> {
+fn read_function_entries(m: &ModuleUnit<'_>, h: &BlockHeader, blockinfo: &mut BlockInfo, info: &mut ModuleInfo) -> PResult<()> {
     let mut entries = Vec::new();
     bitstream::for_each_record(m.data, h, blockinfo, |r| {
         if r.code == 3 {
@@ -480,9 +461,7 @@ fn read_function_entries(
         if word == 0 {
             return Err(bad!("function entry with offset 0"));
         }
-        let bit = begin_bit
-            .checked_add((word - 1).saturating_mul(32))
-            .ok_or_else(|| bad!("function offset overflows"))?;
+        let bit = begin_bit.checked_add((word - 1).saturating_mul(32)).ok_or_else(|| bad!("function offset overflows"))?;
         let fh = bitstream::read_block_at(m.data, bit, m.module_block.abbrev_width, module_end)
             .map_err(|e| bad!("function entry for value {value_id}: {}", e.0))?;
         if fh.id != block::FUNCTION {
@@ -500,17 +479,12 @@ fn read_function_entries(
 }
 
 /// Module-level constants: for each, the global value it is a cast or GEP of (if any).
-fn read_constant_bases(
-    m: &ModuleUnit<'_>,
-    h: &BlockHeader,
-    blockinfo: &mut BlockInfo,
-    info: &mut ModuleInfo,
-) -> PResult<()> {
+fn read_constant_bases(m: &ModuleUnit<'_>, h: &BlockHeader, blockinfo: &mut BlockInfo, info: &mut ModuleInfo) -> PResult<()> {
     let first = info.globals.len() as u64 + info.constant_bases.len() as u64;
     let mut bases: Vec<Option<u64>> = Vec::new();
     bitstream::for_each_record(m.data, h, blockinfo, |r| {
         let base = match r.code {
-            1 => return Ok(()), // SETTYPE defines no value
+            1 => return Ok(()),  // SETTYPE defines no value
             11 => Some(r.op(2)), // CE_CAST [opcode, opty, opval]
             // CE_GEP (old) / CE_INBOUNDS_GEP: [pointee type if odd, (ty, val)*]
             12 | 20 => {
@@ -555,11 +529,7 @@ fn is_instruction_code(code: u32) -> bool {
     !matches!(code, 1 | 33 | 35 | 55 | 60 | 61 | 62 | 63 | 64 | 65)
 }
 
-fn count_instructions(
-    m: &ModuleUnit<'_>,
-    f: &FunctionBlock,
-    blockinfo: &mut BlockInfo,
-) -> PResult<u32> {
+fn count_instructions(m: &ModuleUnit<'_>, f: &FunctionBlock, blockinfo: &mut BlockInfo) -> PResult<u32> {
     let bit = m.begin as u64 * 8 + f.offset * 8;
     let h = bitstream::read_block_at(m.data, bit, m.module_block.abbrev_width, m.module_block.end_bit)?;
     let mut n = 0u32;

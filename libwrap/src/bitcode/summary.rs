@@ -162,8 +162,7 @@ pub fn read(data: &[u8], h: &BlockHeader, thin: bool) -> PResult<Summary> {
                 let refs_end = (start as u64)
                     .checked_add(numrefs)
                     .filter(|&e| e <= ops.len() as u64)
-                    .ok_or_else(|| bad!("summary record with {numrefs} refs is too short"))?
-                    as usize;
+                    .ok_or_else(|| bad!("summary record with {numrefs} refs is too short"))? as usize;
                 let refs = ops[start..refs_end].to_vec();
                 let mut calls = Vec::new();
                 let rest = &ops[refs_end..];
@@ -208,16 +207,9 @@ pub fn read(data: &[u8], h: &BlockHeader, thin: bool) -> PResult<Summary> {
                     return Err(bad!("vtable summary record with {} operands", ops.len()));
                 }
                 let n = r.op(3);
-                let end = 4u64
-                    .checked_add(n)
-                    .filter(|&e| e <= ops.len() as u64)
-                    .ok_or_else(|| bad!("vtable summary record too short"))? as usize;
-                s.entries.push(Entry::Variable {
-                    value_id: r.op(0),
-                    flags: r.op(1),
-                    var_flags: r.op(2),
-                    refs: ops[4..end].to_vec(),
-                });
+                let end =
+                    4u64.checked_add(n).filter(|&e| e <= ops.len() as u64).ok_or_else(|| bad!("vtable summary record too short"))? as usize;
+                s.entries.push(Entry::Variable { value_id: r.op(0), flags: r.op(1), var_flags: r.op(2), refs: ops[4..end].to_vec() });
             }
             7 => {
                 if ops.len() < 3 {

@@ -106,9 +106,7 @@ pub fn read(m: &ModuleUnit<'_>) -> PResult<ModuleSymbols> {
             None => warnings.push("SYMTAB without a string table; read the module records".into()),
             Some(strtab) => match irsymtab::decode(st.blob, strtab)? {
                 Decoded::Table(t) => return Ok(from_irsymtab(&t, st.index)),
-                Decoded::UnknownVersion(v) => {
-                    warnings.push(format!("irsymtab version {v} is unknown; read the module records"))
-                }
+                Decoded::UnknownVersion(v) => warnings.push(format!("irsymtab version {v} is unknown; read the module records")),
             },
         }
     }
@@ -176,10 +174,7 @@ pub fn mangle(name: &[u8], private: bool, datalayout: &str) -> Vec<u8> {
 pub fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
     let mut warnings = Vec::new();
     if !info.asm.trim().is_empty() {
-        warnings.push(
-            "module has inline asm and no symbol table; symbols defined in the asm are not listed"
-                .to_string(),
-        );
+        warnings.push("module has inline asm and no symbol table; symbols defined in the asm are not listed".to_string());
     }
     let order = [GlobalKind::Function, GlobalKind::Variable, GlobalKind::Alias, GlobalKind::Ifunc];
     let mut symbols = Vec::with_capacity(info.globals.len());
@@ -229,9 +224,10 @@ pub fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
                 _ => Some(id),
             };
             if let Some(b) = base
-                && matches!(info.globals[b].kind, GlobalKind::Function | GlobalKind::Ifunc) {
-                    flags |= flag::EXECUTABLE;
-                }
+                && matches!(info.globals[b].kind, GlobalKind::Function | GlobalKind::Ifunc)
+            {
+                flags |= flag::EXECUTABLE;
+            }
             let ir_name = if g.name.is_empty() {
                 anon += 1;
                 format!("__unnamed_{anon}").into_bytes()

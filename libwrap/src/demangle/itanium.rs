@@ -124,7 +124,14 @@ enum K {
 fn is_fnqual(k: K) -> bool {
     matches!(
         k,
-        K::RestrictThis | K::VolatileThis | K::ConstThis | K::ReferenceThis | K::RvalueReferenceThis | K::TransactionSafe | K::Noexcept | K::ThrowSpec
+        K::RestrictThis
+            | K::VolatileThis
+            | K::ConstThis
+            | K::ReferenceThis
+            | K::RvalueReferenceThis
+            | K::TransactionSafe
+            | K::Noexcept
+            | K::ThrowSpec
     )
 }
 
@@ -345,15 +352,15 @@ impl<'a> Parser<'a> {
     fn comp(&mut self, k: K, l: R, r: R) -> R {
         use K::*;
         let ok = match k {
-            QualName | LocalName | TypedName | TaggedName | Template | ConstructionVtable | VendorTypeQual | PtrmemType | Unary | Binary
-            | BinaryArgs | Trinary | TrinaryArg1 | Literal | LiteralNeg | VendorExpr | VectorType | Clone | ModuleEntity => {
+            QualName | LocalName | TypedName | TaggedName | Template | ConstructionVtable | VendorTypeQual | PtrmemType | Unary
+            | Binary | BinaryArgs | Trinary | TrinaryArg1 | Literal | LiteralNeg | VendorExpr | VectorType | Clone | ModuleEntity => {
                 l.is_some() && r.is_some()
             }
             Vtable | Vtt | Typeinfo | TypeinfoName | TypeinfoFn | Thunk | VirtualThunk | CovariantThunk | JavaClass | Guard | TlsInit
-            | TlsWrapper | Reftemp | HiddenAlias | TransactionClone | NontransactionClone | Pointer | Reference | RvalueReference | Complex
-            | Imaginary | VendorType | Cast | Conversion | Decltype | PackExpansion | GlobalConstructors | GlobalDestructors | Nullary
-            | TrinaryArg2 | TparmObj | StructuredBinding | ModuleInit | TemplateHead | TemplateNonTypeParm | TemplateTemplateParm
-            | TemplatePackParm => l.is_some(),
+            | TlsWrapper | Reftemp | HiddenAlias | TransactionClone | NontransactionClone | Pointer | Reference | RvalueReference
+            | Complex | Imaginary | VendorType | Cast | Conversion | Decltype | PackExpansion | GlobalConstructors | GlobalDestructors
+            | Nullary | TrinaryArg2 | TparmObj | StructuredBinding | ModuleInit | TemplateHead | TemplateNonTypeParm
+            | TemplateTemplateParm | TemplatePackParm => l.is_some(),
             ArrayType | InitializerList | ModuleName | ModulePartition => r.is_some(),
             FunctionType | Restrict | Volatile | Const | ArgList | TemplateArgList | TemplateTypeParm => true,
             k if is_fnqual(k) => true,
@@ -422,7 +429,9 @@ impl<'a> Parser<'a> {
         }
         let mut p = self.encoding(top_level);
         if top_level && self.opts.params {
-            while self.peek() == b'.' && (self.peek_next().is_ascii_lowercase() || self.peek_next() == b'_' || self.peek_next().is_ascii_digit()) {
+            while self.peek() == b'.'
+                && (self.peek_next().is_ascii_lowercase() || self.peek_next() == b'_' || self.peek_next().is_ascii_digit())
+            {
                 p = self.clone_suffix(p);
             }
         }
@@ -644,10 +653,12 @@ impl<'a> Parser<'a> {
             ret = self.operator_name();
             self.is_expression = was_expr;
             if let Some(id) = ret
-                && self.kind(id) == K::Operator && OPERATORS[self.comps[id].aux].0 == "li" {
-                    let sn = self.source_name();
-                    ret = self.comp(K::Unary, ret, sn);
-                }
+                && self.kind(id) == K::Operator
+                && OPERATORS[self.comps[id].aux].0 == "li"
+            {
+                let sn = self.source_name();
+                ret = self.comp(K::Unary, ret, sn);
+            }
         } else if peek == b'D' && self.peek_next() == b'C' {
             self.advance(2);
             let mut prev: R = None;
@@ -963,9 +974,27 @@ impl<'a> Parser<'a> {
             self.advance(1);
             let mut right = None;
             let t = match peek {
-                b'r' => if member_fn { K::RestrictThis } else { K::Restrict },
-                b'V' => if member_fn { K::VolatileThis } else { K::Volatile },
-                b'K' => if member_fn { K::ConstThis } else { K::Const },
+                b'r' => {
+                    if member_fn {
+                        K::RestrictThis
+                    } else {
+                        K::Restrict
+                    }
+                }
+                b'V' => {
+                    if member_fn {
+                        K::VolatileThis
+                    } else {
+                        K::Volatile
+                    }
+                }
+                b'K' => {
+                    if member_fn {
+                        K::ConstThis
+                    } else {
+                        K::Const
+                    }
+                }
                 _ => {
                     let p = self.next_char();
                     match p {
@@ -1232,9 +1261,11 @@ impl<'a> Parser<'a> {
         let tl = first?;
         if self.right_of(tl).is_none()
             && let Some(l) = self.left_of(tl)
-                && self.kind(l) == K::BuiltinType && BUILTINS[self.comps[l].aux].1 == 9 {
-                    self.comps[tl].l = None;
-                }
+            && self.kind(l) == K::BuiltinType
+            && BUILTINS[self.comps[l].aux].1 == 9
+        {
+            self.comps[tl].l = None;
+        }
         Some(tl)
     }
 
@@ -1651,9 +1682,11 @@ impl<'a> Parser<'a> {
             }
             let mut n = self.name(false);
             if let Some(id) = n
-                && !matches!(self.kind(id), K::Lambda | K::UnnamedType) && !self.discriminator() {
-                    return None;
-                }
+                && !matches!(self.kind(id), K::Lambda | K::UnnamedType)
+                && !self.discriminator()
+            {
+                return None;
+            }
             if num >= 0 {
                 let d = self.empty(K::DefaultArg)?;
                 self.comps[d].num = num;
@@ -1664,9 +1697,10 @@ impl<'a> Parser<'a> {
         }
         if self.kind(function) == K::TypedName
             && let Some(r) = self.right_of(function)
-                && self.kind(r) == K::FunctionType {
-                    self.comps[r].l = None;
-                }
+            && self.kind(r) == K::FunctionType
+        {
+            self.comps[r].l = None;
+        }
         self.comp(K::LocalName, Some(function), name)
     }
 
@@ -2006,8 +2040,17 @@ impl<'a> Printer<'a> {
                 }
             }
             K::PackExpansion => None,
-            K::Lambda | K::Name | K::TaggedName | K::Operator | K::BuiltinType | K::ExtendedBuiltinType | K::SubStd | K::FunctionParam
-            | K::UnnamedType | K::DefaultArg | K::Number => None,
+            K::Lambda
+            | K::Name
+            | K::TaggedName
+            | K::Operator
+            | K::BuiltinType
+            | K::ExtendedBuiltinType
+            | K::SubStd
+            | K::FunctionParam
+            | K::UnnamedType
+            | K::DefaultArg
+            | K::Number => None,
             K::ExtendedOperator | K::Ctor | K::Dtor => self.find_pack(self.l(id)),
             _ => {
                 if let Some(a) = self.find_pack(self.l(id)) {
@@ -2238,11 +2281,12 @@ impl<'a> Printer<'a> {
                 self.put("::");
                 let mut local = self.r(dc);
                 if let Some(ln) = local
-                    && self.k(ln) == K::DefaultArg {
-                        let n = self.c(ln).num + 1;
-                        self.put(&format!("{{default arg#{n}}}::"));
-                        local = self.l(ln);
-                    }
+                    && self.k(ln) == K::DefaultArg
+                {
+                    let n = self.c(ln).num + 1;
+                    self.put(&format!("{{default arg#{n}}}::"));
+                    local = self.l(ln);
+                }
                 self.comp(local);
             }
             K::TypedName => self.typed_name(dc),
@@ -2278,9 +2322,10 @@ impl<'a> Printer<'a> {
                         a = self.r(x);
                     }
                     if let Some(x) = a
-                        && self.k(x) == K::TemplatePackParm {
-                            a = self.l(x);
-                        }
+                        && self.k(x) == K::TemplatePackParm
+                    {
+                        a = self.l(x);
+                    }
                     match a {
                         Some(x) => {
                             let k = self.k(x);
@@ -2293,9 +2338,10 @@ impl<'a> Printer<'a> {
                 } else {
                     let mut a = self.lookup_template_argument(dc);
                     if let Some(x) = a
-                        && self.k(x) == K::TemplateArgList {
-                            a = self.index_template_argument(Some(x), self.pack_index);
-                        }
+                        && self.k(x) == K::TemplateArgList
+                    {
+                        a = self.index_template_argument(Some(x), self.pack_index);
+                    }
                     let Some(a) = a else {
                         self.failed = true;
                         return;
@@ -2380,11 +2426,7 @@ impl<'a> Printer<'a> {
                         None => self.saved_scopes.push((sub, self.templates.clone())),
                         Some(t) => {
                             let n = self.component_stack.len();
-                            let found = self
-                                .component_stack
-                                .iter()
-                                .enumerate()
-                                .any(|(i, &c)| c == sub || (c == dc && i != n - 1));
+                            let found = self.component_stack.iter().enumerate().any(|(i, &c)| c == sub || (c == dc && i != n - 1));
                             if !found {
                                 saved_templates = Some(self.templates.clone());
                                 self.templates = t;
@@ -2393,9 +2435,10 @@ impl<'a> Printer<'a> {
                     }
                     let mut a = self.lookup_template_argument(sub);
                     if let Some(x) = a
-                        && self.k(x) == K::TemplateArgList {
-                            a = self.index_template_argument(Some(x), self.pack_index);
-                        }
+                        && self.k(x) == K::TemplateArgList
+                    {
+                        a = self.index_template_argument(Some(x), self.pack_index);
+                    }
                     let Some(a) = a else {
                         if let Some(t) = saved_templates {
                             self.templates = t;
@@ -2742,11 +2785,14 @@ impl<'a> Printer<'a> {
         };
         let code = self.op_code(op);
         if self.k(op) == K::Operator {
-            if code == "ad" && self.k(operand) == K::TypedName
+            if code == "ad"
+                && self.k(operand) == K::TypedName
                 && let (Some(l), Some(r)) = (self.l(operand), self.r(operand))
-                    && self.k(l) == K::QualName && self.k(r) == K::FunctionType {
-                        operand = l;
-                    }
+                && self.k(l) == K::QualName
+                && self.k(r) == K::FunctionType
+            {
+                operand = l;
+            }
             if self.k(operand) == K::BinaryArgs {
                 let Some(o) = self.l(operand) else {
                     self.failed = true;
@@ -2875,10 +2921,11 @@ impl<'a> Printer<'a> {
         } else {
             self.put("new ");
             if let Some(f) = first
-                && self.l(f).is_some() {
-                    self.subexpr(f);
-                    self.putc(b' ');
-                }
+                && self.l(f).is_some()
+            {
+                self.subexpr(f);
+                self.putc(b' ');
+            }
             self.comp(second);
             if let Some(t) = third {
                 self.subexpr(t);
@@ -2947,30 +2994,32 @@ impl<'a> Printer<'a> {
         self.lambda_tpl_parms = 0;
         self.templates = Some(Rc::new(TplNode { decl: None, next: self.templates.clone() }));
         if let Some(p) = parms
-            && self.k(p) == K::TemplateHead {
-                self.templates = Some(Rc::new(TplNode { decl: Some(p), next: self.templates.as_ref().and_then(|t| t.next.clone()) }));
-                self.putc(b'<');
-                let mut parm = self.l(p);
-                while let Some(pm) = parm {
-                    if self.lambda_tpl_parms > 0 {
-                        self.put(", ");
-                    }
-                    self.lambda_tpl_parms += 1;
-                    self.comp(Some(pm));
-                    self.putc(b' ');
-                    let mut which = pm;
-                    if self.k(pm) == K::TemplatePackParm
-                        && let Some(x) = self.l(pm) {
-                            which = x;
-                        }
-                    let k = self.k(which);
-                    let idx = self.lambda_tpl_parms - 1;
-                    self.lambda_parm_name(k, idx);
-                    parm = self.r(pm);
+            && self.k(p) == K::TemplateHead
+        {
+            self.templates = Some(Rc::new(TplNode { decl: Some(p), next: self.templates.as_ref().and_then(|t| t.next.clone()) }));
+            self.putc(b'<');
+            let mut parm = self.l(p);
+            while let Some(pm) = parm {
+                if self.lambda_tpl_parms > 0 {
+                    self.put(", ");
                 }
-                self.putc(b'>');
-                parms = self.r(p);
+                self.lambda_tpl_parms += 1;
+                self.comp(Some(pm));
+                self.putc(b' ');
+                let mut which = pm;
+                if self.k(pm) == K::TemplatePackParm
+                    && let Some(x) = self.l(pm)
+                {
+                    which = x;
+                }
+                let k = self.k(which);
+                let idx = self.lambda_tpl_parms - 1;
+                self.lambda_parm_name(k, idx);
+                parm = self.r(pm);
             }
+            self.putc(b'>');
+            parms = self.r(p);
+        }
         self.lambda_tpl_parms += 1;
         self.putc(b'(');
         self.comp(parms);
@@ -3046,11 +3095,12 @@ impl<'a> Printer<'a> {
                 self.put("::");
                 let mut d = self.r(m);
                 if let Some(x) = d
-                    && self.k(x) == K::DefaultArg {
-                        let n = self.c(x).num + 1;
-                        self.put(&format!("{{default arg#{n}}}::"));
-                        d = self.l(x);
-                    }
+                    && self.k(x) == K::DefaultArg
+                {
+                    let n = self.c(x).num + 1;
+                    self.put(&format!("{{default arg#{n}}}::"));
+                    d = self.l(x);
+                }
                 while let Some(x) = d {
                     if !is_fnqual(self.k(x)) {
                         break;
@@ -3222,7 +3272,8 @@ fn too_deep(p: &Parser<'_>, root: Id) -> bool {
 /// Demangles an Itanium C++ ABI name (`_Z…`, or `_GLOBAL_[._$][DI]_…`) the way libiberty does.
 pub fn demangle(mangled: &str, opts: Options) -> Option<String> {
     let b = mangled.as_bytes();
-    let global = b.len() > 10 && b.starts_with(b"_GLOBAL_") && matches!(b[8], b'.' | b'_' | b'$') && matches!(b[9], b'D' | b'I') && b[10] == b'_';
+    let global =
+        b.len() > 10 && b.starts_with(b"_GLOBAL_") && matches!(b[8], b'.' | b'_' | b'$') && matches!(b[9], b'D' | b'I') && b[10] == b'_';
     if !(b.starts_with(b"_Z") || global) {
         return None;
     }

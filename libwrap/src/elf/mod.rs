@@ -23,10 +23,7 @@ pub use write::write;
 
 /// ELF constants used across libwrap (raw values).
 pub mod consts {
-    pub use object::elf::{
-        EM_386, EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9,
-        EM_X86_64,
-    };
+    pub use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9, EM_X86_64};
     /// ET_REL
     pub const ET_REL: u16 = 1;
     /// ET_EXEC

@@ -52,7 +52,8 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
             symtab_index = Some(i);
         }
     }
-    let strtab_index = symtab_index.map(|i| sections.section(object::SectionIndex(i)).map(|s| s.sh_link(endian) as usize)).transpose().map_err(oerr)?;
+    let strtab_index =
+        symtab_index.map(|i| sections.section(object::SectionIndex(i)).map(|s| s.sh_link(endian) as usize)).transpose().map_err(oerr)?;
 
     let mut obj = ElfObject {
         is_64: header.is_class_64(),
@@ -89,9 +90,7 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
             SectionData::SymtabShndx
         } else if sh_type == SHT_NOBITS {
             SectionData::NoBits(s.sh_size(endian).into())
-        } else if (sh_type == SHT_REL || sh_type == SHT_RELA)
-            && symtab_index.is_some_and(|st| st == raw_link as usize)
-        {
+        } else if (sh_type == SHT_REL || sh_type == SHT_RELA) && symtab_index.is_some_and(|st| st == raw_link as usize) {
             let rela = sh_type == SHT_RELA;
             let nsyms = symtab_symbol_count(&sections, symtab_index, endian)?;
             let mut relocs = Vec::new();
@@ -164,10 +163,12 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
                 link = Link::Section(t);
             }
         }
-        if matches!(info, Info::Raw(_)) && sh_flags & SHF_INFO_LINK != 0
-            && let Some(t) = to_model(raw_info as usize) {
-                info = Info::Section(t);
-            }
+        if matches!(info, Info::Raw(_))
+            && sh_flags & SHF_INFO_LINK != 0
+            && let Some(t) = to_model(raw_info as usize)
+        {
+            info = Info::Section(t);
+        }
         obj.sections.push(Section {
             name: Cow::Borrowed(name),
             sh_type,

@@ -7,8 +7,8 @@
 
 use object::Endianness;
 use object::elf as oelf;
-use object::write::elf::{FileHeader, SectionHeader, SectionIndex, Sym, Writer};
 use object::write::StringId;
+use object::write::elf::{FileHeader, SectionHeader, SectionIndex, Sym, Writer};
 
 use super::consts::*;
 use super::{ElfObject, Info, Link, SectionData, SymbolSection};
@@ -39,10 +39,7 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
     let mut slots: Vec<Slot> = Vec::with_capacity(obj.sections.len() + 4);
     let (mut has_symtab, mut has_strtab, mut has_shstrtab, mut has_shndx) = (false, false, false, false);
     let needs_symtab = !obj.symbols.is_empty()
-        || obj
-            .sections
-            .iter()
-            .any(|s| matches!(s.data, SectionData::Relocations { .. } | SectionData::Group { .. }));
+        || obj.sections.iter().any(|s| matches!(s.data, SectionData::Relocations { .. } | SectionData::Group { .. }));
     for (i, s) in obj.sections.iter().enumerate() {
         match s.data {
             SectionData::SymbolTable if !has_symtab => {
@@ -61,10 +58,7 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
                 has_shndx = true;
                 slots.push(Slot::Shndx)
             }
-            SectionData::SymbolTable
-            | SectionData::StringTable
-            | SectionData::SectionNames
-            | SectionData::SymtabShndx => {}
+            SectionData::SymbolTable | SectionData::StringTable | SectionData::SectionNames | SectionData::SymtabShndx => {}
             _ => slots.push(Slot::Model(i)),
         }
     }
@@ -231,9 +225,7 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
                     SectionData::Group { flags, members } => {
                         w.write_align(4);
                         let mut words = Vec::with_capacity(4 * (members.len() + 1));
-                        let mut put = |v: u32| {
-                            words.extend_from_slice(&if obj.big_endian { v.to_be_bytes() } else { v.to_le_bytes() })
-                        };
+                        let mut put = |v: u32| words.extend_from_slice(&if obj.big_endian { v.to_be_bytes() } else { v.to_le_bytes() });
                         put(*flags);
                         for &m in members {
                             put(section_ref(m)?.0);

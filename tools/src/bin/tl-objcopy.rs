@@ -1,1 +1,3 @@
-fn main() { std::process::exit(tl_tools::objcopy::main()) }
+fn main() {
+    std::process::exit(tl_tools::objcopy::main())
+}
