@@ -62,6 +62,13 @@ pub enum Error {
         /// What is not supported.
         what: String,
     },
+    /// A link cannot be done: duplicate definitions, missing inputs, incompatible inputs. Each
+    /// message is complete (GNU ld's wording where it has one).
+    #[error("{}", messages.join("\n"))]
+    Link {
+        /// The messages, in order.
+        messages: Vec<String>,
+    },
     /// The file's format is not one tl reads at all.
     #[error("{}: file format not recognized", location(path, member.as_deref()))]
     NotRecognized {
@@ -94,6 +101,7 @@ impl Error {
             Error::Io { source, .. } => io_message(source),
             Error::Malformed { what, .. } | Error::Unsupported { what, .. } => what.clone(),
             Error::NotRecognized { .. } => "file format not recognized".to_string(),
+            Error::Link { messages } => messages.join("\n"),
         }
     }
 

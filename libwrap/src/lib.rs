@@ -15,7 +15,8 @@
 //! - [`symbols`]: one symbol model over ELF and bitcode; [`nmview`]: what nm shows;
 //! - [`tlsummary`]: the `.tl.summary` section codec;
 //! - [`wrapped`]: wrapping, unwrapping and splitting bitcode;
-//! - [`objcopy`]: the objcopy operations.
+//! - [`objcopy`]: the objcopy operations;
+//! - [`link`]: partial links (`ld -r`) that carry bitcode, and final links through an LTO linker.
 //!
 //! libwrap never prints and never parses command lines.
 
@@ -28,6 +29,7 @@ pub mod demangle;
 pub mod elf;
 pub mod error;
 pub mod input;
+pub mod link;
 pub mod nmview;
 pub mod objcopy;
 pub mod output;

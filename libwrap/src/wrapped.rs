@@ -227,10 +227,13 @@ pub fn module_record(c: &Container<'_>, index: usize, d: &ModuleDetails) -> Modu
 }
 
 /// Placeholder sections of a wrapped object.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Placeholder {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placeholder {
+    /// `.text`: functions.
     Text,
+    /// `.data`: other definitions.
     Data,
+    /// `.tdata`: thread-locals.
     Tdata,
 }
 
@@ -240,47 +243,71 @@ pub fn wrap(bitcode: &[u8]) -> PResult<Vec<u8>> {
     let details = module_details(&c)?;
     let t = elf_target(&details)?;
     let records: Vec<ModuleRecord> = details.iter().enumerate().map(|(i, d)| module_record(&c, i, d)).collect();
-    let obj = build(t, Cow::Borrowed(bitcode), &details, &records, &[])?;
+    let obj = build(t, Cow::Borrowed(bitcode), &details, &records)?;
     crate::elf::write(&obj)
 }
 
-/// Symbols to mirror: every module's non-format-specific symbols, minus `drop` names of
-/// undefined symbols (resolved elsewhere, for partial links).
-fn mirrored<'d>(details: &'d [ModuleDetails], drop_undefined: &[Vec<u8>]) -> Vec<&'d IrSym> {
-    details
-        .iter()
-        .flat_map(|d| d.symbols.symbols.iter())
-        .filter(|s| !s.format_specific())
-        .filter(|s| !(s.has(flag::UNDEFINED) && drop_undefined.contains(&s.name)))
-        .collect()
+/// Symbols to mirror: every module's non-format-specific symbols.
+fn mirrored(details: &[ModuleDetails]) -> Vec<&IrSym> {
+    details.iter().flat_map(|d| d.symbols.symbols.iter()).filter(|s| !s.format_specific()).collect()
 }
 
-/// Builds the ELF model of a wrapped object.
-pub fn build<'a>(
-    t: ElfTarget,
-    llvmbc: Cow<'a, [u8]>,
-    details: &[ModuleDetails],
-    records: &[ModuleRecord],
-    drop_undefined: &[Vec<u8>],
-) -> PResult<ElfObject<'a>> {
-    let mut obj = ElfObject::new_relocatable(t.is_64, t.big_endian, t.e_machine, t.e_flags);
-    let syms = mirrored(details, drop_undefined);
-    let placeholder_of = |s: &IrSym| -> Option<Placeholder> {
-        if s.has(flag::UNDEFINED) || s.has(flag::COMMON) {
-            None
-        } else if s.has(flag::EXECUTABLE) {
-            Some(Placeholder::Text)
-        } else if s.has(flag::TLS) {
-            Some(Placeholder::Tdata)
-        } else {
-            Some(Placeholder::Data)
-        }
+/// The mirror of a bitcode symbol: the ELF symbol (in no section yet) and the placeholder its
+/// definition goes to (`None` for undefined and common symbols, which need none).
+pub fn mirror_symbol(s: &IrSym) -> (ElfSymbol<'static>, Option<Placeholder>) {
+    let global = s.has(flag::GLOBAL);
+    let weak = s.has(flag::WEAK);
+    let binding = if !global {
+        STB_LOCAL
+    } else if weak {
+        STB_WEAK
+    } else {
+        STB_GLOBAL
     };
+    let placeholder = if s.has(flag::UNDEFINED) || s.has(flag::COMMON) {
+        None
+    } else if s.has(flag::EXECUTABLE) {
+        Some(Placeholder::Text)
+    } else if s.has(flag::TLS) {
+        Some(Placeholder::Tdata)
+    } else {
+        Some(Placeholder::Data)
+    };
+    let typ = match placeholder {
+        _ if s.has(flag::COMMON) => STT_OBJECT,
+        Some(Placeholder::Text) => STT_FUNC,
+        Some(Placeholder::Tdata) => STT_TLS,
+        Some(Placeholder::Data) if !weak => STT_OBJECT,
+        _ => STT_NOTYPE,
+    };
+    let (section, value, size) = if s.has(flag::COMMON) {
+        (SymbolSection::Common, u64::from(s.common_align.unwrap_or(1).max(1)), s.common_size.unwrap_or(0))
+    } else {
+        (SymbolSection::Undefined, 0, 0)
+    };
+    let symbol = ElfSymbol {
+        name: Cow::Owned(s.name.clone()),
+        st_info: (binding << 4) | typ,
+        st_other: match s.flags & flag::VISIBILITY_MASK {
+            1 => STV_HIDDEN,
+            2 => STV_PROTECTED,
+            _ => STV_DEFAULT,
+        },
+        section,
+        value,
+        size,
+    };
+    (symbol, placeholder)
+}
+
+/// Adds the placeholder sections the `placed` symbols (model index, placeholder) need (a `.text`
+/// always, so the guard is referenced), defines those symbols there, and adds the guard with
+/// one absolute relocation from each placeholder.
+pub fn place_mirror(obj: &mut ElfObject<'_>, t: ElfTarget, placed: &[(usize, Placeholder)]) -> PResult<()> {
     let (r_type, width, rela) = abs_reloc(t.e_machine, t.is_64)?;
     let mut sections: Vec<(Placeholder, usize)> = Vec::new();
-    let wanted = [Placeholder::Text, Placeholder::Data, Placeholder::Tdata];
-    for p in wanted {
-        if p != Placeholder::Text && !syms.iter().any(|s| placeholder_of(s) == Some(p)) {
+    for p in [Placeholder::Text, Placeholder::Data, Placeholder::Tdata] {
+        if p != Placeholder::Text && !placed.iter().any(|(_, q)| *q == p) {
             continue;
         }
         let (name, flags): (&[u8], u64) = match p {
@@ -291,53 +318,13 @@ pub fn build<'a>(
         let idx = obj.add_section(Section::bytes(name, SHT_PROGBITS, flags, width, Cow::Owned(vec![0; width as usize])));
         sections.push((p, idx));
     }
-    let bc = obj.add_section(Section::bytes(b".llvmbc", SHT_PROGBITS, SHF_EXCLUDE, 1, llvmbc));
-    let _ = bc;
-    obj.add_section(Section::bytes(SUMMARY_SECTION, SHT_PROGBITS, SHF_EXCLUDE, 1, Cow::Owned(tlsummary::encode_all(records))));
-    obj.add_section(Section::bytes(b".note.GNU-stack", SHT_PROGBITS, 0, 1, Cow::Borrowed(b"")));
-
-    // Symbols: locals first (the writer would reorder anyway), then globals in table order.
-    let section_of = |p: Placeholder| sections.iter().find(|(q, _)| *q == p).map(|(_, i)| *i);
-    let mut ordered: Vec<&IrSym> = syms.iter().copied().filter(|s| !s.has(flag::GLOBAL)).collect();
-    ordered.extend(syms.iter().copied().filter(|s| s.has(flag::GLOBAL)));
-    for s in ordered {
-        let global = s.has(flag::GLOBAL);
-        let weak = s.has(flag::WEAK);
-        let binding = if !global {
-            STB_LOCAL
-        } else if weak {
-            STB_WEAK
-        } else {
-            STB_GLOBAL
-        };
-        let placeholder = placeholder_of(s);
-        let typ = match placeholder {
-            _ if s.has(flag::COMMON) => STT_OBJECT,
-            Some(Placeholder::Text) => STT_FUNC,
-            Some(Placeholder::Tdata) => STT_TLS,
-            Some(Placeholder::Data) if !weak => STT_OBJECT,
-            _ => STT_NOTYPE,
-        };
-        let (section, value, size) = if s.has(flag::COMMON) {
-            (SymbolSection::Common, u64::from(s.common_align.unwrap_or(1).max(1)), s.common_size.unwrap_or(0))
-        } else {
-            match placeholder.and_then(section_of) {
-                Some(i) => (SymbolSection::Section(i), 0, 0),
-                None => (SymbolSection::Undefined, 0, 0),
-            }
-        };
-        obj.add_symbol(ElfSymbol {
-            name: Cow::Owned(s.name.clone()),
-            st_info: (binding << 4) | typ,
-            st_other: match s.flags & flag::VISIBILITY_MASK {
-                1 => STV_HIDDEN,
-                2 => STV_PROTECTED,
-                _ => STV_DEFAULT,
-            },
-            section,
-            value,
-            size,
-        });
+    for &(j, p) in placed {
+        if let Some(&(_, idx)) = sections.iter().find(|(q, _)| *q == p) {
+            let s = &mut obj.symbols[j];
+            s.section = SymbolSection::Section(idx);
+            s.value = 0;
+            s.size = 0;
+        }
     }
     let guard = obj.add_symbol(ElfSymbol {
         name: Cow::Borrowed(GUARD_SYMBOL),
@@ -347,13 +334,8 @@ pub fn build<'a>(
         value: 0,
         size: 0,
     });
-    for (p, idx) in sections {
-        let name: &[u8] = match p {
-            Placeholder::Text => b".text",
-            Placeholder::Data => b".data",
-            Placeholder::Tdata => b".tdata",
-        };
-        let rname = [if rela { &b".rela"[..] } else { &b".rel"[..] }, name].concat();
+    for (_, idx) in sections {
+        let rname = [if rela { &b".rela"[..] } else { &b".rel"[..] }, obj.sections[idx].name.as_ref()].concat();
         obj.add_section(Section {
             name: Cow::Owned(rname),
             sh_type: if rela { SHT_RELA } else { SHT_REL },
@@ -366,6 +348,28 @@ pub fn build<'a>(
             data: SectionData::Relocations { rela, relocs: vec![Reloc { offset: 0, symbol: Some(guard), r_type, addend: 0 }] },
         });
     }
+    Ok(())
+}
+
+/// Builds the ELF model of a wrapped object.
+pub fn build<'a>(t: ElfTarget, llvmbc: Cow<'a, [u8]>, details: &[ModuleDetails], records: &[ModuleRecord]) -> PResult<ElfObject<'a>> {
+    let mut obj = ElfObject::new_relocatable(t.is_64, t.big_endian, t.e_machine, t.e_flags);
+    obj.add_section(Section::bytes(b".llvmbc", SHT_PROGBITS, SHF_EXCLUDE, 1, llvmbc));
+    obj.add_section(Section::bytes(SUMMARY_SECTION, SHT_PROGBITS, SHF_EXCLUDE, 1, Cow::Owned(tlsummary::encode_all(records))));
+    obj.add_section(Section::bytes(b".note.GNU-stack", SHT_PROGBITS, 0, 1, Cow::Borrowed(b"")));
+    // Symbols: locals first (the writer would reorder anyway), then globals in table order.
+    let syms = mirrored(details);
+    let mut ordered: Vec<&IrSym> = syms.iter().copied().filter(|s| !s.has(flag::GLOBAL)).collect();
+    ordered.extend(syms.iter().copied().filter(|s| s.has(flag::GLOBAL)));
+    let mut placed = Vec::new();
+    for s in ordered {
+        let (symbol, placeholder) = mirror_symbol(s);
+        let j = obj.add_symbol(symbol);
+        if let Some(p) = placeholder {
+            placed.push((j, p));
+        }
+    }
+    place_mirror(&mut obj, t, &placed)?;
     obj.add_section(Section { data: SectionData::SymbolTable, ..Section::bytes(b".symtab", SHT_SYMTAB, 0, 8, Cow::Borrowed(b"")) });
     obj.add_section(Section { data: SectionData::StringTable, ..Section::bytes(b".strtab", SHT_STRTAB, 0, 1, Cow::Borrowed(b"")) });
     obj.add_section(Section { data: SectionData::SectionNames, ..Section::bytes(b".shstrtab", SHT_STRTAB, 0, 1, Cow::Borrowed(b"")) });

@@ -354,3 +354,62 @@ impl<'a> ElfObject<'a> {
         self.symbols.len() - 1
     }
 }
+
+impl ElfObject<'_> {
+    /// Removes the sections and symbols not marked to keep, renumbering every reference between
+    /// them. References to removed items become neutral: a link or info of 0, a group without
+    /// the member, a relocation against symbol 0, a symbol that is undefined.
+    pub fn retain(&mut self, keep_sections: &[bool], keep_symbols: &[bool]) {
+        let remap = |keep: &[bool], len: usize| -> Vec<Option<usize>> {
+            let mut next = 0;
+            (0..len)
+                .map(|i| {
+                    if keep.get(i).copied().unwrap_or(true) {
+                        next += 1;
+                        Some(next - 1)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        };
+        let sec = remap(keep_sections, self.sections.len());
+        let sym = remap(keep_symbols, self.symbols.len());
+        let mut k = 0;
+        self.sections.retain(|_| {
+            k += 1;
+            sec[k - 1].is_some()
+        });
+        let mut k = 0;
+        self.symbols.retain(|_| {
+            k += 1;
+            sym[k - 1].is_some()
+        });
+        for s in &mut self.sections {
+            if let Link::Section(i) = s.link {
+                s.link = sec[i].map_or(Link::Raw(0), Link::Section);
+            }
+            match s.info {
+                Info::Section(i) => s.info = sec[i].map_or(Info::Raw(0), Info::Section),
+                Info::Symbol(j) => s.info = sym[j].map_or(Info::Raw(0), Info::Symbol),
+                Info::Raw(_) => {}
+            }
+            match &mut s.data {
+                SectionData::Group { members, .. } => {
+                    *members = members.iter().filter_map(|&m| sec[m]).collect();
+                }
+                SectionData::Relocations { relocs, .. } => {
+                    for r in relocs.iter_mut() {
+                        r.symbol = r.symbol.and_then(|j| sym[j]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for s in &mut self.symbols {
+            if let SymbolSection::Section(i) = s.section {
+                s.section = sec[i].map_or(SymbolSection::Undefined, SymbolSection::Section);
+            }
+        }
+    }
+}

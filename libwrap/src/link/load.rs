@@ -1,0 +1,391 @@
+//! Loading a partial link's inputs: files and `-l` libraries are opened, objects parsed, archive
+//! members pulled by what is undefined when the archive is reached (repeatedly, and across a
+//! group until nothing more is pulled), COMDAT groups decided (first wins), and every loaded
+//! object's globals entered into the resolution [`Table`] in load order.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use super::carry::{self, BitcodePart};
+use super::resolve::{Mention, Origin, Table};
+use super::{InputSpec, Options};
+use crate::archive::{self, Archive};
+use crate::elf::consts::*;
+use crate::elf::{ElfObject, SectionData, SymbolSection};
+use crate::error::{Error, Result};
+use crate::input::Input;
+use crate::sniff::{self, ElfKind, FileKind};
+
+/// An opened input file.
+pub struct Opened {
+    /// The name messages use (as given, or as found by `-l`).
+    pub name: String,
+    /// Its contents.
+    pub input: Input,
+}
+
+/// One command-line item after `-l` lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// File `i` of [`Files::opened`].
+    File(usize),
+    /// `--whole-archive` / `--no-whole-archive`.
+    WholeArchive(bool),
+    /// `--start-group`.
+    GroupStart,
+    /// `--end-group`.
+    GroupEnd,
+}
+
+/// The opened inputs.
+pub struct Files {
+    /// Opened files.
+    pub opened: Vec<Opened>,
+    /// Items in command-line order.
+    pub items: Vec<Item>,
+}
+
+/// Finds `-lNAME`: `libNAME.a` (a partial link is static) in the `-L` directories, in order.
+fn find_library(name: &str, verbatim: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
+    let file = if verbatim { name.to_string() } else { format!("lib{name}.a") };
+    dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file())
+}
+
+/// Opens every file and library of the command line.
+pub fn open_inputs(opts: &Options) -> Result<Files> {
+    let mut opened = Vec::new();
+    let mut items = Vec::new();
+    let mut missing = Vec::new();
+    for spec in &opts.inputs {
+        let path = match spec {
+            InputSpec::File(p) => p.clone(),
+            InputSpec::Library { name, verbatim } => match find_library(name, *verbatim, &opts.search_dirs) {
+                Some(p) => p,
+                None => {
+                    let shown = if *verbatim { format!(":{name}") } else { name.clone() };
+                    missing.push(format!("cannot find -l{shown}: No such file or directory"));
+                    continue;
+                }
+            },
+            InputSpec::WholeArchive(on) => {
+                items.push(Item::WholeArchive(*on));
+                continue;
+            }
+            InputSpec::GroupStart => {
+                items.push(Item::GroupStart);
+                continue;
+            }
+            InputSpec::GroupEnd => {
+                items.push(Item::GroupEnd);
+                continue;
+            }
+        };
+        let name = path.display().to_string();
+        match Input::open(&path) {
+            Ok(input) => {
+                opened.push(Opened { name, input });
+                items.push(Item::File(opened.len() - 1));
+            }
+            Err(Error::Io { source, .. }) => {
+                missing.push(format!("cannot find {name}: {}", crate::error::io_message(&source)));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::Link { messages: missing });
+    }
+    if opened.is_empty() {
+        return Err(Error::Link { messages: vec!["no input files".into()] });
+    }
+    Ok(Files { opened, items })
+}
+
+/// Parses the archives among the opened files (`None` for other files).
+pub fn parse_archives(files: &Files) -> Result<Vec<Option<Archive<'_>>>> {
+    files
+        .opened
+        .iter()
+        .map(|f| match sniff::sniff(f.input.data()) {
+            FileKind::Archive { .. } => archive::read(f.input.data(), &f.name).map(Some),
+            _ => Ok(None),
+        })
+        .collect()
+}
+
+/// One loaded object: a file or an archive member.
+pub struct Object<'a> {
+    /// Its name in messages (`a.o`, `lib.a(m.o)`).
+    pub name: String,
+    /// The native part (absent for raw bitcode).
+    pub elf: Option<ElfObject<'a>>,
+    /// For each section of `elf`: discarded (a COMDAT group an earlier object already has).
+    pub discarded: Vec<bool>,
+    /// The bitcode part.
+    pub bitcode: Option<BitcodePart<'a>>,
+}
+
+/// Everything loaded, in load order, with the resolution table.
+pub struct Loaded<'a> {
+    /// Objects in load order.
+    pub objects: Vec<Object<'a>>,
+    /// The resolution table.
+    pub table: Table,
+}
+
+/// Parses an object file or member.
+fn parse_object<'a>(name: String, data: &'a [u8]) -> Result<Object<'a>> {
+    match sniff::sniff(data) {
+        FileKind::Elf => {
+            let obj = crate::elf::read(data).map_err(|e| e.at(&name, None))?;
+            if obj.e_type != ET_REL {
+                let what = if obj.e_type == ET_DYN { "a shared object" } else { "not a relocatable object" };
+                return Err(Error::Link { messages: vec![format!("{name}: cannot be used in a partial link ({what})")] });
+            }
+            if sniff::classify(&obj) == ElfKind::Wrapped {
+                let (native, bitcode) = carry::decompose(obj).map_err(|e| e.at(&name, None))?;
+                let discarded = vec![false; native.sections.len()];
+                return Ok(Object { name, elf: Some(native), discarded, bitcode: Some(bitcode) });
+            }
+            let discarded = vec![false; obj.sections.len()];
+            Ok(Object { name, elf: Some(obj), discarded, bitcode: None })
+        }
+        FileKind::Bitcode { .. } => {
+            let bitcode = carry::from_raw(data).map_err(|e| e.at(&name, None))?;
+            Ok(Object { name, elf: None, discarded: Vec::new(), bitcode: Some(bitcode) })
+        }
+        FileKind::Archive { .. } => Err(Error::Link { messages: vec![format!("{name}: an archive cannot be an archive member here")] }),
+        FileKind::Unknown => Err(Error::NotRecognized { path: name, member: None }),
+    }
+}
+
+/// The signature of a group section: its symbol's name, or the section's name for a section
+/// symbol.
+pub fn group_signature<'o>(obj: &'o ElfObject<'_>, group: usize) -> Option<&'o [u8]> {
+    let crate::elf::Info::Symbol(j) = obj.sections[group].info else { return None };
+    let s = obj.symbols.get(j)?;
+    if s.kind() == STT_SECTION
+        && let SymbolSection::Section(k) = s.section
+    {
+        return Some(obj.sections[k].name.as_ref());
+    }
+    Some(s.name.as_ref())
+}
+
+/// The loader's state.
+struct Loader<'a> {
+    objects: Vec<Object<'a>>,
+    table: Table,
+    comdats: HashMap<Vec<u8>, usize>,
+}
+
+impl<'a> Loader<'a> {
+    /// Adds an object: decides its COMDAT groups, then enters its symbols.
+    fn add(&mut self, mut o: Object<'a>) {
+        let index = self.objects.len();
+        if let Some(elf) = &o.elf {
+            for (k, s) in elf.sections.iter().enumerate() {
+                let SectionData::Group { flags, members } = &s.data else { continue };
+                if flags & GRP_COMDAT == 0 {
+                    continue;
+                }
+                let Some(sig) = group_signature(elf, k) else { continue };
+                if self.comdats.contains_key(sig) {
+                    o.discarded[k] = true;
+                    for &m in members {
+                        if let Some(d) = o.discarded.get_mut(m) {
+                            *d = true;
+                        }
+                    }
+                } else {
+                    self.comdats.insert(sig.to_vec(), index);
+                }
+            }
+            self.table.add_native(index, elf, &o.discarded);
+        }
+        if let Some(bc) = &o.bitcode {
+            for (m, module) in bc.modules.iter().enumerate() {
+                self.table.add_bitcode(index, m, &module.symbols);
+            }
+        }
+        self.objects.push(o);
+    }
+}
+
+/// The names an archive member defines (for pulling), with whether the definition is real
+/// (not common).
+fn member_definitions(data: &[u8]) -> Vec<(Vec<u8>, bool)> {
+    if crate::elf::read::is_elf(data) {
+        let Ok(obj) = crate::elf::read(data) else { return Vec::new() };
+        if sniff::classify(&obj) == ElfKind::Wrapped
+            && let Ok((_, bc)) = carry::decompose(obj.clone())
+        {
+            return bitcode_definitions(&bc);
+        }
+        return obj
+            .symbols
+            .iter()
+            .filter(|s| s.binding() != STB_LOCAL && s.section != SymbolSection::Undefined)
+            .map(|s| (s.name.to_vec(), s.section != SymbolSection::Common))
+            .collect();
+    }
+    match carry::module_symbols(data) {
+        Ok(modules) => definitions(modules.iter().flatten()),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn bitcode_definitions(bc: &BitcodePart<'_>) -> Vec<(Vec<u8>, bool)> {
+    definitions(bc.modules.iter().flat_map(|m| m.symbols.iter()))
+}
+
+/// The global definitions among bitcode symbols, with whether each is real (not common).
+fn definitions<'s>(symbols: impl Iterator<Item = &'s crate::bitcode::symbols::IrSym>) -> Vec<(Vec<u8>, bool)> {
+    use crate::bitcode::irsymtab::flag;
+    symbols
+        .filter(|s| s.has(flag::GLOBAL) && !s.has(flag::UNDEFINED) && !s.format_specific())
+        .map(|s| (s.name.clone(), !s.has(flag::COMMON)))
+        .collect()
+}
+
+/// The global names a member defines, each with whether the definition is real (not common).
+type Definitions = Vec<(Vec<u8>, bool)>;
+
+/// An archive's members, lazily scanned for the names they define.
+struct ArchiveScan<'a, 'f> {
+    archive: &'f Archive<'a>,
+    definitions: Vec<Option<Definitions>>,
+}
+
+impl<'a, 'f> ArchiveScan<'a, 'f> {
+    fn definitions(&mut self, member: usize) -> &[(Vec<u8>, bool)] {
+        if self.definitions[member].is_none() {
+            let defs = match self.archive.members[member].bytes() {
+                Ok(b) => member_definitions(b),
+                Err(_) => Vec::new(),
+            };
+            self.definitions[member] = Some(defs);
+        }
+        self.definitions[member].as_deref().unwrap_or(&[])
+    }
+}
+
+/// Loads every input: objects in order, archive members as needed.
+pub fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<'a>>]) -> Result<Loaded<'a>> {
+    let mut l = Loader { objects: Vec::new(), table: Table::default(), comdats: HashMap::new() };
+    for u in &opts.undefined {
+        l.table.mention(u, Mention::Undefined { weak: false }, STV_DEFAULT, Origin::CommandLine);
+    }
+    let mut pulled: HashSet<(usize, usize)> = HashSet::new();
+    let mut whole = false;
+    let mut group: Option<Vec<usize>> = None;
+    for item in &files.items {
+        match *item {
+            Item::WholeArchive(on) => whole = on,
+            Item::GroupStart => {
+                if group.is_some() {
+                    return Err(Error::Link { messages: vec!["nested groups are not allowed".into()] });
+                }
+                group = Some(Vec::new());
+            }
+            Item::GroupEnd => {
+                let Some(members) = group.take() else {
+                    return Err(Error::Link { messages: vec!["group ended before it began".into()] });
+                };
+                // Repeat the group's archives until a whole pass pulls nothing.
+                loop {
+                    let before = l.objects.len();
+                    for &a in &members {
+                        pull(&mut l, files, archives, a, false, &mut pulled)?;
+                    }
+                    if l.objects.len() == before {
+                        break;
+                    }
+                }
+            }
+            Item::File(i) => {
+                let f = &files.opened[i];
+                if archives[i].is_some() {
+                    pull(&mut l, files, archives, i, whole, &mut pulled)?;
+                    if let Some(g) = group.as_mut() {
+                        g.push(i);
+                    }
+                } else {
+                    let o = parse_object(f.name.clone(), f.input.data())?;
+                    l.add(o);
+                }
+            }
+        }
+    }
+    if group.is_some() {
+        return Err(Error::Link { messages: vec!["--start-group without --end-group".into()] });
+    }
+    Ok(Loaded { objects: l.objects, table: l.table })
+}
+
+/// Pulls from archive `a` (every member when `whole`) until nothing more is needed.
+fn pull<'a>(
+    l: &mut Loader<'a>,
+    files: &'a Files,
+    archives: &'a [Option<Archive<'a>>],
+    a: usize,
+    whole: bool,
+    pulled: &mut HashSet<(usize, usize)>,
+) -> Result<()> {
+    let Some(ar) = &archives[a] else { return Ok(()) };
+    let name = files.opened[a].name.as_str();
+    let load_member = |l: &mut Loader<'a>, m: usize| -> Result<()> {
+        let member = &ar.members[m];
+        let mname = crate::error::location(name, Some(&member.display_name()));
+        let bytes = member.bytes().map_err(|e| Error::malformed(&mname, e.to_string()))?;
+        let o = parse_object(mname, bytes)?;
+        l.add(o);
+        Ok(())
+    };
+    if whole {
+        for m in 0..ar.members.len() {
+            if pulled.insert((a, m)) {
+                load_member(l, m)?;
+            }
+        }
+        return Ok(());
+    }
+    let mut scan = ArchiveScan { archive: ar, definitions: vec![None; ar.members.len()] };
+    // The symbols in index order: the archive's own index when it has one, else each member's
+    // definitions in member order (what an index would say).
+    let entries: Vec<(Vec<u8>, usize)> = match &ar.index {
+        Some(index) if !index.is_empty() => index.iter().filter_map(|e| e.member.map(|m| (e.name.clone(), m))).collect(),
+        _ => {
+            let mut v = Vec::new();
+            for m in 0..ar.members.len() {
+                for (n, _) in scan.definitions(m) {
+                    v.push((n.clone(), m));
+                }
+            }
+            v
+        }
+    };
+    loop {
+        let mut any = false;
+        for (sym, m) in &entries {
+            if pulled.contains(&(a, *m)) {
+                continue;
+            }
+            let wanted = if l.table.wants(sym) {
+                true
+            } else if l.table.is_common(sym) {
+                scan.definitions(*m).iter().any(|(n, real)| n == sym && *real)
+            } else {
+                false
+            };
+            if wanted {
+                pulled.insert((a, *m));
+                load_member(l, *m)?;
+                any = true;
+            }
+        }
+        if !any {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,930 @@
+//! The native half of a partial link: output sections, symbols, relocations, groups, the
+//! rebuilt `.eh_frame` and `.note.GNU-stack`, in one ELF model (see the contract in
+//! [`super`]). Bitcode winners get an output symbol here that [`super::carry`] defines.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::Options;
+use super::eh_frame;
+use super::load::Object;
+use super::resolve::{Origin, State, Table};
+use crate::elf::consts::*;
+use crate::elf::{ElfObject, Info, Link, Reloc, Section, SectionData, Symbol, SymbolSection};
+use crate::error::{Error, Result};
+
+/// The output being built.
+pub struct Output<'a> {
+    /// The model.
+    pub obj: ElfObject<'a>,
+    /// For each entry of the resolution table, its output symbol.
+    pub global_symbols: Vec<usize>,
+    /// The machine came from a native input (bitcode must then match it).
+    pub native_machine: bool,
+}
+
+/// `SHT_X86_64_UNWIND` (clang's `.eh_frame` type on x86-64).
+const SHT_X86_64_UNWIND: u32 = 0x7000_0001;
+
+/// What decides which output section an input section joins.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    name: Vec<u8>,
+    /// (object, group section) for members of a kept group: each group keeps its own sections.
+    group: Option<(usize, usize)>,
+    /// The output section an `SHF_LINK_ORDER` section is linked to.
+    link_order: Option<usize>,
+}
+
+/// An output section under construction.
+struct OutSection {
+    name: Vec<u8>,
+    sh_type: u32,
+    flags: u64,
+    align: u64,
+    entsize: u64,
+    /// Link to another output section.
+    link: Option<usize>,
+    bytes: Vec<u8>,
+    /// Size when `SHT_NOBITS`.
+    nobits: Option<u64>,
+    relocs: Vec<Reloc>,
+    rela: Option<bool>,
+    /// The output group this section belongs to.
+    group: Option<usize>,
+}
+
+impl OutSection {
+    fn size(&self) -> u64 {
+        self.nobits.unwrap_or(self.bytes.len() as u64)
+    }
+
+    /// Appends an input section at its alignment; returns its offset.
+    fn append(&mut self, s: &Section<'_>) -> u64 {
+        let align = s.sh_addralign.max(1);
+        self.align = self.align.max(align);
+        let at = self.size().next_multiple_of(align);
+        match (&s.data, self.nobits) {
+            (SectionData::NoBits(n), Some(size)) => self.nobits = Some(at.max(size) + n),
+            (SectionData::NoBits(n), None) => self.bytes.resize((at + n) as usize, 0),
+            (data, Some(size)) => {
+                // PROGBITS joining NOBITS: the output holds zeros up to here.
+                self.nobits = None;
+                self.sh_type = s.sh_type;
+                self.bytes.resize(size as usize, 0);
+                self.bytes.resize(at as usize, 0);
+                if let SectionData::Bytes(b) = data {
+                    self.bytes.extend_from_slice(b);
+                }
+            }
+            (SectionData::Bytes(b), None) => {
+                self.bytes.resize(at as usize, 0);
+                self.bytes.extend_from_slice(b);
+            }
+            _ => {}
+        }
+        at
+    }
+}
+
+/// GNU's names of machines, for the incompatibility message.
+fn machine_name(e_machine: u16, is_64: bool) -> String {
+    match e_machine {
+        m if m == EM_X86_64.0 && is_64 => "i386:x86-64".into(),
+        m if m == EM_X86_64.0 => "i386:x64-32".into(),
+        m if m == EM_386.0 => "i386".into(),
+        m if m == EM_AARCH64.0 => "aarch64".into(),
+        m if m == EM_ARM.0 => "arm".into(),
+        m if m == EM_RISCV.0 => "riscv".into(),
+        m if m == EM_PPC64.0 => "powerpc:common64".into(),
+        m if m == EM_S390.0 => "s390:64-bit".into(),
+        m => format!("machine {m}"),
+    }
+}
+
+/// The machine of `-m EMULATION` (for outputs without native inputs).
+fn emulation_machine(emulation: Option<&str>) -> Result<(u16, bool, bool)> {
+    Ok(match emulation.unwrap_or("elf_x86_64") {
+        "elf_x86_64" => (EM_X86_64.0, true, false),
+        "elf32_x86_64" => (EM_X86_64.0, false, false),
+        "elf_i386" => (EM_386.0, false, false),
+        "aarch64linux" | "aarch64elf" => (EM_AARCH64.0, true, false),
+        "armelf_linux_eabi" | "armelf" => (EM_ARM.0, false, false),
+        "elf64lriscv" => (EM_RISCV.0, true, false),
+        "elf64lppc" => (EM_PPC64.0, true, false),
+        other => return Err(Error::Link { messages: vec![format!("unrecognised emulation mode: {other}")] }),
+    })
+}
+
+/// Location of a native symbol, as GNU ld words it in "multiple definition" messages: with the
+/// function containing it when there is one (`in function`), else `object:(section+offset)`.
+fn location(o: &Object<'_>, symbol: usize) -> (Option<String>, String) {
+    let Some(elf) = &o.elf else { return (None, o.name.clone()) };
+    let s = &elf.symbols[symbol];
+    let SymbolSection::Section(k) = s.section else { return (None, format!("{}:(*ABS*+{:#x})", o.name, s.value)) };
+    let sec = String::from_utf8_lossy(&elf.sections[k].name).into_owned();
+    let func = elf
+        .symbols
+        .iter()
+        .find(|f| f.kind() == STT_FUNC && f.section == s.section && f.value <= s.value && (s.value < f.value + f.size.max(1)));
+    match func {
+        Some(f) => {
+            let file = elf.symbols.iter().find(|f| f.kind() == STT_FILE).map(|f| String::from_utf8_lossy(&f.name).into_owned());
+            let place = format!("{}:({sec}+{:#x})", file.unwrap_or_else(|| o.name.clone()), s.value);
+            (Some(String::from_utf8_lossy(&f.name).into_owned()), place)
+        }
+        None => (None, format!("({sec}+{:#x})", s.value)),
+    }
+}
+
+/// GNU's "multiple definition" messages.
+fn duplicate_messages(objects: &[Object<'_>], table: &Table) -> Vec<String> {
+    table
+        .duplicates
+        .iter()
+        .map(|d| {
+            let name = String::from_utf8_lossy(&d.name);
+            let describe = |origin: Origin| -> (String, Option<String>, String) {
+                match origin {
+                    Origin::Native { object, symbol } => {
+                        let (func, place) = location(&objects[object], symbol);
+                        (objects[object].name.clone(), func, place)
+                    }
+                    Origin::Bitcode { object, .. } => (objects[object].name.clone(), None, "(LLVM bitcode)".into()),
+                    Origin::CommandLine => ("command line".into(), None, String::new()),
+                }
+            };
+            let (second_obj, second_func, second_place) = describe(d.second);
+            let (first_obj, first_func, first_place) = describe(d.first);
+            let first = match first_func {
+                Some(_) => format!("{first_obj}:{first_place}"),
+                None => format!("{first_obj}:{first_place}"),
+            };
+            match second_func {
+                Some(f) => format!(
+                    "{second_obj}: in function `{f}':\n{second_place}: multiple definition of `{name}'; {first}: first defined here"
+                ),
+                None => format!("{second_obj}:{second_place}: multiple definition of `{name}'; {first}: first defined here"),
+            }
+        })
+        .collect()
+}
+
+/// Where an output symbol's section is: an output section or an output group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Out(usize),
+    Group(usize),
+}
+
+/// Where each input section went: (output section, offset).
+type Placement = Vec<Vec<Option<(usize, u64)>>>;
+
+/// Builds the native output (see the module documentation).
+pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<Output<'a>> {
+    if !table.duplicates.is_empty() {
+        return Err(Error::Link { messages: duplicate_messages(objects, table) });
+    }
+    // The output machine: the first native input's.
+    let first = objects.iter().find_map(|o| o.elf.as_ref().filter(|e| !e.sections.is_empty() || !e.symbols.is_empty()));
+    let mut obj = match first {
+        Some(f) => {
+            let mut obj = ElfObject::new_relocatable(f.is_64, f.big_endian, f.e_machine, f.e_flags);
+            obj.os_abi = f.os_abi;
+            obj.abi_version = f.abi_version;
+            obj
+        }
+        None => {
+            let (m, is_64, be) = emulation_machine(opts.emulation.as_deref())?;
+            ElfObject::new_relocatable(is_64, be, m, 0)
+        }
+    };
+    let native_machine = first.is_some();
+    for o in objects {
+        let Some(e) = &o.elf else { continue };
+        if e.sections.is_empty() && e.symbols.is_empty() {
+            continue;
+        }
+        if (e.e_machine, e.is_64, e.big_endian) != (obj.e_machine, obj.is_64, obj.big_endian) {
+            return Err(Error::Link {
+                messages: vec![format!(
+                    "{} architecture of input file `{}' is incompatible with {} output",
+                    machine_name(e.e_machine, e.is_64),
+                    o.name,
+                    machine_name(obj.e_machine, obj.is_64)
+                )],
+            });
+        }
+        if e.os_abi == 3 {
+            obj.os_abi = 3;
+        }
+    }
+
+    let mut sections: Vec<OutSection> = Vec::new();
+    let mut by_key: HashMap<Key, usize> = HashMap::new();
+    let mut groups: Vec<(usize, usize)> = Vec::new(); // (object, input group section) kept
+    let mut placement: Placement = objects.iter().map(|o| vec![None; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect();
+    let mut eh_frame: Option<usize> = None;
+    let mut stack_note: Option<usize> = None;
+    let mut exec_stack = false;
+    let mut missing_note = false;
+
+    // Sections, in input order.
+    for (oi, o) in objects.iter().enumerate() {
+        let Some(elf) = &o.elf else { continue };
+        // The group each section belongs to, when kept.
+        let mut group_of: HashMap<usize, usize> = HashMap::new();
+        for (k, s) in elf.sections.iter().enumerate() {
+            if let SectionData::Group { members, .. } = &s.data
+                && !o.discarded[k]
+            {
+                groups.push((oi, k));
+                for &m in members {
+                    group_of.insert(m, groups.len() - 1);
+                }
+            }
+        }
+        let mut has_note = false;
+        for (k, s) in elf.sections.iter().enumerate() {
+            if o.discarded[k] {
+                continue;
+            }
+            match s.data {
+                SectionData::SymbolTable
+                | SectionData::StringTable
+                | SectionData::SectionNames
+                | SectionData::SymtabShndx
+                | SectionData::Relocations { .. }
+                | SectionData::Group { .. } => continue,
+                _ => {}
+            }
+            if s.name.as_ref() == b".note.GNU-stack" {
+                has_note = true;
+                if s.sh_flags & SHF_EXECINSTR != 0 {
+                    exec_stack = true;
+                    if opts.exec_stack.is_none() {
+                        warnings.push(format!(
+                            "warning: {}: requires executable stack (because the .note.GNU-stack section is executable)",
+                            o.name
+                        ));
+                    }
+                }
+                if stack_note.is_none() {
+                    sections.push(OutSection {
+                        name: s.name.to_vec(),
+                        sh_type: SHT_PROGBITS,
+                        flags: 0,
+                        align: 1,
+                        entsize: 0,
+                        link: None,
+                        bytes: Vec::new(),
+                        nobits: None,
+                        relocs: Vec::new(),
+                        rela: None,
+                        group: None,
+                    });
+                    stack_note = Some(sections.len() - 1);
+                }
+                continue;
+            }
+            if s.sh_flags & 0x800 != 0 {
+                return Err(Error::Link {
+                    messages: vec![format!("{}: compressed section {} is not supported", o.name, String::from_utf8_lossy(&s.name))],
+                });
+            }
+            let is_eh = s.name.as_ref() == b".eh_frame" && matches!(s.sh_type, SHT_PROGBITS | SHT_X86_64_UNWIND);
+            let link_order = if s.sh_flags & SHF_LINK_ORDER != 0 {
+                match s.link {
+                    Link::Section(t) => placement[oi].get(t).copied().flatten().map(|(out, _)| out),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            let group = group_of.get(&k).map(|&g| groups[g]);
+            let key = Key { name: s.name.to_vec(), group, link_order };
+            let out = match by_key.get(&key) {
+                Some(&i) => i,
+                None => {
+                    sections.push(OutSection {
+                        name: s.name.to_vec(),
+                        sh_type: s.sh_type,
+                        flags: s.sh_flags & !SHF_GROUP,
+                        align: 1,
+                        entsize: s.sh_entsize,
+                        link: link_order,
+                        bytes: Vec::new(),
+                        nobits: if matches!(s.data, SectionData::NoBits(_)) { Some(0) } else { None },
+                        relocs: Vec::new(),
+                        rela: None,
+                        group: group_of.get(&k).copied(),
+                    });
+                    by_key.insert(key, sections.len() - 1);
+                    if is_eh && eh_frame.is_none() {
+                        eh_frame = Some(sections.len() - 1);
+                    }
+                    sections.len() - 1
+                }
+            };
+            let os = &mut sections[out];
+            os.flags |= s.sh_flags & !SHF_GROUP;
+            if is_eh {
+                // Placed when .eh_frame is rebuilt below.
+                os.align = os.align.max(s.sh_addralign.max(1));
+                placement[oi][k] = Some((out, u64::MAX));
+                continue;
+            }
+            let at = os.append(s);
+            placement[oi][k] = Some((out, at));
+        }
+        if !has_note && (!elf.sections.is_empty()) {
+            missing_note = true;
+            if opts.exec_stack.is_none() {
+                warnings.push(format!("warning: {}: missing .note.GNU-stack section implies executable stack", o.name));
+            }
+        }
+    }
+    if missing_note && opts.exec_stack.is_none() {
+        warnings.push("NOTE: This behaviour is deprecated and will be removed in a future version of the linker".into());
+    }
+    let exec = opts.exec_stack.unwrap_or(exec_stack || missing_note);
+    if !objects.is_empty() {
+        let note = match stack_note {
+            Some(n) => n,
+            None => {
+                sections.push(OutSection {
+                    name: b".note.GNU-stack".to_vec(),
+                    sh_type: SHT_PROGBITS,
+                    flags: 0,
+                    align: 1,
+                    entsize: 0,
+                    link: None,
+                    bytes: Vec::new(),
+                    nobits: None,
+                    relocs: Vec::new(),
+                    rela: None,
+                    group: None,
+                });
+                sections.len() - 1
+            }
+        };
+        sections[note].flags = if exec { SHF_EXECINSTR } else { 0 };
+    }
+
+    // `-d` gives commons space in `.bss` (created now, so it gets its section symbol).
+    let bss_for_commons = if opts.define_common && table.globals.iter().any(|g| matches!(g.state, State::Common { .. })) {
+        Some(match sections.iter().position(|s| s.name == b".bss" && s.group.is_none()) {
+            Some(b) => b,
+            None => {
+                sections.push(OutSection {
+                    name: b".bss".to_vec(),
+                    sh_type: SHT_NOBITS,
+                    flags: SHF_ALLOC | SHF_WRITE,
+                    align: 1,
+                    entsize: 0,
+                    link: None,
+                    bytes: Vec::new(),
+                    nobits: Some(0),
+                    relocs: Vec::new(),
+                    rela: None,
+                    group: None,
+                });
+                sections.len() - 1
+            }
+        })
+    } else {
+        None
+    };
+
+    // Symbols: section symbols (groups first), then each object's locals, then one per global
+    // name. `place` says where an input section's symbols go: an output section at an offset,
+    // or an output group.
+    let group_index: HashMap<(usize, usize), usize> = groups.iter().enumerate().map(|(g, &key)| (key, g)).collect();
+    let place = |oi: usize, k: usize| -> Option<(Place, u64)> {
+        match placement[oi].get(k).copied().flatten() {
+            Some((out, at)) if at != u64::MAX => Some((Place::Out(out), at)),
+            Some((out, _)) => Some((Place::Out(out), 0)),
+            None => group_index.get(&(oi, k)).map(|&g| (Place::Group(g), 0)),
+        }
+    };
+    let mut symbols: Vec<Symbol<'a>> = Vec::new();
+    let mut symbol_section: Vec<Option<Place>> = Vec::new();
+    let section_symbol_of = |symbols: &mut Vec<Symbol<'a>>, symbol_section: &mut Vec<Option<Place>>, at: Place| -> usize {
+        symbols.push(Symbol {
+            name: Cow::Borrowed(b""),
+            st_info: STT_SECTION,
+            st_other: 0,
+            section: SymbolSection::Undefined,
+            value: 0,
+            size: 0,
+        });
+        symbol_section.push(Some(at));
+        symbols.len() - 1
+    };
+    let group_symbol: Vec<usize> =
+        (0..groups.len()).map(|g| section_symbol_of(&mut symbols, &mut symbol_section, Place::Group(g))).collect();
+    let section_symbol: Vec<usize> =
+        (0..sections.len()).map(|i| section_symbol_of(&mut symbols, &mut symbol_section, Place::Out(i))).collect();
+    let mut local_map: Vec<Vec<Option<usize>>> = Vec::with_capacity(objects.len());
+    for (oi, o) in objects.iter().enumerate() {
+        let Some(elf) = &o.elf else {
+            local_map.push(Vec::new());
+            continue;
+        };
+        let mut map = vec![None; elf.symbols.len()];
+        for (j, s) in elf.symbols.iter().enumerate() {
+            if s.binding() != STB_LOCAL || s.kind() == STT_SECTION {
+                continue;
+            }
+            let (section, value) = match s.section {
+                SymbolSection::Section(k) => match place(oi, k) {
+                    Some((at, off)) => (Some(at), s.value + off),
+                    None => continue,
+                },
+                _ => (None, s.value),
+            };
+            map[j] = Some(symbols.len());
+            symbols.push(Symbol { value, section: s.section, ..s.clone() });
+            symbol_section.push(section);
+        }
+        local_map.push(map);
+    }
+    let mut global_symbols = Vec::with_capacity(table.globals.len());
+    let mut commons: Vec<usize> = Vec::new();
+    for g in &table.globals {
+        let vis = g.visibility;
+        let (sym, section) = match (g.state, g.origin) {
+            (State::Defined { weak }, Origin::Native { object, symbol }) => {
+                let elf = objects[object].elf.as_ref().expect("native origin");
+                let s = &elf.symbols[symbol];
+                let (section, value) = match s.section {
+                    SymbolSection::Section(k) => match place(object, k) {
+                        Some((at, off)) => (Some(at), s.value + off),
+                        None => (None, s.value),
+                    },
+                    _ => (None, s.value),
+                };
+                let lost_section = matches!(s.section, SymbolSection::Section(_)) && section.is_none();
+                let binding = if s.binding() == STB_GNU_UNIQUE {
+                    STB_GNU_UNIQUE
+                } else if weak {
+                    STB_WEAK
+                } else {
+                    STB_GLOBAL
+                };
+                let mut out = Symbol { st_info: (binding << 4) | s.kind(), st_other: (s.st_other & !3) | vis, value, ..s.clone() };
+                if lost_section {
+                    out.section = SymbolSection::Undefined;
+                }
+                (out, section)
+            }
+            (State::Defined { weak }, _) => {
+                // A bitcode winner: carry defines it.
+                let binding = if weak { STB_WEAK } else { STB_GLOBAL };
+                (
+                    Symbol {
+                        name: Cow::Owned(g.name.clone()),
+                        st_info: binding << 4,
+                        st_other: vis,
+                        section: SymbolSection::Undefined,
+                        value: 0,
+                        size: 0,
+                    },
+                    None,
+                )
+            }
+            (State::Common { size, align }, _) => {
+                commons.push(symbols.len());
+                (
+                    Symbol {
+                        name: Cow::Owned(g.name.clone()),
+                        st_info: (STB_GLOBAL << 4) | STT_OBJECT,
+                        st_other: vis,
+                        section: SymbolSection::Common,
+                        value: align,
+                        size,
+                    },
+                    None,
+                )
+            }
+            (State::Undefined, origin) => {
+                let kind = match origin {
+                    Origin::Native { object, symbol } => objects[object].elf.as_ref().map_or(STT_NOTYPE, |e| e.symbols[symbol].kind()),
+                    _ => STT_NOTYPE,
+                };
+                let binding = if g.strong_ref { STB_GLOBAL } else { STB_WEAK };
+                (
+                    Symbol {
+                        name: Cow::Owned(g.name.clone()),
+                        st_info: (binding << 4) | kind,
+                        st_other: vis,
+                        section: SymbolSection::Undefined,
+                        value: 0,
+                        size: 0,
+                    },
+                    None,
+                )
+            }
+        };
+        global_symbols.push(symbols.len());
+        symbols.push(sym);
+        symbol_section.push(section);
+    }
+    if let Some(bss) = bss_for_commons {
+        define_commons(&mut sections[bss], bss, &mut symbols, &mut symbol_section, &commons, table.globals.len());
+    }
+
+    let mapper = Mapper {
+        objects,
+        table,
+        section_symbol: &section_symbol,
+        group_symbol: &group_symbol,
+        group_index: &group_index,
+        local_map: &local_map,
+        global_symbols: &global_symbols,
+    };
+
+    // .eh_frame, rebuilt.
+    let mut eh_inputs = std::collections::HashSet::new();
+    if let Some(eh) = eh_frame {
+        for (oi, k, at) in rebuild_eh_frame(objects, &placement, &mut sections[eh], &mapper, obj.big_endian)? {
+            placement[oi][k] = Some((eh, at));
+            eh_inputs.insert((oi, k));
+        }
+    }
+
+    // Relocations.
+    for (oi, o) in objects.iter().enumerate() {
+        let Some(elf) = &o.elf else { continue };
+        for (k, s) in elf.sections.iter().enumerate() {
+            let (SectionData::Relocations { rela, relocs }, Info::Section(target)) = (&s.data, &s.info) else { continue };
+            if o.discarded[k] || o.discarded.get(*target).copied().unwrap_or(true) {
+                continue;
+            }
+            let Some((out, at)) = placement[oi].get(*target).copied().flatten() else { continue };
+            if at == u64::MAX || eh_inputs.contains(&(oi, *target)) {
+                continue; // .eh_frame: done above
+            }
+            let os = &mut sections[out];
+            match os.rela {
+                Some(r) if r != *rela => {
+                    return Err(Error::Link { messages: vec![format!("{}: REL and RELA relocations for one section", o.name)] });
+                }
+                _ => os.rela = Some(*rela),
+            }
+            for r in relocs {
+                let offset = r.offset + at;
+                let mapped = r.symbol.map(|j| mapper.map(&placement, oi, j));
+                match mapped {
+                    None => os.relocs.push(Reloc { offset, ..r.clone() }),
+                    Some(None) => {
+                        // Against a discarded section: GNU leaves R_*_NONE against symbol 0.
+                        if !*rela {
+                            clear_field(obj.e_machine, r.r_type, &mut os.bytes, offset);
+                        }
+                        os.relocs.push(Reloc { offset, symbol: None, r_type: 0, addend: 0 });
+                    }
+                    Some(Some((sym, add))) => {
+                        let mut addend = r.addend;
+                        if add != 0 {
+                            if *rela {
+                                addend += add;
+                            } else {
+                                patch_rel(obj.e_machine, r.r_type, &mut os.bytes, offset, add)
+                                    .map_err(|m| Error::Link { messages: vec![format!("{}: {m}", o.name)] })?;
+                            }
+                        }
+                        os.relocs.push(Reloc { offset, symbol: Some(sym), r_type: r.r_type, addend });
+                    }
+                }
+            }
+        }
+    }
+
+    // Materialise: groups first, then each section followed by its relocations.
+    let mut model_of = vec![0usize; sections.len()];
+    let first_section = groups.len();
+    let mut next = first_section;
+    let mut rela_of = vec![None; sections.len()];
+    for (i, s) in sections.iter().enumerate() {
+        model_of[i] = next;
+        next += 1;
+        if !s.relocs.is_empty() {
+            rela_of[i] = Some(next);
+            next += 1;
+        }
+    }
+    // Group sections.
+    for &(oi, k) in &groups {
+        let elf = objects[oi].elf.as_ref().expect("group of a native object");
+        let gs = &elf.sections[k];
+        let SectionData::Group { flags, members } = &gs.data else { unreachable!() };
+        let mut out_members = Vec::new();
+        for &m in members {
+            if let Some((out, _)) = placement[oi].get(m).copied().flatten() {
+                if !out_members.contains(&model_of[out]) {
+                    out_members.push(model_of[out]);
+                }
+            } else if let Some(Info::Section(t)) = elf.sections.get(m).map(|s| s.info.clone())
+                && matches!(elf.sections[m].data, SectionData::Relocations { .. })
+                && let Some((out, _)) = placement[oi].get(t).copied().flatten()
+                && let Some(r) = rela_of[out]
+                && !out_members.contains(&r)
+            {
+                out_members.push(r);
+            }
+        }
+        let signature = match gs.info {
+            Info::Symbol(j) => mapper.map(&placement, oi, j).map(|(s, _)| s).unwrap_or(0),
+            _ => 0,
+        };
+        obj.add_section(Section {
+            name: gs.name.clone(),
+            sh_type: SHT_GROUP,
+            sh_flags: 0,
+            sh_addr: 0,
+            sh_addralign: 4,
+            sh_entsize: 4,
+            link: Link::Symtab,
+            info: Info::Symbol(signature),
+            data: SectionData::Group { flags: *flags, members: out_members },
+        });
+    }
+    let is_64 = obj.is_64;
+    let reloc_entsize = |rela: bool| -> u64 {
+        match (is_64, rela) {
+            (true, true) => 24,
+            (true, false) => 16,
+            (false, true) => 12,
+            (false, false) => 8,
+        }
+    };
+    for (i, s) in sections.into_iter().enumerate() {
+        let data = match s.nobits {
+            Some(n) => SectionData::NoBits(n),
+            None => SectionData::Bytes(Cow::Owned(s.bytes)),
+        };
+        let in_group = s.group.is_some();
+        obj.add_section(Section {
+            name: Cow::Owned(s.name.clone()),
+            sh_type: s.sh_type,
+            sh_flags: s.flags | if in_group { SHF_GROUP } else { 0 },
+            sh_addr: 0,
+            sh_addralign: s.align,
+            sh_entsize: s.entsize,
+            link: s.link.map_or(Link::Raw(0), |l| Link::Section(model_of[l])),
+            info: Info::Raw(0),
+            data,
+        });
+        if !s.relocs.is_empty() {
+            let rela = s.rela.unwrap_or(true);
+            let prefix: &[u8] = if rela { b".rela" } else { b".rel" };
+            obj.add_section(Section {
+                name: Cow::Owned([prefix, &s.name].concat()),
+                sh_type: if rela { SHT_RELA } else { SHT_REL },
+                sh_flags: SHF_INFO_LINK | if in_group { SHF_GROUP } else { 0 },
+                sh_addr: 0,
+                sh_addralign: if is_64 { 8 } else { 4 },
+                sh_entsize: reloc_entsize(rela),
+                link: Link::Symtab,
+                info: Info::Section(model_of[i]),
+                data: SectionData::Relocations { rela, relocs: s.relocs },
+            });
+        }
+    }
+    for (sym, section) in symbols.iter_mut().zip(&symbol_section) {
+        match section {
+            Some(Place::Out(out)) => sym.section = SymbolSection::Section(model_of[*out]),
+            Some(Place::Group(g)) => sym.section = SymbolSection::Section(*g),
+            None => {}
+        }
+    }
+    obj.symbols = symbols;
+    Ok(Output { obj, global_symbols, native_machine })
+}
+
+/// Maps input symbols to output symbols.
+struct Mapper<'m, 'a> {
+    objects: &'m [Object<'a>],
+    table: &'m Table,
+    section_symbol: &'m [usize],
+    group_symbol: &'m [usize],
+    group_index: &'m HashMap<(usize, usize), usize>,
+    local_map: &'m [Vec<Option<usize>>],
+    global_symbols: &'m [usize],
+}
+
+impl Mapper<'_, '_> {
+    /// The output symbol input symbol `j` of object `oi` maps to, with the addend to add when it
+    /// was a section symbol; `None` when it is gone (its section was discarded): a relocation
+    /// against it becomes `R_*_NONE`.
+    fn map(&self, placement: &Placement, oi: usize, j: usize) -> Option<(usize, i64)> {
+        let elf = self.objects[oi].elf.as_ref()?;
+        let s = &elf.symbols[j];
+        if s.kind() == STT_SECTION {
+            let SymbolSection::Section(k) = s.section else { return None };
+            return match placement[oi].get(k).copied().flatten() {
+                Some((out, at)) => Some((self.section_symbol[out], if at == u64::MAX { 0 } else { at as i64 })),
+                None => self.group_index.get(&(oi, k)).map(|&g| (self.group_symbol[g], 0)),
+            };
+        }
+        if s.binding() == STB_LOCAL {
+            return self.local_map[oi][j].map(|i| (i, 0));
+        }
+        self.table.position(&s.name).map(|g| (self.global_symbols[g], 0))
+    }
+}
+
+/// BFD's string hash (`bfd_hash_hash`), which orders GNU ld's hash-table traversals.
+fn bfd_hash(name: &[u8]) -> u64 {
+    let mut hash: u64 = 0;
+    for &c in name {
+        let c = u64::from(c);
+        hash = hash.wrapping_add(c).wrapping_add(c << 17);
+        hash ^= hash >> 2;
+    }
+    let len = name.len() as u64;
+    hash = hash.wrapping_add(len).wrapping_add(len << 17);
+    hash ^ (hash >> 2)
+}
+
+/// `-d`: commons get space in `.bss` (output section `bss_index`) in the order GNU ld's
+/// `lang_common` visits them: its link hash table's buckets in order (4051 of them, doubled
+/// while more than three quarters full), the most recent name first within a bucket.
+fn define_commons(
+    bss: &mut OutSection,
+    bss_index: usize,
+    symbols: &mut [Symbol<'_>],
+    symbol_section: &mut [Option<Place>],
+    commons: &[usize],
+    names: usize,
+) {
+    let mut size: u64 = 4051;
+    while names as u64 > size * 3 / 4 {
+        size *= 2;
+    }
+    let mut order: Vec<(usize, usize)> = commons.iter().copied().enumerate().collect();
+    order.sort_by_key(|&(seen, j)| (bfd_hash(&symbols[j].name) % size, std::cmp::Reverse(seen)));
+    for (_, j) in order {
+        let align = symbols[j].value.max(1);
+        let sym_size = symbols[j].size;
+        bss.align = bss.align.max(align);
+        let at = bss.size().next_multiple_of(align);
+        match bss.nobits {
+            Some(_) => bss.nobits = Some(at + sym_size),
+            None => bss.bytes.resize((at + sym_size) as usize, 0),
+        }
+        symbols[j].value = at;
+        symbols[j].section = SymbolSection::Undefined; // set on materialisation
+        symbol_section[j] = Some(Place::Out(bss_index));
+    }
+}
+
+/// Rebuilds `.eh_frame` from every kept input's records (see [`eh_frame`]).
+/// Returns where each input `.eh_frame` went, for its section symbol.
+fn rebuild_eh_frame(
+    objects: &[Object<'_>],
+    placement: &Placement,
+    out: &mut OutSection,
+    mapper: &Mapper<'_, '_>,
+    big_endian: bool,
+) -> Result<Vec<(usize, usize, u64)>> {
+    let mut placed = Vec::new();
+    // CIE identity: bytes and mapped relocations.
+    // A CIE's identity: its bytes and its relocations (offset, symbol, type, addend).
+    type CieKey = (Vec<u8>, Vec<(u64, Option<usize>, u32, i64)>);
+    let mut cies: HashMap<CieKey, u64> = HashMap::new();
+    for (oi, o) in objects.iter().enumerate() {
+        let Some(elf) = &o.elf else { continue };
+        for (k, s) in elf.sections.iter().enumerate() {
+            if placement[oi].get(k).copied().flatten().map(|(_, at)| at) != Some(u64::MAX) {
+                continue;
+            }
+            let SectionData::Bytes(data) = &s.data else { continue };
+            let (rela, relocs): (bool, Vec<Reloc>) = elf
+                .sections
+                .iter()
+                .find_map(|r| match (&r.data, &r.info) {
+                    (SectionData::Relocations { rela, relocs }, Info::Section(t)) if *t == k => Some((*rela, relocs.clone())),
+                    _ => None,
+                })
+                .unwrap_or((true, Vec::new()));
+            out.rela = Some(out.rela.unwrap_or(rela));
+            let dead = |r: &Reloc| -> bool {
+                r.symbol.is_some_and(|j| match elf.symbols[j].section {
+                    SymbolSection::Section(t) => o.discarded.get(t).copied().unwrap_or(false),
+                    _ => false,
+                })
+            };
+            let map_reloc = |r: &Reloc, offset: u64| -> Reloc {
+                match r.symbol.map(|j| mapper.map(placement, oi, j)) {
+                    None => Reloc { offset, ..r.clone() },
+                    Some(None) => Reloc { offset, symbol: None, r_type: 0, addend: 0 },
+                    Some(Some((sym, add))) => Reloc { offset, symbol: Some(sym), r_type: r.r_type, addend: r.addend + add },
+                }
+            };
+            let align = s.sh_addralign.max(1);
+            let records = match eh_frame::records(data, big_endian) {
+                Ok(r) if rela => r,
+                _ => {
+                    // Kept whole: relocations into dead code become NONE.
+                    let at = out.append(s);
+                    for r in &relocs {
+                        let mut m = map_reloc(r, r.offset + at);
+                        if dead(r) {
+                            m = Reloc { offset: r.offset + at, symbol: None, r_type: 0, addend: 0 };
+                        }
+                        out.relocs.push(m);
+                    }
+                    placed.push((oi, k, at));
+                    continue;
+                }
+            };
+            let base = out.bytes.len().next_multiple_of(align as usize);
+            out.bytes.resize(base, 0);
+            out.align = out.align.max(align);
+            let mut cie_at: HashMap<usize, u64> = HashMap::new();
+            for rec in records {
+                let in_record: Vec<&Reloc> =
+                    relocs.iter().filter(|r| (r.offset as usize) >= rec.start && (r.offset as usize) < rec.end).collect();
+                match rec.cie {
+                    None => {
+                        let key_relocs: Vec<(u64, Option<usize>, u32, i64)> = in_record
+                            .iter()
+                            .map(|r| {
+                                let m = map_reloc(r, r.offset - rec.start as u64);
+                                (m.offset, m.symbol, m.r_type, m.addend)
+                            })
+                            .collect();
+                        let key = (data[rec.start..rec.end].to_vec(), key_relocs);
+                        if let Some(&at) = cies.get(&key) {
+                            cie_at.insert(rec.start, at);
+                            continue;
+                        }
+                        let at = out.bytes.len() as u64;
+                        out.bytes.extend_from_slice(&data[rec.start..rec.end]);
+                        for r in &in_record {
+                            out.relocs.push(map_reloc(r, at + r.offset - rec.start as u64));
+                        }
+                        cies.insert(key, at);
+                        cie_at.insert(rec.start, at);
+                    }
+                    Some(cie) => {
+                        // pc_begin is the field after the CIE pointer.
+                        let pc = rec.start as u64 + 8;
+                        if in_record.iter().any(|r| r.offset == pc && dead(r)) {
+                            continue;
+                        }
+                        let Some(&cie_out) = cie_at.get(&cie) else { continue };
+                        let at = out.bytes.len() as u64;
+                        out.bytes.extend_from_slice(&data[rec.start..rec.end]);
+                        let pointer = (at + 4 - cie_out) as u32;
+                        let field = if big_endian { pointer.to_be_bytes() } else { pointer.to_le_bytes() };
+                        out.bytes[at as usize + 4..at as usize + 8].copy_from_slice(&field);
+                        for r in &in_record {
+                            out.relocs.push(map_reloc(r, at + r.offset - rec.start as u64));
+                        }
+                    }
+                }
+            }
+            placed.push((oi, k, base as u64));
+        }
+    }
+    Ok(placed)
+}
+
+/// The width of the field a REL relocation patches, for the types whose addend is a plain
+/// little-endian integer there.
+fn rel_field(e_machine: u16, r_type: u32) -> Option<usize> {
+    match e_machine {
+        m if m == EM_386.0 => match r_type {
+            1 | 2 | 9 | 10 | 32 | 37 => Some(4), // 32, PC32, GOTOFF, GOTPC, TLS_LDO_32, TLS_LE_32
+            20 | 21 => Some(2),                  // 16, PC16
+            22 | 23 => Some(1),                  // 8, PC8
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Adds `add` to the addend stored in place by a REL relocation.
+fn patch_rel(e_machine: u16, r_type: u32, bytes: &mut [u8], offset: u64, add: i64) -> std::result::Result<(), String> {
+    let width = rel_field(e_machine, r_type)
+        .ok_or_else(|| format!("REL relocation type {r_type} against a section symbol is not supported for machine {e_machine}"))?;
+    let at = offset as usize;
+    let field = bytes.get_mut(at..at + width).ok_or_else(|| format!("relocation at {offset:#x} beyond its section"))?;
+    let mut buf = [0u8; 8];
+    buf[..width].copy_from_slice(field);
+    let value = i64::from_le_bytes(buf).wrapping_add(add);
+    field.copy_from_slice(&value.to_le_bytes()[..width]);
+    Ok(())
+}
+
+/// Clears the field of a REL relocation that now points nowhere (GNU does the same).
+fn clear_field(e_machine: u16, r_type: u32, bytes: &mut [u8], offset: u64) {
+    if let Some(width) = rel_field(e_machine, r_type)
+        && let Some(field) = bytes.get_mut(offset as usize..offset as usize + width)
+    {
+        field.fill(0);
+    }
+}

@@ -1,0 +1,106 @@
+//! `ld -r`: partial links of ELF relocatable objects that carry LLVM bitcode through, and the
+//! preparation of final links for a real LTO linker ([`delegate`]).
+//!
+//! The partial link is its own pipeline, in the order of its submodules:
+//! [`load`] (inputs, archives, groups, `-u`, with symbol resolution as members are pulled) →
+//! [`resolve`] (one entry per global name) → [`merge`] (COMDAT deduplication, output sections,
+//! `.eh_frame` via [`eh_frame`], symbols, relocations, groups, notes) → [`carry`] (the bitcode:
+//! `.llvmbc`, `.tl.summary`, the mirror and the guard) → [`crate::elf::write`].
+//!
+//! Contract (GNU ld 2.40's `-r`, checked by the acceptance tests against it):
+//! - the output is an `ET_REL` for the inputs' machine; sections are merged only when their
+//!   names are equal (and their groups and `SHF_LINK_ORDER` targets too), in input order, each
+//!   input placed at its alignment; the output's alignment is the largest; flags are or-ed;
+//!   `SHF_MERGE` sections are concatenated, not merged;
+//! - relocations are kept: their offsets are moved with their section, symbol indices renumbered,
+//!   and relocations against a section symbol get the input section's offset added to their
+//!   addend (RELA) or to the addend stored in place (REL, i386);
+//! - globals are resolved across inputs: a definition satisfies undefined references elsewhere;
+//!   strong beats weak, which beats common; two strong definitions are an error naming both, as
+//!   GNU's "multiple definition" is; commons keep the largest size and alignment and stay common
+//!   unless `-d`; the most constraining visibility wins; a name left undefined stays undefined
+//!   (weak only if every reference is weak); locals and file symbols are kept;
+//! - archives: a member is loaded only to define a symbol that is undefined at that point (or
+//!   common, by a real definition), repeatedly until nothing more is needed; `--whole-archive`
+//!   loads every member; `--start-group … --end-group` repeats its archives until nothing more
+//!   is loaded; thin and empty archives are fine;
+//! - COMDAT groups: the first group of a signature wins; the sections of later ones are
+//!   discarded, their relocation sections with them; relocations elsewhere against symbols of
+//!   discarded sections become `R_*_NONE` against symbol 0 (as GNU does); `.eh_frame` is rebuilt
+//!   from its CIEs and FDEs: identical CIEs are emitted once and FDEs of discarded code dropped;
+//! - `.note.GNU-stack`: the output asks for an executable stack if an input does or if a native
+//!   input has no such note (with GNU's warnings), unless `-z noexecstack`/`-z execstack`;
+//! - bitcode (raw, wrapped, multi-module, or a previous partial link's output) is not compiled:
+//!   its modules are carried into the output's `.llvmbc` in LLVM's multi-module layout, their
+//!   summary records into `.tl.summary`, and their symbols take part in resolution like native
+//!   ones; the output mirrors the symbols whose winning definition is bitcode (see
+//!   [`crate::wrapped`]) and carries the guard.
+
+pub mod carry;
+pub mod delegate;
+pub mod eh_frame;
+pub mod load;
+pub mod merge;
+pub mod resolve;
+
+use std::path::PathBuf;
+
+use crate::error::Result;
+
+/// One command-line input item, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputSpec {
+    /// A file (object, archive, bitcode).
+    File(PathBuf),
+    /// `-lNAME` (`verbatim` for `-l:NAME`).
+    Library {
+        /// The name after `-l`.
+        name: String,
+        /// `-l:file`: the file name is used as is.
+        verbatim: bool,
+    },
+    /// `--whole-archive` (true) or `--no-whole-archive` (false).
+    WholeArchive(bool),
+    /// `--start-group` / `-(`.
+    GroupStart,
+    /// `--end-group` / `-)`.
+    GroupEnd,
+}
+
+/// What to link and how.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The inputs, in command-line order.
+    pub inputs: Vec<InputSpec>,
+    /// `-L` directories, searched in order for every `-l`.
+    pub search_dirs: Vec<PathBuf>,
+    /// `-u SYMBOL`: symbols to start out undefined.
+    pub undefined: Vec<Vec<u8>>,
+    /// `-d`/`-dc`/`-dp`: allocate common symbols in `.bss`.
+    pub define_common: bool,
+    /// `-z execstack` (true) or `-z noexecstack` (false).
+    pub exec_stack: Option<bool>,
+    /// `-m EMULATION`: the machine of an output without native inputs.
+    pub emulation: Option<String>,
+}
+
+/// A partial link's result.
+#[derive(Debug)]
+pub struct Linked {
+    /// The output object.
+    pub bytes: Vec<u8>,
+    /// Warnings, each as GNU ld words it (without the program name).
+    pub warnings: Vec<String>,
+}
+
+/// Runs a partial link (`ld -r`).
+pub fn relocatable(opts: &Options) -> Result<Linked> {
+    let files = load::open_inputs(opts)?;
+    let archives = load::parse_archives(&files)?;
+    let mut warnings = Vec::new();
+    let loaded = load::load(opts, &files, &archives)?;
+    let mut out = merge::merge(&loaded.objects, &loaded.table, opts, &mut warnings)?;
+    carry::carry(&loaded.objects, &loaded.table, &mut out)?;
+    let bytes = crate::elf::write(&out.obj).map_err(|e| e.at("<output>", None))?;
+    Ok(Linked { bytes, warnings })
+}

@@ -1,0 +1,306 @@
+//! tl-ld against GNU ld 2.40. Partial links (`-r`): each scenario is compiled with gcc/g++,
+//! linked with `tl-ld -r` and with GNU `ld -r`, both results are linked into programs that must
+//! run and print the same thing, and `readelf -SW`, `-sW`, `-rW` and `-gW` of both must agree in
+//! a normalised form (section and symbol numbers replaced by names, lists sorted; `.eh_frame`'s
+//! size and layout are compared as the set of CIE/FDE relocations, since GNU keeps dead FDEs
+//! where tl drops them). Bitcode partial links and final links through ld.lld are in the
+//! interop tests.
+
+mod harness;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use harness::*;
+
+/// `readelf` output of an object, normalised (see the module documentation).
+fn normalised(obj: &Path) -> String {
+    let readelf = |flag: &str| String::from_utf8(run_ok(Command::new("readelf").arg(flag).arg(obj))).unwrap();
+    // Sections: number -> name, and the lines without numbers, offsets and indices.
+    let sections = readelf("-SW");
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut rows = Vec::new();
+    for line in sections.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('[') else { continue };
+        let Some((num, rest)) = rest.split_once(']') else { continue };
+        let num = num.trim();
+        if num == "Nr" || num == "0" {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // Name Type Address Off Size ES [Flg] Lk Inf Al
+        let name = fields[0].to_string();
+        names.insert(num.to_string(), name.clone());
+        rows.push((num.to_string(), fields.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+    }
+    let name_of = |n: &str| names.get(n).cloned().unwrap_or_else(|| n.to_string());
+    let mut out = Vec::new();
+    for (_, f) in &rows {
+        let (name, typ, size, es) = (&f[0], &f[1], &f[4], &f[5]);
+        let has_flags = f.len() == 10;
+        let flags = if has_flags { f[6].as_str() } else { "" };
+        let (lk, inf, al) = if has_flags { (&f[7], &f[8], &f[9]) } else { (&f[6], &f[7], &f[8]) };
+        let variable = matches!(name.as_str(), ".eh_frame" | ".rela.eh_frame" | ".symtab" | ".strtab" | ".shstrtab");
+        let size = if variable { "-" } else { size };
+        let inf = if typ == "RELA" || typ == "REL" {
+            name_of(inf)
+        } else if typ == "SYMTAB" || typ == "GROUP" {
+            "-".into()
+        } else {
+            inf.clone()
+        };
+        let lk = if lk == "0" { "-".to_string() } else { name_of(lk) };
+        out.push(format!("section {name} {typ} size={size} es={es} flags={flags} link={lk} info={inf} align={al}"));
+    }
+    // Symbols.
+    for line in readelf("-sW").lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 7 || !f[0].ends_with(':') || f[0] == "0:" {
+            continue;
+        }
+        let ndx = match f[6] {
+            "UND" | "ABS" | "COM" => f[6].to_string(),
+            n => name_of(n),
+        };
+        let name = if f[3] == "SECTION" { format!("[{ndx}]") } else { f.get(7).map(|s| s.to_string()).unwrap_or_default() };
+        out.push(format!("symbol {name} value={} size={} {} {} {} in {ndx}", f[1], f[2], f[3], f[4], f[5]));
+    }
+    // Relocations: per section, sorted by offset; .rela.eh_frame as a multiset without offsets.
+    let mut current = String::new();
+    for line in readelf("-rW").lines() {
+        if let Some(rest) = line.strip_prefix("Relocation section '") {
+            current = rest.split('\'').next().unwrap_or("").to_string();
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 3 || !f[0].chars().all(|c| c.is_ascii_hexdigit()) || f[0].len() < 8 {
+            continue;
+        }
+        if f[2].ends_with("_NONE") && current.ends_with(".eh_frame") {
+            continue;
+        }
+        let target = f[4..].join(" ");
+        let offset = if current.ends_with(".eh_frame") { "-" } else { f[0] };
+        out.push(format!("reloc {current} {offset} {} {target}", f[2]));
+    }
+    // Groups.
+    let groups = readelf("-gW");
+    let mut group = String::new();
+    for line in groups.lines() {
+        if let Some(rest) = line.strip_prefix("COMDAT group section") {
+            group = rest.split('[').nth(2).map(|s| s.trim_end_matches(|c| c != ']').trim_end_matches(']').to_string()).unwrap_or_default();
+            continue;
+        }
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix('[')
+            && let Some((_, name)) = rest.split_once(']')
+            && !name.trim().is_empty()
+            && !name.contains("Name")
+        {
+            out.push(format!("group {group} member {}", name.trim()));
+        }
+    }
+    out.sort();
+    out.join("\n")
+}
+
+/// Writes the scenario's files into `d`.
+fn write_files(d: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+}
+
+/// One acceptance scenario: compile `sources` with `compile` (a shell command run in the
+/// directory, producing the objects), partial-link with `link_args` through GNU ld and tl-ld,
+/// link the result (plus `main_objects`) with `final_cc` and run it.
+struct Scenario<'a> {
+    name: &'a str,
+    files: &'a [(&'a str, &'a str)],
+    compile: &'a str,
+    link_args: &'a str,
+    final_cc: &'a str,
+    extra: &'a str,
+}
+
+fn check(s: &Scenario<'_>) {
+    let d = tempdir();
+    let p = d.path();
+    write_files(p, s.files);
+    run_ok(Command::new("sh").arg("-c").arg(s.compile).current_dir(p));
+    let args: Vec<&str> = s.link_args.split_whitespace().collect();
+    run_ok(Command::new("ld").arg("-r").args(&args).args(["-o", "gnu.o"]).current_dir(p));
+    let out = run(tl_cmd("tl-ld").arg("-r").args(&args).args(["-o", "tl.o"]).current_dir(p));
+    assert!(out.status.success(), "{}: tl-ld failed: {}", s.name, String::from_utf8_lossy(&out.stderr));
+    let gnu_err = run(Command::new("ld").arg("-r").args(&args).args(["-o", "gnu2.o"]).current_dir(p));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).replace("tl-ld:", "ld:"),
+        String::from_utf8_lossy(&gnu_err.stderr),
+        "{}: warnings differ",
+        s.name
+    );
+    for (obj, prog) in [("gnu.o", "prog_gnu"), ("tl.o", "prog_tl")] {
+        run_ok(Command::new("sh").arg("-c").arg(format!("{} {obj} {} -o {prog}", s.final_cc, s.extra)).current_dir(p));
+    }
+    let gnu_run = run_ok(&mut Command::new(p.join("prog_gnu")));
+    let tl_run = run_ok(&mut Command::new(p.join("prog_tl")));
+    assert_eq!(String::from_utf8_lossy(&tl_run), String::from_utf8_lossy(&gnu_run), "{}: program output", s.name);
+    let (g, t) = (normalised(&p.join("gnu.o")), normalised(&p.join("tl.o")));
+    if g != t {
+        let gl: Vec<&str> = g.lines().collect();
+        let tl: Vec<&str> = t.lines().collect();
+        let only_gnu: Vec<&&str> = gl.iter().filter(|l| !tl.contains(l)).collect();
+        let only_tl: Vec<&&str> = tl.iter().filter(|l| !gl.contains(l)).collect();
+        panic!("{}: readelf differs\nonly GNU ld -r:\n{}\nonly tl-ld -r:\n{}", s.name, join(&only_gnu), join(&only_tl));
+    }
+}
+
+fn join(lines: &[&&str]) -> String {
+    lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn c_program_with_data_bss_rodata_and_static_functions() {
+    check(&Scenario {
+        name: "c",
+        files: &[
+            (
+                "a.c",
+                "#include <stdio.h>\nstatic int hidden_counter;\nconst char *greeting = \"hello\";\nint table[4] = {1, 2, 3, 4};\nstatic int add(int x) { return x + table[x & 3]; }\nint a_fn(int x) { hidden_counter++; return add(x); }\n",
+            ),
+            (
+                "b.c",
+                "#include <stdio.h>\nextern const char *greeting;\nint a_fn(int);\nstatic int hidden_counter = 5;\nint main(void) { printf(\"%s %d %d\\n\", greeting, a_fn(2), hidden_counter); return 0; }\n",
+            ),
+        ],
+        compile: "gcc -O1 -c a.c b.c",
+        link_args: "a.o b.o",
+        final_cc: "gcc",
+        extra: "",
+    });
+}
+
+#[test]
+fn cxx_exceptions_and_inline_functions_in_comdat_across_objects() {
+    let header = "#include <cstdio>\n#include <stdexcept>\ninline int inl(int x) { static int n; return x + ++n; }\ntemplate <class T> T tw(T x) { if (x < 0) throw std::runtime_error(\"neg\"); return x * 2; }\nstruct Base { virtual ~Base() {} virtual int f() { return 1; } };\n";
+    let c1 = format!(
+        "{header}int f1(int x) {{ try {{ return tw(x); }} catch (const std::exception &e) {{ return -1; }} }}\nint u1() {{ Base b; return inl(1) + b.f(); }}\n"
+    );
+    let c2 = format!(
+        "{header}int f2(int x) {{ return tw(x) + inl(x); }}\nint f1(int); int u1();\nint main() {{ std::printf(\"%d %d %d %d\\n\", f1(-1), f1(3), f2(4), u1()); return 0; }}\n"
+    );
+    let c3 = format!("{header}int f3() {{ return tw(5) + inl(0); }}\n");
+    check(&Scenario {
+        name: "c++",
+        files: &[("c1.cpp", &c1), ("c2.cpp", &c2), ("c3.cpp", &c3)],
+        compile: "g++ -O0 -c c1.cpp c2.cpp c3.cpp",
+        link_args: "c1.o c2.o c3.o",
+        final_cc: "g++",
+        extra: "",
+    });
+}
+
+#[test]
+fn archives_with_undefined_and_whole_archive_and_groups() {
+    let files: &[(&str, &str)] = &[
+        ("m.c", "#include <stdio.h>\nint lib_a(void); int forced(void);\nint main(void) { printf(\"%d\\n\", lib_a()); return 0; }\n"),
+        ("la.c", "int lib_b(void); int lib_a(void) { return lib_b() + 1; }\n"),
+        ("lb.c", "int lib_c(void); int lib_b(void) { return lib_c() + 10; }\n"),
+        ("lc.c", "int lib_a(void); int lib_c(void) { return 100; } int lib_c_unused(void) { return lib_a(); }\n"),
+        ("forced.c", "int forced(void) { return 7; }\n"),
+        ("unused.c", "int unused_member(void) { return 9; }\n"),
+    ];
+    // lib_a needs lib_b (lib2) which needs lib_c (lib1, earlier): only a group finds it.
+    let compile =
+        "gcc -O1 -c *.c && ar rcs lib1.a lc.o && ar rcs lib2.a lb.o forced.o unused.o && ar rcs lib3.a la.o && ar rcs whole.a unused.o";
+    for (name, args) in [
+        ("archives", "m.o lib3.a lib2.a lib1.a"),
+        ("-u", "-u forced m.o lib3.a lib2.a lib1.a"),
+        ("--whole-archive", "m.o --whole-archive whole.a --no-whole-archive lib3.a lib2.a lib1.a"),
+        ("group", "m.o --start-group lib1.a lib3.a lib2.a --end-group"),
+    ] {
+        check(&Scenario { name, files, compile, link_args: args, final_cc: "gcc", extra: "" });
+    }
+}
+
+#[test]
+fn many_sections_tls_init_array_and_mergeable_strings() {
+    check(&Scenario {
+        name: "sections",
+        files: &[
+            (
+                "s1.c",
+                "#include <stdio.h>\n__thread int tls_counter = 3;\n__thread int tls_zero;\nstatic void __attribute__((constructor)) init1(void) { tls_counter += 10; }\nconst char *s1(void) { return \"shared string\"; }\nint f1(void) { return tls_counter + tls_zero; }\n",
+            ),
+            (
+                "s2.c",
+                "#include <stdio.h>\nextern __thread int tls_counter;\nstatic void __attribute__((constructor)) init2(void) { tls_counter *= 2; }\nconst char *s1(void); int f1(void);\nconst char *s2(void) { return \"shared string\"; }\nint main(void) { printf(\"%d %s %s %d\\n\", f1(), s1(), s2(), s1() == s2()); return 0; }\n",
+            ),
+        ],
+        compile: "gcc -O1 -ffunction-sections -fdata-sections -c s1.c s2.c",
+        link_args: "s1.o s2.o",
+        final_cc: "gcc",
+        extra: "",
+    });
+}
+
+#[test]
+fn common_and_weak_symbols_resolve_as_gnu_ld_does() {
+    let files: &[(&str, &str)] = &[
+        (
+            "w1.c",
+            "int common_var __attribute__((common));\nint big_common[4] __attribute__((common));\n__attribute__((weak)) int choose(void) { return 1; }\n__attribute__((weak)) int only_weak(void) { return 3; }\nextern int weak_undef(void) __attribute__((weak));\nint w1(void) { return choose() + only_weak() + (weak_undef ? 100 : 0) + common_var; }\n",
+        ),
+        (
+            "w2.c",
+            "#include <stdio.h>\nint common_var __attribute__((common));\nint big_common[8] __attribute__((common));\nint choose(void) { return 2; }\nint w1(void);\nint main(void) { big_common[7] = 1; printf(\"%d %d\\n\", w1(), choose()); return 0; }\n",
+        ),
+    ];
+    for (name, args) in [("commons", "w1.o w2.o"), ("-d", "-d w1.o w2.o")] {
+        check(&Scenario { name, files, compile: "gcc -O1 -fcommon -c w1.c w2.c", link_args: args, final_cc: "gcc", extra: "" });
+    }
+}
+
+#[test]
+fn duplicate_definitions_are_errors_like_gnu_ld() {
+    let d = tempdir();
+    let p = d.path();
+    write_files(p, &[("a.c", "int foo(void) { return 1; }\nint v1 = 1;\n"), ("b.c", "int foo(void) { return 2; }\nint v1 = 2;\n")]);
+    run_ok(Command::new("gcc").args(["-c", "a.c", "b.c"]).current_dir(p));
+    let gnu = run(Command::new("ld").args(["-r", "a.o", "b.o", "-o", "g.o"]).current_dir(p));
+    let tl = run(tl_cmd("tl-ld").args(["-r", "a.o", "b.o", "-o", "t.o"]).current_dir(p));
+    assert_eq!(tl.status.code(), gnu.status.code());
+    assert_eq!(String::from_utf8_lossy(&tl.stderr).replace("tl-ld:", "ld:"), String::from_utf8_lossy(&gnu.stderr));
+    assert!(!p.join("t.o").exists(), "no output on error");
+}
+
+#[test]
+fn command_line_errors_and_empty_inputs_like_gnu_ld() {
+    let d = tempdir();
+    let p = d.path();
+    std::fs::write(p.join("empty.a"), "!<arch>\n").unwrap();
+    write_files(p, &[("a.c", "int a(void) { return 1; }\n")]);
+    run_ok(Command::new("gcc").args(["-c", "a.c"]).current_dir(p));
+    for args in [
+        &["-r", "-o", "e.o"][..],
+        &["-r", "nothere.o", "-o", "x.o"],
+        &["-r", "--bogus", "a.o", "-o", "x.o"],
+        &["-r", "-pie", "a.o", "-o", "x.o"],
+        &["-r", "-shared", "a.o", "-o", "x.o"],
+        &["-r", "-lnothere", "a.o", "-o", "x.o"],
+        &["-r", "-e", "nothere", "a.o", "-o", "x.o"],
+    ] {
+        let gnu = run(Command::new("ld").args(args).current_dir(p));
+        let tl = run(tl_cmd("tl-ld").args(args).current_dir(p));
+        assert_eq!(tl.status.code(), gnu.status.code(), "{args:?}");
+        // GNU ld 2.40 says "cannot find -lx: no error" (errno is not set there); tl says why.
+        let gnu_err = String::from_utf8_lossy(&gnu.stderr).replace(": no error", ": No such file or directory");
+        assert_eq!(String::from_utf8_lossy(&tl.stderr).replace("tl-ld:", "ld:"), gnu_err, "{args:?}");
+    }
+    // An empty archive alone gives an empty relocatable object.
+    run_ok(tl_cmd("tl-ld").args(["-r", "-o", "e.o", "empty.a"]).current_dir(p));
+    let e = std::fs::read(p.join("e.o")).unwrap();
+    let obj = libwrap::elf::read(&e).unwrap();
+    assert_eq!((obj.e_type, obj.e_machine), (1, 62));
+}

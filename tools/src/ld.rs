@@ -1,0 +1,633 @@
+//! tl-ld: GNU ld's command line. With `-r` it runs libwrap's partial link, which keeps bitcode
+//! (see `libwrap::link`); otherwise it hands the link to a linker: an `ld.lld` whose LLVM reads
+//! every bitcode module (after libwrap rewrote wrapped inputs into files ld.lld accepts), or GNU
+//! ld when no input carries bitcode.
+//!
+//! GNU ld's grammar decides the parser: options are order-sensitive (`--whole-archive`,
+//! `--start-group`, `-Bstatic` apply to what follows), long options take one dash or two, and
+//! arguments come joined (`-lfoo`, `--output=x`) or separate (`-o x`). `@file` is expanded
+//! first.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use libwrap::link::delegate::{self, Arg};
+use libwrap::link::{InputSpec, Options};
+
+use crate::cli;
+
+/// Options that take a separate argument when not joined (GNU ld's and lld's), without dashes.
+const WITH_ARGUMENT: &[&str] = &[
+    "o",
+    "output",
+    "L",
+    "library-path",
+    "l",
+    "library",
+    "u",
+    "undefined",
+    "m",
+    "z",
+    "e",
+    "entry",
+    "T",
+    "script",
+    "dT",
+    "default-script",
+    "plugin",
+    "plugin-opt",
+    "dynamic-linker",
+    "I",
+    "soname",
+    "h",
+    "rpath",
+    "R",
+    "rpath-link",
+    "version-script",
+    "Map",
+    "y",
+    "trace-symbol",
+    "defsym",
+    "wrap",
+    "exclude-libs",
+    "Y",
+    "A",
+    "architecture",
+    "b",
+    "format",
+    "F",
+    "filter",
+    "f",
+    "auxiliary",
+    "G",
+    "gpsize",
+    "a",
+    "sysroot",
+    "dynamic-list",
+    "retain-symbols-file",
+    "init",
+    "fini",
+    "section-start",
+    "Ttext",
+    "Tdata",
+    "Tbss",
+    "Ttext-segment",
+    "image-base",
+    "hash-style",
+    "build-id",
+    "lto-linker",
+    "mllvm",
+    "undefined-version",
+    "require-defined",
+    "O",
+    "thinlto-index-only",
+    "thinlto-prefix-replace",
+    "thinlto-object-suffix-replace",
+    "sort-section",
+    "dependency-file",
+    "package-metadata",
+    "error-limit",
+    "compress-debug-sections",
+    "plugin-opt",
+];
+
+/// Options a partial link accepts and ignores, as GNU ld -r does (without dashes; `=value`
+/// forms included by prefix).
+const IGNORED_WITH_R: &[&str] = &[
+    "nostdlib",
+    "build-id",
+    "eh-frame-hdr",
+    "no-eh-frame-hdr",
+    "hash-style",
+    "as-needed",
+    "no-as-needed",
+    "push-state",
+    "pop-state",
+    "dynamic-linker",
+    "I",
+    "EL",
+    "EB",
+    "no-relax",
+    "relax",
+    "O",
+    "sort-common",
+    "static",
+    "Bstatic",
+    "Bdynamic",
+    "dn",
+    "dy",
+    "non_shared",
+    "call_shared",
+    "no-undefined",
+    "allow-shlib-undefined",
+    "no-allow-shlib-undefined",
+    "plugin",
+    "plugin-opt",
+    "g",
+    "Qy",
+    "no-warn-mismatch",
+    "no-keep-memory",
+    "reduce-memory-overheads",
+    "enable-new-dtags",
+    "disable-new-dtags",
+    "soname",
+    "h",
+    "rpath",
+    "R",
+    "rpath-link",
+    "warn-common",
+    "no-warn-rwx-segments",
+    "no-warn-execstack",
+    "warn-execstack",
+    "no-fatal-warnings",
+    "lto-linker",
+    "mllvm",
+    "color-diagnostics",
+    "threads",
+    "no-threads",
+    "icf",
+    "gdb-index",
+    "undefined-version",
+    "no-undefined-version",
+    "noinhibit-exec",
+    "no-as-needed",
+    "export-dynamic",
+    "no-export-dynamic",
+    "pic-executable",
+    "no-pie",
+];
+
+/// GNU ld options a partial link by tl cannot honour: errors with -r, passed on otherwise.
+const UNSUPPORTED_WITH_R: &[&str] = &[
+    "s",
+    "S",
+    "strip-all",
+    "strip-debug",
+    "x",
+    "X",
+    "discard-all",
+    "discard-locals",
+    "gc-sections",
+    "print-map",
+    "M",
+    "t",
+    "trace",
+    "verbose",
+    "defsym",
+    "wrap",
+    "y",
+    "trace-symbol",
+    "Map",
+    "version-script",
+    "dynamic-list",
+    "retain-symbols-file",
+    "force-group-allocation",
+    "emit-relocs",
+    "q",
+    "N",
+    "n",
+    "omagic",
+    "nmagic",
+    "cref",
+    "print-gc-sections",
+    "section-start",
+    "Ttext",
+    "Tdata",
+    "Tbss",
+    "Ttext-segment",
+    "require-defined",
+    "thinlto-index-only",
+    "exclude-libs",
+];
+
+/// `-z` keywords of final links a partial link ignores.
+const IGNORED_Z: &[&str] = &[
+    "relro",
+    "norelro",
+    "now",
+    "lazy",
+    "defs",
+    "nodefs",
+    "origin",
+    "noexecstack",
+    "execstack",
+    "separate-code",
+    "noseparate-code",
+    "text",
+    "notext",
+    "combreloc",
+    "nocombreloc",
+    "nodelete",
+    "nodlopen",
+    "global",
+    "initfirst",
+    "interpose",
+    "muldefs",
+    "nocopyreloc",
+    "max-page-size",
+    "common-page-size",
+    "stack-size",
+    "ibt",
+    "shstk",
+    "cet-report",
+    "pack-relative-relocs",
+    "nopack-relative-relocs",
+    "unique-symbol",
+    "nounique-symbol",
+    "noextern-protected-data",
+    "start-stop-visibility",
+];
+
+fn usage(prog: &str) -> String {
+    format!(
+        "Usage: {prog} [options] file...
+ tl-ld links ELF objects, archives and LLVM bitcode of any version.
+ With -r it is a partial linker that keeps bitcode: the output carries every
+ module in .llvmbc (see tl-wrap(5)). Without -r it hands the link to an ld.lld
+ whose LLVM reads all the bitcode (or to GNU ld when there is none).
+ Options:
+  -r, -i, --relocatable       Generate a relocatable output (partial link)
+  -o FILE, --output=FILE      Set the output file name (default a.out)
+  -L DIR, --library-path=DIR  Add DIR to the library search path
+  -l NAME, --library=NAME     Search for library NAME (lib NAME.a with -r)
+  -u SYM, --undefined=SYM     Start with SYM undefined
+  --whole-archive             Include every member of the following archives
+  --no-whole-archive          Turn --whole-archive off
+  --start-group, -(           Start a group of archives searched repeatedly
+  --end-group, -)             End a group
+  -d, -dc, -dp                Allocate common symbols (with -r)
+  -z execstack|noexecstack    Mark the output as needing an executable stack or not
+  -m EMULATION                Output machine when no input names one
+  -e SYM, --entry=SYM         Entry symbol (a warning with -r when undefined)
+  --fatal-warnings            Treat warnings as errors
+  --lto-linker=PATH           The linker final links with bitcode are handed to
+                              (also $TL_LTO_LINKER); default: the oldest ld.lld on
+                              PATH or in the Rust toolchain that reads every module
+  @FILE                       Read options from FILE
+  -v, -V, --version           Print version information
+  -h, --help                  Print this help
+ With -r, options that only matter to final links (--build-id, --eh-frame-hdr,
+ --hash-style, -dynamic-linker, -z relro, -plugin, -plugin-opt, -nostdlib,
+ --as-needed, -EL, -O, ...) are accepted and ignored, as GNU ld -r does; linker
+ scripts (-T) and other options that would change a partial link are errors.
+"
+    )
+}
+
+/// The option's name without dashes, and a joined `=value`.
+fn split_long(a: &str) -> Option<(&str, Option<&str>)> {
+    let body = a.strip_prefix("--").or_else(|| a.strip_prefix('-'))?;
+    Some(match body.split_once('=') {
+        Some((n, v)) => (n, Some(v)),
+        None => (body, None),
+    })
+}
+
+/// A partial link's settings, and the things it must report.
+#[derive(Default)]
+struct Parsed {
+    relocatable: bool,
+    output: Option<PathBuf>,
+    opts: Options,
+    final_args: Vec<Arg>,
+    search_dirs: Vec<PathBuf>,
+    version: bool,
+    version_only: bool,
+    help: bool,
+    entry: Option<String>,
+    fatal_warnings: bool,
+    lto_linker: Option<PathBuf>,
+    /// The command line (after `@file` expansion), for a link that needs no rewriting.
+    raw: Vec<String>,
+    /// Options a partial link cannot honour (reported when -r is given).
+    unsupported_with_r: Vec<String>,
+    /// Options that may not be combined with -r (GNU's message).
+    conflicts_with_r: Vec<&'static str>,
+    unknown: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Parsed {
+    let mut p = Parsed { raw: args.to_vec(), ..Parsed::default() };
+    let mut static_only = false;
+    let mut gcc_plugin = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if !a.starts_with('-') || a == "-" {
+            p.opts.inputs.push(InputSpec::File(PathBuf::from(a)));
+            p.final_args.push(Arg::Input(PathBuf::from(a)));
+            continue;
+        }
+        // Short options with a joined value.
+        let joined = |prefix: &str| -> Option<String> { a.strip_prefix(prefix).filter(|v| !v.is_empty()).map(str::to_string) };
+        let (name, inline) = split_long(a).unwrap_or((a.as_str(), None));
+        // The option's value: joined (`-lfoo`, `--x=y`) or the next argument.
+        let value = |i: &mut usize| -> Option<String> {
+            if let Some(v) = inline {
+                return Some(v.to_string());
+            }
+            let v = args.get(*i).cloned();
+            *i += 1;
+            v
+        };
+        match name {
+            "r" | "i" | "relocatable" | "Ur" => {
+                p.relocatable = true;
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "o" | "output" => {
+                let v = value(&mut i).unwrap_or_default();
+                p.final_args.push(Arg::Other("-o".into()));
+                p.final_args.push(Arg::Other(v.clone().into()));
+                p.output = Some(PathBuf::from(v));
+            }
+            "L" | "library-path" => {
+                let v = value(&mut i).unwrap_or_default();
+                p.search_dirs.push(PathBuf::from(&v));
+                p.final_args.push(Arg::Other(format!("-L{v}").into()));
+            }
+            "l" | "library" => {
+                let v = value(&mut i).unwrap_or_default();
+                push_library(&mut p, &v, static_only);
+            }
+            "u" | "undefined" => {
+                let v = value(&mut i).unwrap_or_default();
+                p.opts.undefined.push(v.clone().into_bytes());
+                p.final_args.push(Arg::Other(format!("--undefined={v}").into()));
+            }
+            "whole-archive" | "no-whole-archive" => {
+                p.opts.inputs.push(InputSpec::WholeArchive(name == "whole-archive"));
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "start-group" | "(" => {
+                p.opts.inputs.push(InputSpec::GroupStart);
+                p.final_args.push(Arg::Other("--start-group".into()));
+            }
+            "end-group" | ")" => {
+                p.opts.inputs.push(InputSpec::GroupEnd);
+                p.final_args.push(Arg::Other("--end-group".into()));
+            }
+            "d" | "dc" | "dp" => {
+                p.opts.define_common = true;
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "z" => {
+                let v = value(&mut i).unwrap_or_default();
+                match v.as_str() {
+                    "execstack" => p.opts.exec_stack = Some(true),
+                    "noexecstack" => p.opts.exec_stack = Some(false),
+                    other if IGNORED_Z.iter().any(|z| other == *z || other.starts_with(&format!("{z}="))) => {}
+                    other => p.unsupported_with_r.push(format!("-z {other}")),
+                }
+                p.final_args.push(Arg::Other("-z".into()));
+                p.final_args.push(Arg::Other(v.into()));
+            }
+            "m" => {
+                let v = value(&mut i).unwrap_or_default();
+                p.opts.emulation = Some(v.clone());
+                p.final_args.push(Arg::Other("-m".into()));
+                p.final_args.push(Arg::Other(v.into()));
+            }
+            "e" | "entry" => {
+                let v = value(&mut i).unwrap_or_default();
+                p.entry = Some(v.clone());
+                p.final_args.push(Arg::Other(format!("--entry={v}").into()));
+            }
+            "v" | "V" => {
+                p.version = true;
+            }
+            "version" => {
+                p.version = true;
+                p.version_only = true;
+            }
+            "help" => p.help = true,
+            "fatal-warnings" => {
+                p.fatal_warnings = true;
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "lto-linker" => {
+                p.lto_linker = value(&mut i).map(PathBuf::from);
+            }
+            "Bstatic" | "static" | "dn" | "non_shared" => {
+                static_only = true;
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "Bdynamic" | "dy" | "call_shared" => {
+                static_only = false;
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "plugin" => {
+                let v = value(&mut i).unwrap_or_default();
+                gcc_plugin = v.contains("liblto_plugin");
+                // ld.lld does LTO itself: the plugin is not passed on.
+            }
+            "plugin-opt" => {
+                let v = value(&mut i).unwrap_or_default();
+                if !gcc_plugin {
+                    p.final_args.push(Arg::Other(format!("--plugin-opt={v}").into()));
+                }
+            }
+            "shared" | "Bshareable" => {
+                p.conflicts_with_r.push("-shared");
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "pie" | "pic-executable" => {
+                p.conflicts_with_r.push("-pie");
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "T" | "script" | "dT" | "default-script" => {
+                let v = value(&mut i).unwrap_or_default();
+                p.unsupported_with_r.push(format!("{a} {v} (linker scripts)"));
+                p.final_args.push(Arg::Other(a.into()));
+                p.final_args.push(Arg::Other(v.into()));
+            }
+            _ => {
+                let known_ignored = IGNORED_WITH_R.contains(&name);
+                let takes = WITH_ARGUMENT.contains(&name) && inline.is_none();
+                p.final_args.push(Arg::Other(a.into()));
+                let mut shown = a.clone();
+                if takes && let Some(v) = args.get(i) {
+                    p.final_args.push(Arg::Other(v.into()));
+                    shown = format!("{a} {v}");
+                    i += 1;
+                }
+                if known_ignored {
+                    continue;
+                }
+                if UNSUPPORTED_WITH_R.contains(&name) {
+                    p.unsupported_with_r.push(shown);
+                    continue;
+                }
+                // -lNAME, -LDIR, -uSYM, -oFILE, -mEMU, -zKW joined to the letter.
+                if let Some(v) = joined("-l") {
+                    p.final_args.pop();
+                    push_library(&mut p, &v, static_only);
+                } else if let Some(v) = joined("-L") {
+                    p.search_dirs.push(PathBuf::from(v));
+                } else if let Some(v) = joined("-u") {
+                    p.opts.undefined.push(v.into_bytes());
+                } else if let Some(v) = joined("-o") {
+                    p.output = Some(PathBuf::from(v));
+                } else if let Some(v) = joined("-m") {
+                    p.opts.emulation = Some(v);
+                } else if let Some(v) = joined("-z") {
+                    match v.as_str() {
+                        "execstack" => p.opts.exec_stack = Some(true),
+                        "noexecstack" => p.opts.exec_stack = Some(false),
+                        other if IGNORED_Z.iter().any(|z| other == *z || other.starts_with(&format!("{z}="))) => {}
+                        other => p.unsupported_with_r.push(format!("-z {other}")),
+                    }
+                } else if let Some(v) = joined("-e") {
+                    p.entry = Some(v);
+                } else if a.starts_with("-O") || a.starts_with("--build-id") || a.starts_with("--hash-style") {
+                    // Joined forms of ignored options.
+                } else if WITH_ARGUMENT.contains(&name) || name.starts_with("thinlto") || name.starts_with("lto") {
+                    p.unsupported_with_r.push(shown);
+                } else {
+                    p.unknown.push(a.clone());
+                }
+            }
+        }
+    }
+    p.opts.search_dirs = p.search_dirs.clone();
+    p
+}
+
+fn push_library(p: &mut Parsed, v: &str, static_only: bool) {
+    let (name, verbatim) = match v.strip_prefix(':') {
+        Some(n) => (n.to_string(), true),
+        None => (v.to_string(), false),
+    };
+    p.opts.inputs.push(InputSpec::Library { name: name.clone(), verbatim });
+    p.final_args.push(Arg::Library { name, verbatim, static_only });
+}
+
+/// Runs tl-ld; returns the exit status.
+pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let prog = cli::program_name(&args, "tl-ld");
+    let args = cli::expand_args(args);
+    let args: Vec<String> = args.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let p = parse(&args);
+    if p.help {
+        let _ = out.write_all(usage(&prog).as_bytes());
+        return 0;
+    }
+    if p.version {
+        let _ = writeln!(out, "{prog} (tl) {} (compatible with GNU linkers)", env!("CARGO_PKG_VERSION"));
+        if p.version_only || (p.opts.inputs.is_empty() && !p.relocatable) {
+            return 0;
+        }
+    }
+    if let Some(u) = p.unknown.first().filter(|_| p.relocatable) {
+        cli::error(err, &prog, format!("unrecognized option '{u}'"));
+        cli::error(err, &prog, "use the --help option for usage information");
+        return 1;
+    }
+    if p.relocatable { relocatable(&prog, &p, err) } else { final_link(&prog, &p, err) }
+}
+
+fn relocatable(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
+    if let Some(c) = p.conflicts_with_r.first() {
+        cli::error(err, prog, format!("-r and {c} may not be used together"));
+        return 1;
+    }
+    if let Some(u) = p.unsupported_with_r.first() {
+        cli::error(err, prog, format!("{u}: not supported with -r"));
+        return 1;
+    }
+    let output = p.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
+    let linked = match libwrap::link::relocatable(&p.opts) {
+        Ok(l) => l,
+        Err(e) => {
+            for line in link_messages(&e) {
+                let _ = writeln!(err, "{prog}: {line}");
+            }
+            return 1;
+        }
+    };
+    let mut warnings = linked.warnings;
+    if let Some(entry) = &p.entry {
+        let obj = libwrap::elf::read(&linked.bytes).ok();
+        let defined = obj.is_some_and(|o| {
+            o.symbols.iter().any(|s| s.name.as_ref() == entry.as_bytes() && s.section != libwrap::elf::SymbolSection::Undefined)
+        });
+        if !defined {
+            warnings.push(format!("warning: cannot find entry symbol {entry}; not setting start address"));
+        }
+    }
+    for w in &warnings {
+        let _ = writeln!(err, "{prog}: {w}");
+    }
+    if p.fatal_warnings && !warnings.is_empty() {
+        return 1;
+    }
+    if let Err(e) = libwrap::output::write_atomic(&output, &linked.bytes, 0o666) {
+        cli::error(err, prog, cli::gnu_message(&e));
+        return 1;
+    }
+    0
+}
+
+/// The messages of a link error, one entry per message (GNU ld prefixes the first line of
+/// each with the program name).
+fn link_messages(e: &libwrap::Error) -> Vec<String> {
+    match e {
+        libwrap::Error::Link { messages } => messages.clone(),
+        other => vec![cli::gnu_message(other)],
+    }
+}
+
+fn final_link(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
+    let prepared = match delegate::prepare(&p.final_args, &p.search_dirs) {
+        Ok(x) => x,
+        Err(e) => {
+            for line in link_messages(&e) {
+                let _ = writeln!(err, "{prog}: {line}");
+            }
+            return 1;
+        }
+    };
+    let explicit = p.lto_linker.clone().or_else(|| std::env::var_os("TL_LTO_LINKER").map(PathBuf::from));
+    let (program, args): (PathBuf, Vec<OsString>) = if prepared.llvm_majors.is_empty() && explicit.is_none() {
+        // No bitcode: the system's GNU linker, with the command line as given.
+        (gnu_ld(), p.raw.iter().map(OsString::from).collect())
+    } else {
+        match delegate::find_linker(&prepared.llvm_majors, explicit.as_deref()) {
+            Ok(l) => (l.path, prepared.args.clone()),
+            Err(e) => {
+                for line in link_messages(&e) {
+                    let _ = writeln!(err, "{prog}: {line}");
+                }
+                return 1;
+            }
+        }
+    };
+    let status = std::process::Command::new(&program).args(&args).status();
+    drop(prepared);
+    match status {
+        Ok(s) => s.code().unwrap_or(1),
+        Err(e) => {
+            cli::error(err, prog, format!("cannot run {}: {}", program.display(), libwrap::error::io_message(&e)));
+            1
+        }
+    }
+}
+
+/// GNU ld: `ld.bfd` on PATH, else `/usr/bin/ld.bfd`.
+fn gnu_ld() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|path| std::env::split_paths(&path).map(|d| d.join("ld.bfd")).find(|p| p.is_file()))
+        .unwrap_or_else(|| Path::new("/usr/bin/ld.bfd").to_path_buf())
+}
+
+/// Entry point of tl-ld.
+pub fn main() -> i32 {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let code = run(std::env::args_os().collect(), &mut out, &mut stderr.lock());
+    let _ = out.flush();
+    code
+}
