@@ -304,3 +304,147 @@ fn command_line_errors_and_empty_inputs_like_gnu_ld() {
     let obj = libwrap::elf::read(&e).unwrap();
     assert_eq!((obj.e_type, obj.e_machine), (1, 62));
 }
+
+/// A directory holding `ld` → tl-ld, for `gcc -B DIR` (how gcc is pointed at another linker).
+fn gcc_ld_dir(p: &Path) -> std::path::PathBuf {
+    let dir = p.join("tl-ld-as-ld");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(tl("tl-ld"), dir.join("ld")).unwrap();
+    dir
+}
+
+/// Sorted lines.
+fn sorted_lines(bytes: &[u8]) -> Vec<String> {
+    let mut v: Vec<String> = String::from_utf8_lossy(bytes).lines().map(str::to_string).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn llvm14_bitcode_partial_link_then_gnu_ld_r_then_final_link_runs() {
+    // The committed LLVM 14 fixtures (no clang needed); the final link is delegated to an ld.lld
+    // whose LLVM reads LLVM 14 bitcode (any of ld.lld-14, ld.lld-19 or the Rust toolchain's).
+    let d = tempdir();
+    let p = d.path();
+    for f in ["prog_main.thin14.o", "prog_lib.thin14.o"] {
+        std::fs::copy(fixture(f), p.join(f)).unwrap();
+    }
+    run_ok(tl_cmd("tl-ld").args(["-r", "prog_main.thin14.o", "prog_lib.thin14.o", "-o", "r.o"]).current_dir(p));
+    let nm = String::from_utf8(run_ok(tl_cmd("tl-nm").arg("r.o").current_dir(p))).unwrap();
+    // The resolved view: lib_add and lib_counter are defined once, not also undefined.
+    assert!(nm.contains(" T lib_add\n") && nm.contains(" D lib_counter\n") && !nm.contains("U lib_add"), "{nm}");
+    // GNU ld -r of the output (no plugin: /usr/bin/ld sees the mirror), then tl-ld's final link.
+    run_ok(Command::new("ld").args(["-r", "r.o", "-o", "gnu_r.o"]).current_dir(p));
+    let ld_dir = gcc_ld_dir(p);
+    for (input, prog) in [("r.o", "p1"), ("gnu_r.o", "p2")] {
+        run_ok(Command::new("gcc").arg("-B").arg(&ld_dir).args([input, "-o", prog]).current_dir(p));
+        assert_eq!(run_ok(&mut Command::new(p.join(prog))), b"answer=42\n");
+    }
+}
+
+#[test]
+fn llvm22_rustc_bitcode_partial_link_and_final_link_through_rusts_lld() {
+    let d = tempdir();
+    let p = d.path();
+    std::fs::copy(fixture("rlib.22.bc"), p.join("rlib.22.bc")).unwrap();
+    write_files(p, &[("main.c", "#include <stdio.h>\nint rs_add(int, int);\nint main(void) { printf(\"answer=%d\\n\", rs_add(40, 2)); return 0; }\n")]);
+    run_ok(Command::new("gcc").args(["-O1", "-c", "main.c"]).current_dir(p));
+    run_ok(tl_cmd("tl-ld").args(["-r", "main.o", "rlib.22.bc", "-o", "r.o"]).current_dir(p));
+    let nm = String::from_utf8(run_ok(tl_cmd("tl-nm").arg("r.o").current_dir(p))).unwrap();
+    assert!(nm.contains(" T rs_add\n") && nm.contains(" T main\n") && nm.contains(" D RS_TABLE\n"), "{nm}");
+    // The archive route too: tl-ar of the partial link's output.
+    run_ok(tl_cmd("tl-ar").args(["rcs", "libr.a", "r.o"]).current_dir(p));
+    let ld_dir = gcc_ld_dir(p);
+    for (args, prog) in [(&["r.o"][..], "p1"), (&["-Wl,-u,main", "-L.", "-lr"], "p2")] {
+        run_ok(Command::new("gcc").arg("-B").arg(&ld_dir).args(args).args(["-o", prog]).current_dir(p));
+        // rs_add(a, b) = a.rotate_left(3) + b.
+        assert_eq!(run_ok(&mut Command::new(p.join(prog))), b"answer=322\n");
+    }
+    // No suitable linker: a clear error naming the versions.
+    let out = run(tl_cmd("tl-ld").args(["r.o", "-o", "p3"]).env("PATH", "/nonexistent").current_dir(p));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("LLVM 22"), "{err}");
+}
+
+#[test]
+#[cfg_attr(not(tl_interop), ignore = "needs clang-19, lld-19, llvm-19 (TL_INTEROP=1)")]
+fn llvm19_bitcode_partial_link_carries_every_module_and_links_with_lld() {
+    let clang = Path::new("/usr/bin/clang-19");
+    require(clang);
+    require(&llvm19("llvm-nm"));
+    let d = tempdir();
+    let p = d.path();
+    write_files(
+        p,
+        &[
+            ("m1.c", "int helper2(int);\nint shared_counter;\nint m1_fn(int x) { shared_counter++; return helper2(x) + 1; }\n"),
+            ("m2.c", "extern int shared_counter;\nint native_fn(int);\nint helper2(int x) { return native_fn(x) * 2 + shared_counter; }\n"),
+            ("m3.c", "#include <stdio.h>\nint m1_fn(int);\nint main(void) { printf(\"answer=%d\\n\", m1_fn(20)); return 0; }\n"),
+            ("nat.c", "int native_fn(int x) { return x; }\n"),
+        ],
+    );
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(p));
+    sh("clang-19 -O2 -flto=thin -c m1.c m2.c m3.c && gcc -O2 -c nat.c && gcc -O2 m1.c m2.c m3.c nat.c -o native");
+    let expected = sh("./native");
+    for m in ["m1", "m2"] {
+        run_ok(tl_cmd("tl-objcopy").args(["--wrap-bitcode", &format!("{m}.o"), &format!("{m}.w.o")]).current_dir(p));
+    }
+    run_ok(tl_cmd("tl-ld").args(["-r", "m1.w.o", "m2.w.o", "m3.o", "nat.o", "-o", "r.o"]).current_dir(p));
+    // The .llvmbc is a multi-module file LLVM 19 reads whole, module by module.
+    run_ok(tl_cmd("tl-objcopy").args(["--dump-section", ".llvmbc=all.bc", "r.o"]).current_dir(p));
+    let llvm_nm = |f: &str| run_ok(Command::new(llvm19("llvm-nm")).arg(f).current_dir(p));
+    let mut union: Vec<String> = ["m1.o", "m2.o", "m3.o"].iter().flat_map(|f| sorted_lines(&llvm_nm(f))).collect();
+    union.sort();
+    assert_eq!(sorted_lines(&llvm_nm("all.bc")), union);
+    for (k, m) in ["m1.o", "m2.o", "m3.o"].iter().enumerate() {
+        run_ok(Command::new(llvm19("llvm-modextract")).args(["-n", &k.to_string(), "all.bc", "-o", &format!("x{k}.bc")]).current_dir(p));
+        assert_eq!(sorted_lines(&llvm_nm(&format!("x{k}.bc"))), sorted_lines(&llvm_nm(m)), "module {k}");
+    }
+    // tl-nm shows the resolved symbols.
+    let nm = sorted_lines(&run_ok(tl_cmd("tl-nm").arg("r.o").current_dir(p)));
+    let want = [
+        "                 U printf",
+        "0000000000000000 D shared_counter",
+        "0000000000000000 T helper2",
+        "0000000000000000 T m1_fn",
+        "0000000000000000 T main",
+        "0000000000000000 T native_fn",
+    ];
+    assert_eq!(nm, want.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    // Final links: tl-ld hands the job to ld.lld-19; the program prints what the native one does.
+    let tl_ld = tl("tl-ld");
+    sh(&format!("clang-19 --ld-path={} r.o -o prog", tl_ld.display()));
+    assert_eq!(sh("./prog"), expected);
+    // The output is an input again: tl-ld -r of it, GNU ld -r of that, then the final link.
+    run_ok(tl_cmd("tl-ld").args(["-r", "r.o", "-o", "rr.o"]).current_dir(p));
+    sh(&format!("ld -r rr.o -o gnu_rr.o && clang-19 --ld-path={} gnu_rr.o -o prog2", tl_ld.display()));
+    assert_eq!(sh("./prog2"), expected);
+}
+
+#[test]
+#[cfg_attr(not(tl_interop), ignore = "needs clang-19, lld-19 (TL_INTEROP=1)")]
+fn clang_links_wrapped_objects_archives_and_partial_links_through_tl_ld() {
+    require(Path::new("/usr/bin/clang-19"));
+    require(Path::new("/usr/bin/ld.lld-19"));
+    let d = tempdir();
+    let p = d.path();
+    write_files(
+        p,
+        &[
+            ("w1.c", "int w1(int x) { return x + 1; }\n"),
+            ("w2.c", "int w2(int x) { return x * 2; }\n"),
+            ("w3.c", "int w1(int); int w2(int);\nint w3(int x) { return w1(w2(x)); }\n"),
+            ("wm.c", "#include <stdio.h>\nint w3(int);\nint main(void) { printf(\"w=%d\\n\", w3(20)); return 0; }\n"),
+        ],
+    );
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(p));
+    sh("clang-19 -O2 -flto=thin -c w1.c w2.c w3.c wm.c && gcc -O2 w1.c w2.c w3.c wm.c -o native");
+    for f in ["w1", "w2", "w3", "wm"] {
+        run_ok(tl_cmd("tl-objcopy").args(["--wrap-bitcode", &format!("{f}.o"), &format!("{f}.w.o")]).current_dir(p));
+    }
+    run_ok(tl_cmd("tl-ar").args(["rcs", "libw.a", "w1.w.o", "w2.w.o"]).current_dir(p));
+    run_ok(tl_cmd("tl-ld").args(["-r", "w3.w.o", "-o", "w3r.o"]).current_dir(p));
+    sh(&format!("clang-19 -flto=thin --ld-path={} wm.w.o w3r.o libw.a -o prog", tl("tl-ld").display()));
+    assert_eq!(sh("./prog"), sh("./native"));
+}

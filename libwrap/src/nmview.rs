@@ -111,44 +111,64 @@ pub fn view(data: &[u8], dynamic: bool, choice: BitcodeChoice) -> PResult<NmObje
     }
     let obj = crate::elf::read(data)?;
     let kind = sniff::classify(&obj);
-    if !dynamic && choice == BitcodeChoice::Default && matches!(kind, ElfKind::Wrapped | ElfKind::FatLto) {
+    if !dynamic && choice == BitcodeChoice::Default && kind == ElfKind::Wrapped {
+        // A wrapped object of one unit is listed through its bitcode (what llvm-nm shows); a
+        // partial link's output (several units, or native code) through its mirror, which is
+        // resolved across modules and native code, without the guard. When the mirror no
+        // longer says what the bitcode defines: the bitcode, with a warning.
         let bc = sniff::bitcode_section(&obj).ok_or_else(|| bad!("empty bitcode section"))?;
-        let mut v = bitcode_view(&wrapped::normalize(&bc)?)?;
-        if kind == ElfKind::Wrapped {
-            let elf = elf_view(&obj, false)?;
-            if let Some(w) = mirror_mismatch(&v, &elf) {
-                v.warnings.push(w);
-            }
+        let mut elf = elf_view(&obj, false)?;
+        if let Some(syms) = elf.symbols.as_mut() {
+            syms.retain(|s| s.name != wrapped::GUARD_SYMBOL);
         }
-        return Ok(v);
+        let bitcode = bitcode_view(&wrapped::normalize(&bc)?)?;
+        return Ok(match mirror_mismatch(&bitcode, &elf) {
+            None if is_linked(&obj, &bc) => elf,
+            None => bitcode,
+            Some(w) => NmObject { warnings: [bitcode.warnings.clone(), vec![w]].concat(), ..bitcode },
+        });
+    }
+    if !dynamic && choice == BitcodeChoice::Default && kind == ElfKind::FatLto {
+        let bc = sniff::bitcode_section(&obj).ok_or_else(|| bad!("empty bitcode section"))?;
+        return bitcode_view(&wrapped::normalize(&bc)?);
     }
     elf_view(&obj, dynamic)
 }
 
-/// A warning when a wrapped object's ELF symbols no longer say what its bitcode says.
+/// True for the output of a partial link: bitcode from several producers' units, or native code
+/// beside the mirror.
+fn is_linked(obj: &crate::elf::ElfObject<'_>, bc: &[u8]) -> bool {
+    if crate::bitcode::container::parse(bc).is_ok_and(|c| c.units.len() > 1) {
+        return true;
+    }
+    match crate::link::carry::decompose(obj.clone()) {
+        Ok((native, _)) => native.sections.iter().any(|s| {
+            s.sh_flags & crate::elf::consts::SHF_ALLOC != 0 || matches!(s.data, crate::elf::SectionData::Relocations { .. })
+        }),
+        Err(_) => false,
+    }
+}
+
+/// A warning when a wrapped object's ELF symbols no longer say what its bitcode says: a global
+/// the bitcode defines is not defined there, or a local it has is missing.
 fn mirror_mismatch(bc: &NmObject, elf: &NmObject) -> Option<String> {
-    let key = |s: &NmSymbol| (s.letter, s.name.clone());
-    let mut a: Vec<_> = bc.symbols.iter().flatten().filter(|s| !s.debugging).map(key).collect();
-    let guard = wrapped::GUARD_SYMBOL;
-    let mut b: Vec<_> = elf.symbols.iter().flatten().filter(|s| !s.debugging && s.name != guard).map(key).collect();
-    a.sort();
-    b.sort();
-    if a == b {
-        return None;
-    }
-    // Undefined symbols a partial link resolved against another module are dropped from the
-    // mirror; they are not a disagreement.
-    let defined: std::collections::HashSet<&Vec<u8>> = a.iter().filter(|(l, _)| !matches!(l, 'U' | 'w')).map(|(_, n)| n).collect();
-    let a2: Vec<_> = a.iter().filter(|(l, n)| !(matches!(l, 'U' | 'w') && defined.contains(n))).cloned().collect();
-    if a2 == b {
-        return None;
-    }
-    let only_bc = a2.iter().filter(|x| !b.contains(x)).count();
-    let only_elf = b.iter().filter(|x| !a2.contains(x)).count();
-    let first = a2.iter().find(|x| !b.contains(x)).or_else(|| b.iter().find(|x| !a2.contains(x)));
+    let defined: std::collections::HashSet<&[u8]> =
+        elf.symbols.iter().flatten().filter(|s| !matches!(s.letter, 'U' | 'w')).map(|s| s.name.as_slice()).collect();
+    let locals: std::collections::HashSet<(char, &[u8])> =
+        elf.symbols.iter().flatten().filter(|s| !s.global).map(|s| (s.letter, s.name.as_slice())).collect();
+    let missing: Vec<&NmSymbol> = bc
+        .symbols
+        .iter()
+        .flatten()
+        .filter(|s| !s.debugging && !matches!(s.letter, 'U' | 'w'))
+        .filter(|s| if s.global { !defined.contains(s.name.as_slice()) } else { !locals.contains(&(s.letter, s.name.as_slice())) })
+        .collect();
+    let first = missing.first()?;
     Some(format!(
-        "the ELF symbol table disagrees with the bitcode ({only_bc} symbols only in the bitcode, {only_elf} only in the ELF symbol table{}); showing the bitcode's symbols",
-        first.map(|(l, n)| format!(", e.g. {l} {}", String::from_utf8_lossy(n))).unwrap_or_default()
+        "the ELF symbol table disagrees with the bitcode ({} of the bitcode's symbols are missing from it, e.g. {} {}); showing the bitcode's symbols",
+        missing.len(),
+        first.letter,
+        String::from_utf8_lossy(&first.name)
     ))
 }
 

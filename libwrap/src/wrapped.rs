@@ -247,9 +247,41 @@ pub fn wrap(bitcode: &[u8]) -> PResult<Vec<u8>> {
     crate::elf::write(&obj)
 }
 
-/// Symbols to mirror: every module's non-format-specific symbols.
-fn mirrored(details: &[ModuleDetails]) -> Vec<&IrSym> {
-    details.iter().flat_map(|d| d.symbols.symbols.iter()).filter(|s| !s.format_specific()).collect()
+/// The mirror of a buffer's modules, resolved across them as a partial link resolves them (see
+/// [`crate::link::resolve`]): every local symbol, then one symbol per global name (its winning
+/// definition, its merged common, or one undefined symbol, weak only if every reference is).
+pub fn resolved_mirror(details: &[ModuleDetails]) -> Vec<(ElfSymbol<'static>, Option<Placeholder>)> {
+    use crate::link::resolve::{Origin, State, Table};
+    let mut table = Table::default();
+    for (m, d) in details.iter().enumerate() {
+        table.add_bitcode(0, m, &d.symbols.symbols);
+    }
+    let mut out = Vec::new();
+    for s in details.iter().flat_map(|d| d.symbols.symbols.iter()) {
+        if !s.has(flag::GLOBAL) && !s.format_specific() {
+            out.push(mirror_symbol(s));
+        }
+    }
+    for g in &table.globals {
+        let Origin::Bitcode { module, symbol, .. } = g.origin else { continue };
+        let s = &details[module].symbols.symbols[symbol];
+        let (mut sym, placeholder) = mirror_symbol(s);
+        match g.state {
+            State::Undefined => {
+                let binding = if g.strong_ref { STB_GLOBAL } else { STB_WEAK };
+                sym.st_info = (binding << 4) | (sym.st_info & 0xf);
+                sym.section = SymbolSection::Undefined;
+            }
+            State::Common { size, align } => {
+                sym.size = size;
+                sym.value = align;
+            }
+            State::Defined { .. } => {}
+        }
+        sym.st_other = (sym.st_other & !3) | g.visibility;
+        out.push((sym, placeholder));
+    }
+    out
 }
 
 /// The mirror of a bitcode symbol: the ELF symbol (in no section yet) and the placeholder its
@@ -357,13 +389,8 @@ pub fn build<'a>(t: ElfTarget, llvmbc: Cow<'a, [u8]>, details: &[ModuleDetails],
     obj.add_section(Section::bytes(b".llvmbc", SHT_PROGBITS, SHF_EXCLUDE, 1, llvmbc));
     obj.add_section(Section::bytes(SUMMARY_SECTION, SHT_PROGBITS, SHF_EXCLUDE, 1, Cow::Owned(tlsummary::encode_all(records))));
     obj.add_section(Section::bytes(b".note.GNU-stack", SHT_PROGBITS, 0, 1, Cow::Borrowed(b"")));
-    // Symbols: locals first (the writer would reorder anyway), then globals in table order.
-    let syms = mirrored(details);
-    let mut ordered: Vec<&IrSym> = syms.iter().copied().filter(|s| !s.has(flag::GLOBAL)).collect();
-    ordered.extend(syms.iter().copied().filter(|s| s.has(flag::GLOBAL)));
     let mut placed = Vec::new();
-    for s in ordered {
-        let (symbol, placeholder) = mirror_symbol(s);
+    for (symbol, placeholder) in resolved_mirror(details) {
         let j = obj.add_symbol(symbol);
         if let Some(p) = placeholder {
             placed.push((j, p));
