@@ -347,7 +347,10 @@ fn llvm22_rustc_bitcode_partial_link_and_final_link_through_rusts_lld() {
     let d = tempdir();
     let p = d.path();
     std::fs::copy(fixture("rlib.22.bc"), p.join("rlib.22.bc")).unwrap();
-    write_files(p, &[("main.c", "#include <stdio.h>\nint rs_add(int, int);\nint main(void) { printf(\"answer=%d\\n\", rs_add(40, 2)); return 0; }\n")]);
+    write_files(
+        p,
+        &[("main.c", "#include <stdio.h>\nint rs_add(int, int);\nint main(void) { printf(\"answer=%d\\n\", rs_add(40, 2)); return 0; }\n")],
+    );
     run_ok(Command::new("gcc").args(["-O1", "-c", "main.c"]).current_dir(p));
     run_ok(tl_cmd("tl-ld").args(["-r", "main.o", "rlib.22.bc", "-o", "r.o"]).current_dir(p));
     let nm = String::from_utf8(run_ok(tl_cmd("tl-nm").arg("r.o").current_dir(p))).unwrap();
@@ -447,4 +450,34 @@ fn clang_links_wrapped_objects_archives_and_partial_links_through_tl_ld() {
     run_ok(tl_cmd("tl-ld").args(["-r", "w3.w.o", "-o", "w3r.o"]).current_dir(p));
     sh(&format!("clang-19 -flto=thin --ld-path={} wm.w.o w3r.o libw.a -o prog", tl("tl-ld").display()));
     assert_eq!(sh("./prog"), sh("./native"));
+}
+
+#[test]
+fn system_libc_members_partial_link_like_gnu_ld() {
+    // 2 070 real objects: assembly without FILE symbols, ifuncs, TLS, groups, .gnu.warning
+    // sections, hand-written .eh_frame.
+    let libc = Path::new("/usr/lib/x86_64-linux-gnu/libc.a");
+    assert!(libc.exists(), "the system libc.a is part of this machine");
+    let d = tempdir();
+    let p = d.path();
+    run_ok(Command::new("ar").arg("x").arg(libc).current_dir(p));
+    let members: Vec<String> =
+        String::from_utf8(run_ok(Command::new("ar").arg("t").arg(libc))).unwrap().lines().map(str::to_string).collect();
+    std::fs::write(p.join("list"), members.join("\n")).unwrap();
+    let gnu = run(Command::new("ld").args(["-r", "-o", "gnu.o", "@list"]).current_dir(p));
+    let tl = run(tl_cmd("tl-ld").args(["-r", "-o", "tl.o", "@list"]).current_dir(p));
+    assert!(tl.status.success() && gnu.status.success());
+    assert_eq!(String::from_utf8_lossy(&tl.stderr).replace("tl-ld:", "ld:"), String::from_utf8_lossy(&gnu.stderr));
+    let (g, t) = (normalised(&p.join("gnu.o")), normalised(&p.join("tl.o")));
+    if g != t {
+        let mut count: BTreeMap<&str, i64> = BTreeMap::new();
+        for l in g.lines() {
+            *count.entry(l).or_default() += 1;
+        }
+        for l in t.lines() {
+            *count.entry(l).or_default() -= 1;
+        }
+        let diff: Vec<String> = count.iter().filter(|(_, c)| **c != 0).take(60).map(|(l, c)| format!("  {c:+} {l}")).collect();
+        panic!("libc -r differs (+ GNU ld -r has more, - tl-ld -r has more):\n{}", diff.join("\n"));
+    }
 }

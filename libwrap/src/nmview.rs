@@ -142,9 +142,10 @@ fn is_linked(obj: &crate::elf::ElfObject<'_>, bc: &[u8]) -> bool {
         return true;
     }
     match crate::link::carry::decompose(obj.clone()) {
-        Ok((native, _)) => native.sections.iter().any(|s| {
-            s.sh_flags & crate::elf::consts::SHF_ALLOC != 0 || matches!(s.data, crate::elf::SectionData::Relocations { .. })
-        }),
+        Ok((native, _)) => native
+            .sections
+            .iter()
+            .any(|s| s.sh_flags & crate::elf::consts::SHF_ALLOC != 0 || matches!(s.data, crate::elf::SectionData::Relocations { .. })),
         Err(_) => false,
     }
 }

@@ -1,8 +1,9 @@
 //! `.eh_frame` in partial links: the section is a sequence of records (each a length, then an id:
-//! 0 for a CIE, else the distance back to the FDE's CIE). A partial link rebuilds it: every CIE
-//! is emitted once per distinct content (bytes and relocations), FDEs whose code was discarded
-//! (a COMDAT group lost to another copy) are dropped, and the survivors' CIE pointers are
-//! rewritten. A section that does not parse is kept whole.
+//! 0 for a CIE, else the distance back to the FDE's CIE). A partial link rebuilds it as GNU
+//! ld -r does: FDEs whose code was discarded (a COMDAT group lost to another copy) are dropped,
+//! CIEs left without FDEs too, and the survivors' CIE pointers are rewritten; CIEs are not
+//! merged across inputs (GNU merges them only in final links). A section that does not parse
+//! is kept whole.
 
 use crate::bad;
 use crate::error::PResult;

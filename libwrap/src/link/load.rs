@@ -117,6 +117,9 @@ pub fn parse_archives(files: &Files) -> Result<Vec<Option<Archive<'_>>>> {
 pub struct Object<'a> {
     /// Its name in messages (`a.o`, `lib.a(m.o)`).
     pub name: String,
+    /// Its file name without directories (the member's name for a member): what GNU ld names
+    /// the FILE symbol it adds when an input's local symbols come before any FILE symbol.
+    pub file_name: String,
     /// The native part (absent for raw bitcode).
     pub elf: Option<ElfObject<'a>>,
     /// For each section of `elf`: discarded (a COMDAT group an earlier object already has).
@@ -133,8 +136,9 @@ pub struct Loaded<'a> {
     pub table: Table,
 }
 
-/// Parses an object file or member.
-fn parse_object<'a>(name: String, data: &'a [u8]) -> Result<Object<'a>> {
+/// Parses an object file or member (`file_name`: see [`Object::file_name`]).
+fn parse_object<'a>(name: String, file_name: &str, data: &'a [u8]) -> Result<Object<'a>> {
+    let file_name = crate::archive_edit::basename(file_name).to_string();
     match sniff::sniff(data) {
         FileKind::Elf => {
             let obj = crate::elf::read(data).map_err(|e| e.at(&name, None))?;
@@ -145,14 +149,14 @@ fn parse_object<'a>(name: String, data: &'a [u8]) -> Result<Object<'a>> {
             if sniff::classify(&obj) == ElfKind::Wrapped {
                 let (native, bitcode) = carry::decompose(obj).map_err(|e| e.at(&name, None))?;
                 let discarded = vec![false; native.sections.len()];
-                return Ok(Object { name, elf: Some(native), discarded, bitcode: Some(bitcode) });
+                return Ok(Object { name, file_name, elf: Some(native), discarded, bitcode: Some(bitcode) });
             }
             let discarded = vec![false; obj.sections.len()];
-            Ok(Object { name, elf: Some(obj), discarded, bitcode: None })
+            Ok(Object { name, file_name, elf: Some(obj), discarded, bitcode: None })
         }
         FileKind::Bitcode { .. } => {
             let bitcode = carry::from_raw(data).map_err(|e| e.at(&name, None))?;
-            Ok(Object { name, elf: None, discarded: Vec::new(), bitcode: Some(bitcode) })
+            Ok(Object { name, file_name, elf: None, discarded: Vec::new(), bitcode: Some(bitcode) })
         }
         FileKind::Archive { .. } => Err(Error::Link { messages: vec![format!("{name}: an archive cannot be an archive member here")] }),
         FileKind::Unknown => Err(Error::NotRecognized { path: name, member: None }),
@@ -311,7 +315,7 @@ pub fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<
                         g.push(i);
                     }
                 } else {
-                    let o = parse_object(f.name.clone(), f.input.data())?;
+                    let o = parse_object(f.name.clone(), &f.name, f.input.data())?;
                     l.add(o);
                 }
             }
@@ -338,7 +342,7 @@ fn pull<'a>(
         let member = &ar.members[m];
         let mname = crate::error::location(name, Some(&member.display_name()));
         let bytes = member.bytes().map_err(|e| Error::malformed(&mname, e.to_string()))?;
-        let o = parse_object(mname, bytes)?;
+        let o = parse_object(mname, &member.display_name(), bytes)?;
         l.add(o);
         Ok(())
     };

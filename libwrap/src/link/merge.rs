@@ -116,58 +116,148 @@ fn emulation_machine(emulation: Option<&str>) -> Result<(u16, bool, bool)> {
     })
 }
 
-/// Location of a native symbol, as GNU ld words it in "multiple definition" messages: with the
-/// function containing it when there is one (`in function`), else `object:(section+offset)`.
-fn location(o: &Object<'_>, symbol: usize) -> (Option<String>, String) {
-    let Some(elf) = &o.elf else { return (None, o.name.clone()) };
-    let s = &elf.symbols[symbol];
-    let SymbolSection::Section(k) = s.section else { return (None, format!("{}:(*ABS*+{:#x})", o.name, s.value)) };
-    let sec = String::from_utf8_lossy(&elf.sections[k].name).into_owned();
-    let func = elf
-        .symbols
-        .iter()
-        .find(|f| f.kind() == STT_FUNC && f.section == s.section && f.value <= s.value && (s.value < f.value + f.size.max(1)));
-    match func {
-        Some(f) => {
-            let file = elf.symbols.iter().find(|f| f.kind() == STT_FILE).map(|f| String::from_utf8_lossy(&f.name).into_owned());
-            let place = format!("{}:({sec}+{:#x})", file.unwrap_or_else(|| o.name.clone()), s.value);
-            (Some(String::from_utf8_lossy(&f.name).into_owned()), place)
+/// BFD's `%pT`: a symbol name, demangled (ld demangles by default).
+fn shown(name: &[u8]) -> String {
+    let demangled = crate::demangle::bfd_demangle(name, None).unwrap_or_else(|| name.to_vec());
+    String::from_utf8_lossy(&demangled).into_owned()
+}
+
+/// BFD's `_bfd_elf_find_function`: the symbol a code offset is in (the nearest one at or before
+/// it that could be a function: not an object, TLS, section or file symbol), and the FILE
+/// symbol it belongs to.
+fn nearest_function<'e>(elf: &'e ElfObject<'_>, section: usize, offset: u64) -> Option<(&'e [u8], Option<&'e [u8]>)> {
+    #[derive(PartialEq)]
+    enum Seen {
+        Nothing,
+        Symbol,
+        FileAfterSymbol,
+    }
+    let mut file: Option<&[u8]> = None;
+    let mut state = Seen::Nothing;
+    let mut best: Option<(&[u8], u64, u64, Option<&[u8]>)> = None; // (name, offset, size, file)
+    for s in &elf.symbols {
+        if s.kind() == STT_FILE {
+            file = Some(s.name.as_ref());
+            if state == Seen::Symbol {
+                state = Seen::FileAfterSymbol;
+            }
+            continue;
         }
-        None => (None, format!("({sec}+{:#x})", s.value)),
+        let candidate = s.section == SymbolSection::Section(section)
+            && !matches!(s.kind(), STT_OBJECT | STT_TLS | STT_SECTION | STT_COMMON)
+            && !(s.size == 0 && s.binding() == STB_LOCAL && s.kind() == STT_NOTYPE && s.visibility() == STV_HIDDEN);
+        if candidate {
+            let size = s.size.max(1);
+            let better = match best {
+                None => s.value <= offset,
+                Some((_, low, bsize, _)) => s.value <= offset && (s.value > low || (s.value == low && size > bsize)),
+            };
+            if better {
+                let f = if file.is_some() && (s.binding() == STB_LOCAL || state != Seen::FileAfterSymbol) { file } else { None };
+                best = Some((s.name.as_ref(), s.value, size, f));
+            }
+        }
+        if state == Seen::Nothing {
+            state = Seen::Symbol;
+        }
+    }
+    best.map(|(n, _, _, f)| (n, f))
+}
+
+/// GNU ld's `%C`: `obj: in function `f':\nfile:(section+0xoff)` when the offset is in a
+/// function, else `obj:(section+0xoff)`.
+fn where_c(o: &Object<'_>, section: usize, offset: u64) -> String {
+    let Some(elf) = &o.elf else { return o.name.clone() };
+    let sec = String::from_utf8_lossy(&elf.sections[section].name);
+    match nearest_function(elf, section, offset) {
+        Some((f, file)) => {
+            let file = file.map(|f| format!("{}:", String::from_utf8_lossy(f))).unwrap_or_default();
+            format!("{}: in function `{}':\n{file}({sec}+{offset:#x})", o.name, shown(f))
+        }
+        None => format!("{}:({sec}+{offset:#x})", o.name),
+    }
+}
+
+/// GNU ld's `%D`: `obj:file:(section+0xoff)`, without the function.
+fn where_d(o: &Object<'_>, section: usize, offset: u64) -> String {
+    let Some(elf) = &o.elf else { return o.name.clone() };
+    let sec = String::from_utf8_lossy(&elf.sections[section].name);
+    match nearest_function(elf, section, offset) {
+        Some((_, Some(file))) => format!("{}:{}:({sec}+{offset:#x})", o.name, String::from_utf8_lossy(file)),
+        _ => format!("{}:({sec}+{offset:#x})", o.name),
     }
 }
 
 /// GNU's "multiple definition" messages.
 fn duplicate_messages(objects: &[Object<'_>], table: &Table) -> Vec<String> {
+    let at = |origin: Origin, c: bool| -> String {
+        match origin {
+            Origin::Native { object, symbol } => {
+                let o = &objects[object];
+                let Some(elf) = &o.elf else { return o.name.clone() };
+                let s = &elf.symbols[symbol];
+                match s.section {
+                    SymbolSection::Section(k) if c => where_c(o, k, s.value),
+                    SymbolSection::Section(k) => where_d(o, k, s.value),
+                    _ => format!("{}:(*ABS*+{:#x})", o.name, s.value),
+                }
+            }
+            Origin::Bitcode { object, .. } => format!("{}:(LLVM bitcode)", objects[object].name),
+            Origin::CommandLine => "command line".into(),
+        }
+    };
     table
         .duplicates
         .iter()
-        .map(|d| {
-            let name = String::from_utf8_lossy(&d.name);
-            let describe = |origin: Origin| -> (String, Option<String>, String) {
-                match origin {
-                    Origin::Native { object, symbol } => {
-                        let (func, place) = location(&objects[object], symbol);
-                        (objects[object].name.clone(), func, place)
-                    }
-                    Origin::Bitcode { object, .. } => (objects[object].name.clone(), None, "(LLVM bitcode)".into()),
-                    Origin::CommandLine => ("command line".into(), None, String::new()),
-                }
-            };
-            let (second_obj, second_func, second_place) = describe(d.second);
-            let (first_obj, first_func, first_place) = describe(d.first);
-            let first = match first_func {
-                Some(_) => format!("{first_obj}:{first_place}"),
-                None => format!("{first_obj}:{first_place}"),
-            };
-            match second_func {
-                Some(f) => format!(
-                    "{second_obj}: in function `{f}':\n{second_place}: multiple definition of `{name}'; {first}: first defined here"
-                ),
-                None => format!("{second_obj}:{second_place}: multiple definition of `{name}'; {first}: first defined here"),
-            }
-        })
+        .map(|d| format!("{}: multiple definition of `{}'; {}: first defined here", at(d.second, true), shown(&d.name), at(d.first, false)))
         .collect()
+}
+
+/// GNU ld's warning symbols: a section `.gnu.warning.SYMBOL` makes the first reference to
+/// SYMBOL print the section's text, at the first relocation against it in the referring
+/// object (or naming the object when it has none).
+fn symbol_warnings(objects: &[Object<'_>], table: &Table) -> Vec<String> {
+    let mut texts: HashMap<&[u8], String> = HashMap::new();
+    for o in objects {
+        let Some(elf) = &o.elf else { continue };
+        for s in &elf.sections {
+            if let Some(sym) = s.name.strip_prefix(b".gnu.warning.".as_slice())
+                && let Some(b) = s.bytes_data()
+            {
+                let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+                texts.entry(sym).or_insert_with(|| String::from_utf8_lossy(&b[..end]).into_owned());
+            }
+        }
+    }
+    if texts.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut warned: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+    for o in objects {
+        let Some(elf) = &o.elf else { continue };
+        // The names this object refers to, in symbol order, that carry a warning.
+        for s in &elf.symbols {
+            if s.section != SymbolSection::Undefined || s.binding() == STB_LOCAL {
+                continue;
+            }
+            let name: &[u8] = s.name.as_ref();
+            let Some(text) = texts.get(name) else { continue };
+            if warned.contains(name) || table.get(name).is_none() {
+                continue;
+            }
+            warned.insert(texts.get_key_value(name).map(|(k, _)| *k).unwrap_or(name));
+            let place = elf.sections.iter().find_map(|rs| {
+                let (SectionData::Relocations { relocs, .. }, Info::Section(t)) = (&rs.data, &rs.info) else { return None };
+                relocs.iter().find(|r| r.symbol.is_some_and(|j| elf.symbols[j].name.as_ref() == name)).map(|r| (*t, r.offset))
+            });
+            out.push(match place {
+                Some((t, off)) => format!("{}: warning: {text}", where_c(o, t, off)),
+                None => format!("{}: warning: {text}", o.name),
+            });
+        }
+    }
+    out
 }
 
 /// Where an output symbol's section is: an output section or an output group.
@@ -185,6 +275,7 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
     if !table.duplicates.is_empty() {
         return Err(Error::Link { messages: duplicate_messages(objects, table) });
     }
+    warnings.extend(symbol_warnings(objects, table));
     // The output machine: the first native input's.
     let first = objects.iter().find_map(|o| o.elf.as_ref().filter(|e| !e.sections.is_empty() || !e.symbols.is_empty()));
     let mut obj = match first {
@@ -432,8 +523,9 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
             continue;
         };
         let mut map = vec![None; elf.symbols.len()];
+        let mut have_file = false;
         for (j, s) in elf.symbols.iter().enumerate() {
-            if s.binding() != STB_LOCAL || s.kind() == STT_SECTION {
+            if s.binding() != STB_LOCAL || s.kind() == STT_SECTION || s.section == SymbolSection::Undefined {
                 continue;
             }
             let (section, value) = match s.section {
@@ -443,6 +535,22 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
                 },
                 _ => (None, s.value),
             };
+            // GNU ld names the input in a FILE symbol when its locals come before any FILE
+            // symbol, so they are not taken for the previous input's.
+            if s.kind() == STT_FILE {
+                have_file = true;
+            } else if !have_file {
+                have_file = true;
+                symbols.push(Symbol {
+                    name: Cow::Owned(o.file_name.clone().into_bytes()),
+                    st_info: STT_FILE,
+                    st_other: 0,
+                    section: SymbolSection::Absolute,
+                    value: 0,
+                    size: 0,
+                });
+                symbol_section.push(None);
+            }
             map[j] = Some(symbols.len());
             symbols.push(Symbol { value, section: s.section, ..s.clone() });
             symbol_section.push(section);
@@ -791,9 +899,6 @@ fn rebuild_eh_frame(
 ) -> Result<Vec<(usize, usize, u64)>> {
     let mut placed = Vec::new();
     // CIE identity: bytes and mapped relocations.
-    // A CIE's identity: its bytes and its relocations (offset, symbol, type, addend).
-    type CieKey = (Vec<u8>, Vec<(u64, Option<usize>, u32, i64)>);
-    let mut cies: HashMap<CieKey, u64> = HashMap::new();
     for (oi, o) in objects.iter().enumerate() {
         let Some(elf) = &o.elf else { continue };
         for (k, s) in elf.sections.iter().enumerate() {
@@ -844,47 +949,36 @@ fn rebuild_eh_frame(
             out.bytes.resize(base, 0);
             out.align = out.align.max(align);
             let mut cie_at: HashMap<usize, u64> = HashMap::new();
-            for rec in records {
-                let in_record: Vec<&Reloc> =
-                    relocs.iter().filter(|r| (r.offset as usize) >= rec.start && (r.offset as usize) < rec.end).collect();
+            // FDEs of discarded code go; a CIE goes when none of its FDEs stays (GNU ld -r keeps
+            // every other CIE: it merges CIEs only in final links).
+            let relocs_of = |rec: &eh_frame::Record| -> Vec<&Reloc> {
+                relocs.iter().filter(|r| (r.offset as usize) >= rec.start && (r.offset as usize) < rec.end).collect()
+            };
+            let live = |rec: &eh_frame::Record| -> bool {
+                let pc = rec.start as u64 + 8;
+                !relocs_of(rec).iter().any(|r| r.offset == pc && dead(r))
+            };
+            let used_cies: std::collections::HashSet<usize> =
+                records.iter().filter(|r| r.cie.is_some() && live(r)).filter_map(|r| r.cie).collect();
+            for rec in &records {
+                if !(if rec.cie.is_some() { live(rec) } else { used_cies.contains(&rec.start) }) {
+                    continue;
+                }
+                let at = out.bytes.len() as u64;
+                out.bytes.extend_from_slice(&data[rec.start..rec.end]);
                 match rec.cie {
                     None => {
-                        let key_relocs: Vec<(u64, Option<usize>, u32, i64)> = in_record
-                            .iter()
-                            .map(|r| {
-                                let m = map_reloc(r, r.offset - rec.start as u64);
-                                (m.offset, m.symbol, m.r_type, m.addend)
-                            })
-                            .collect();
-                        let key = (data[rec.start..rec.end].to_vec(), key_relocs);
-                        if let Some(&at) = cies.get(&key) {
-                            cie_at.insert(rec.start, at);
-                            continue;
-                        }
-                        let at = out.bytes.len() as u64;
-                        out.bytes.extend_from_slice(&data[rec.start..rec.end]);
-                        for r in &in_record {
-                            out.relocs.push(map_reloc(r, at + r.offset - rec.start as u64));
-                        }
-                        cies.insert(key, at);
                         cie_at.insert(rec.start, at);
                     }
                     Some(cie) => {
-                        // pc_begin is the field after the CIE pointer.
-                        let pc = rec.start as u64 + 8;
-                        if in_record.iter().any(|r| r.offset == pc && dead(r)) {
-                            continue;
-                        }
                         let Some(&cie_out) = cie_at.get(&cie) else { continue };
-                        let at = out.bytes.len() as u64;
-                        out.bytes.extend_from_slice(&data[rec.start..rec.end]);
                         let pointer = (at + 4 - cie_out) as u32;
                         let field = if big_endian { pointer.to_be_bytes() } else { pointer.to_le_bytes() };
                         out.bytes[at as usize + 4..at as usize + 8].copy_from_slice(&field);
-                        for r in &in_record {
-                            out.relocs.push(map_reloc(r, at + r.offset - rec.start as u64));
-                        }
                     }
+                }
+                for r in relocs_of(rec) {
+                    out.relocs.push(map_reloc(r, at + r.offset - rec.start as u64));
                 }
             }
             placed.push((oi, k, base as u64));

@@ -27,7 +27,7 @@
 //! - COMDAT groups: the first group of a signature wins; the sections of later ones are
 //!   discarded, their relocation sections with them; relocations elsewhere against symbols of
 //!   discarded sections become `R_*_NONE` against symbol 0 (as GNU does); `.eh_frame` is rebuilt
-//!   from its CIEs and FDEs: identical CIEs are emitted once and FDEs of discarded code dropped;
+//!   from its CIEs and FDEs without the FDEs of discarded code and the CIEs left unused;
 //! - `.note.GNU-stack`: the output asks for an executable stack if an input does or if a native
 //!   input has no such note (with GNU's warnings), unless `-z noexecstack`/`-z execstack`;
 //! - bitcode (raw, wrapped, multi-module, or a previous partial link's output) is not compiled:
