@@ -134,7 +134,9 @@ fn nearest_function<'e>(elf: &'e ElfObject<'_>, section: usize, offset: u64) -> 
     }
     let mut file: Option<&[u8]> = None;
     let mut state = Seen::Nothing;
-    let mut best: Option<(&[u8], u64, u64, Option<&[u8]>)> = None; // (name, offset, size, file)
+    /// A candidate: name, offset, size, FILE symbol.
+    type Candidate<'n> = (&'n [u8], u64, u64, Option<&'n [u8]>);
+    let mut best: Option<Candidate<'_>> = None;
     for s in &elf.symbols {
         if s.kind() == STT_FILE {
             file = Some(s.name.as_ref());
