@@ -132,7 +132,7 @@ fn bitstream_and_module_reader_survive_mutations() {
         if let Ok(c) = bitcode::parse(d) {
             for m in &c.modules {
                 let _ = bitcode::symbols::read(m);
-                let opts = bitcode::module::ReadOptions { summary: true, function_blocks: true, instruction_counts: true };
+                let opts = bitcode::module::ReadOptions { summary: true, function_blocks: true, instruction_counts: true, constants: true };
                 let _ = bitcode::module::read_module(m, opts);
             }
             let _ = wrapped::split(d);

@@ -82,6 +82,17 @@ impl<'a> Cursor<'a> {
         if self.remaining() < n as u64 {
             return Err(bad!("truncated bitstream (needed {n} bits at bit {})", self.bit));
         }
+        // Fast path: one unaligned 64-bit load covers the field.
+        let byte = (self.bit >> 3) as usize;
+        let off = (self.bit & 7) as u32;
+        if n + off <= 64
+            && let Some(word) = self.data.get(byte..byte + 8)
+        {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            let value = (word >> off) & (u64::MAX >> (64 - n));
+            self.bit += u64::from(n);
+            return Ok(value);
+        }
         let mut value = 0u64;
         let mut got = 0u32;
         let mut bit = self.bit;
@@ -300,6 +311,13 @@ impl<'a> BlockReader<'a> {
     /// Reads the next entry. DEFINE_ABBREVs are absorbed (into this block, or into `info` when
     /// this is BLOCKINFO). Reaching the block's end without END_BLOCK is an error.
     pub fn next(&mut self, info: &mut BlockInfo) -> PResult<Entry<'a>> {
+        self.next_with(info, Vec::new())
+    }
+
+    /// [`BlockReader::next`], filling `ops` (cleared first) with a record's operands, so a loop
+    /// can hand the same buffer back instead of allocating one per record.
+    pub fn next_with(&mut self, info: &mut BlockInfo, mut ops: Vec<u64>) -> PResult<Entry<'a>> {
+        ops.clear();
         loop {
             if self.cur.remaining() == 0 {
                 return Err(bad!("block {} has no END_BLOCK", self.id));
@@ -332,7 +350,7 @@ impl<'a> BlockReader<'a> {
                     if n.saturating_mul(6) > self.cur.remaining() {
                         return Err(bad!("record with {n} operands runs past its block"));
                     }
-                    let mut ops = Vec::with_capacity(n as usize);
+                    ops.reserve(n as usize);
                     for _ in 0..n {
                         ops.push(self.cur.read_vbr(6)?);
                     }
@@ -343,7 +361,7 @@ impl<'a> BlockReader<'a> {
                 id => {
                     let index = (id - 4) as usize;
                     let abbrev = self.abbrevs.get(index).cloned().ok_or_else(|| bad!("undefined abbrev ID {id} in block {}", self.id))?;
-                    let record = self.read_abbreviated(&abbrev, start)?;
+                    let record = self.read_abbreviated(&abbrev, start, ops)?;
                     self.note_blockinfo(&record);
                     return Ok(Entry::Record(record));
                 }
@@ -427,9 +445,9 @@ impl<'a> BlockReader<'a> {
         }
     }
 
-    fn read_abbreviated(&mut self, abbrev: &Abbrev, start: u64) -> PResult<Record<'a>> {
+    fn read_abbreviated(&mut self, abbrev: &Abbrev, start: u64, mut ops: Vec<u64>) -> PResult<Record<'a>> {
         let code = self.read_scalar(&abbrev.ops[0])?;
-        let mut ops = Vec::with_capacity(abbrev.ops.len());
+        ops.reserve(abbrev.ops.len());
         let mut blob = None;
         let mut k = 1;
         while k < abbrev.ops.len() {
@@ -493,11 +511,15 @@ pub fn for_each_record<'a>(
 ) -> PResult<Vec<BlockHeader>> {
     let mut reader = BlockReader::open(data, header, info);
     let mut blocks = Vec::new();
+    let mut buffer = Vec::new();
     loop {
-        match reader.next(info)? {
+        match reader.next_with(info, std::mem::take(&mut buffer))? {
             Entry::End => return Ok(blocks),
             Entry::Block(h) => blocks.push(h),
-            Entry::Record(r) => f(&r)?,
+            Entry::Record(r) => {
+                f(&r)?;
+                buffer = r.ops;
+            }
         }
     }
 }

@@ -52,7 +52,7 @@ pub struct ModuleDetails {
 
 /// Reads symbols and details of every module.
 pub fn module_details(c: &Container<'_>) -> PResult<Vec<ModuleDetails>> {
-    let opts = ReadOptions { summary: true, function_blocks: true, instruction_counts: true };
+    let opts = ReadOptions { summary: true, function_blocks: true, instruction_counts: true, constants: false };
     c.modules
         .iter()
         .enumerate()

@@ -206,8 +206,11 @@ pub struct ReadOptions {
     pub summary: bool,
     /// Read the module VST and locate function blocks.
     pub function_blocks: bool,
-    /// Count instruction records in each function block (implies `function_blocks`).
+    /// Count instruction records in each function block the summary does not describe
+    /// (implies `function_blocks`).
     pub instruction_counts: bool,
+    /// Read the module-level constants (what aliases of casts and GEPs point at).
+    pub constants: bool,
 }
 
 /// Everything read from one module.
@@ -431,7 +434,7 @@ pub fn read_module(m: &ModuleUnit<'_>, opts: ReadOptions) -> PResult<ModuleInfo>
     for h in &subblocks {
         match h.id {
             block::VALUE_SYMTAB if want_fns => read_function_entries(m, h, &mut blockinfo, &mut info)?,
-            block::CONSTANTS => read_constant_bases(m, h, &mut blockinfo, &mut info)?,
+            block::CONSTANTS if opts.constants => read_constant_bases(m, h, &mut blockinfo, &mut info)?,
             block::GLOBALVAL_SUMMARY | block::FULL_LTO_GLOBALVAL_SUMMARY if opts.summary => {
                 info.summary = Some(summary::read(m.data, h, h.id == block::GLOBALVAL_SUMMARY)?);
             }
@@ -439,8 +442,20 @@ pub fn read_module(m: &ModuleUnit<'_>, opts: ReadOptions) -> PResult<ModuleInfo>
         }
     }
     if opts.instruction_counts {
+        // Functions the summary describes have their count there already.
+        let summarized: std::collections::HashSet<u64> = info
+            .summary
+            .iter()
+            .flat_map(|s| s.entries.iter())
+            .filter_map(|e| match e {
+                summary::Entry::Function(f) => Some(f.value_id),
+                _ => None,
+            })
+            .collect();
         for f in &mut info.function_blocks {
-            f.instructions = Some(count_instructions(m, f, &mut blockinfo)?);
+            if !summarized.contains(&f.value_id) {
+                f.instructions = Some(count_instructions(m, f, &mut blockinfo)?);
+            }
         }
     }
     Ok(info)

@@ -110,7 +110,7 @@ pub fn read(m: &ModuleUnit<'_>) -> PResult<ModuleSymbols> {
             },
         }
     }
-    let info = module::read_module(m, ReadOptions::default())?;
+    let info = module::read_module(m, ReadOptions { constants: true, ..ReadOptions::default() })?;
     let mut out = from_records(&info)?;
     out.warnings.splice(0..0, warnings);
     Ok(out)

@@ -51,45 +51,78 @@ fn find_library(name: &str, verbatim: bool, dirs: &[PathBuf]) -> Option<PathBuf>
     dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file())
 }
 
-/// Opens every file and library of the command line.
+/// `f` over `items` on as many threads as there are cores (at least 16 items per thread),
+/// results in order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(items.len().div_ceil(16).max(1));
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut mine = Vec::new();
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(k) else { break };
+                    mine.push((k, f(item)));
+                }
+                results.lock().unwrap_or_else(|e| e.into_inner()).extend(mine);
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(k, _)| *k);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Opens every file and library of the command line (the files in parallel).
 pub fn open_inputs(opts: &Options) -> Result<Files> {
+    // Each input item: a path to open, a message, or a marker.
+    enum Step {
+        Open(PathBuf),
+        Missing(String),
+        Marker(Item),
+    }
+    let steps: Vec<Step> = opts
+        .inputs
+        .iter()
+        .map(|spec| match spec {
+            InputSpec::File(p) => Step::Open(p.clone()),
+            InputSpec::Library { name, verbatim } => match find_library(name, *verbatim, &opts.search_dirs) {
+                Some(p) => Step::Open(p),
+                None => {
+                    let shown = if *verbatim { format!(":{name}") } else { name.clone() };
+                    Step::Missing(format!("cannot find -l{shown}: No such file or directory"))
+                }
+            },
+            InputSpec::WholeArchive(on) => Step::Marker(Item::WholeArchive(*on)),
+            InputSpec::GroupStart => Step::Marker(Item::GroupStart),
+            InputSpec::GroupEnd => Step::Marker(Item::GroupEnd),
+        })
+        .collect();
+    let inputs = parallel_map(&steps, |step| match step {
+        Step::Open(path) => Some(Input::open(path)),
+        _ => None,
+    });
     let mut opened = Vec::new();
     let mut items = Vec::new();
     let mut missing = Vec::new();
-    for spec in &opts.inputs {
-        let path = match spec {
-            InputSpec::File(p) => p.clone(),
-            InputSpec::Library { name, verbatim } => match find_library(name, *verbatim, &opts.search_dirs) {
-                Some(p) => p,
-                None => {
-                    let shown = if *verbatim { format!(":{name}") } else { name.clone() };
-                    missing.push(format!("cannot find -l{shown}: No such file or directory"));
-                    continue;
-                }
-            },
-            InputSpec::WholeArchive(on) => {
-                items.push(Item::WholeArchive(*on));
-                continue;
-            }
-            InputSpec::GroupStart => {
-                items.push(Item::GroupStart);
-                continue;
-            }
-            InputSpec::GroupEnd => {
-                items.push(Item::GroupEnd);
-                continue;
-            }
-        };
-        let name = path.display().to_string();
-        match Input::open(&path) {
-            Ok(input) => {
-                opened.push(Opened { name, input });
+    for (step, input) in steps.into_iter().zip(inputs) {
+        match (step, input) {
+            (Step::Open(path), Some(Ok(input))) => {
+                opened.push(Opened { name: path.display().to_string(), input });
                 items.push(Item::File(opened.len() - 1));
             }
-            Err(Error::Io { source, .. }) => {
-                missing.push(format!("cannot find {name}: {}", crate::error::io_message(&source)));
+            (Step::Open(path), Some(Err(Error::Io { source, .. }))) => {
+                missing.push(format!("cannot find {}: {}", path.display(), crate::error::io_message(&source)));
             }
-            Err(e) => return Err(e),
+            (_, Some(Err(e))) => return Err(e),
+            (Step::Missing(m), _) => missing.push(m),
+            (Step::Marker(item), _) => items.push(item),
+            (Step::Open(_), None) => {}
         }
     }
     if !missing.is_empty() {
@@ -280,6 +313,8 @@ pub fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<
     for u in &opts.undefined {
         l.table.mention(u, Mention::Undefined { weak: false }, STV_DEFAULT, Origin::CommandLine);
     }
+    // The objects named on the command line are all loaded: parse them up front, in parallel.
+    let mut parsed = parse_all(files, archives);
     let mut pulled: HashSet<(usize, usize)> = HashSet::new();
     let mut whole = false;
     let mut group: Option<Vec<usize>> = None;
@@ -315,7 +350,10 @@ pub fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<
                         g.push(i);
                     }
                 } else {
-                    let o = parse_object(f.name.clone(), &f.name, f.input.data())?;
+                    let o = match parsed[i].take() {
+                        Some(r) => r?,
+                        None => parse_object(f.name.clone(), &f.name, f.input.data())?,
+                    };
                     l.add(o);
                 }
             }
@@ -325,6 +363,20 @@ pub fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<
         return Err(Error::Link { messages: vec!["--start-group without --end-group".into()] });
     }
     Ok(Loaded { objects: l.objects, table: l.table })
+}
+
+/// Parses every opened file that is not an archive, in parallel.
+fn parse_all<'a>(files: &'a Files, archives: &[Option<Archive<'a>>]) -> Vec<Option<Result<Object<'a>>>> {
+    let todo: Vec<usize> = (0..files.opened.len()).filter(|&i| archives[i].is_none()).collect();
+    let parsed = parallel_map(&todo, |&i| {
+        let f = &files.opened[i];
+        parse_object(f.name.clone(), &f.name, f.input.data())
+    });
+    let mut out: Vec<Option<Result<Object<'a>>>> = (0..files.opened.len()).map(|_| None).collect();
+    for (i, r) in todo.into_iter().zip(parsed) {
+        out[i] = Some(r);
+    }
+    out
 }
 
 /// Pulls from archive `a` (every member when `whole`) until nothing more is needed.
