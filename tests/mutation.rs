@@ -229,3 +229,66 @@ fn tool_errors_name_the_file_and_leave_outputs_alone() {
     }
     assert!(failures > 20, "mutations should mostly fail ({failures})");
 }
+
+#[test]
+fn partial_link_survives_mutations() {
+    // The whole `ld -r` pipeline (load, resolve, merge, .eh_frame, carry, write) on mutated
+    // native, wrapped and raw bitcode objects.
+    let dir = tempdir();
+    let input = dir.path().join("input.o");
+    let seeds = [
+        read_fixture("kinds.gcc.o"),
+        read_fixture("rlib.rcgu22.o"),
+        read_fixture("kinds.emb19.o"),
+        wrapped_seed("kinds.thin19.o"),
+        read_fixture("kinds.thin14.o"),
+        read_fixture("cat19.bc"),
+    ];
+    let opts = libwrap::link::Options { inputs: vec![libwrap::link::InputSpec::File(input.clone())], ..Default::default() };
+    let mut rng = Rng(11);
+    for i in 0..PER_PARSER / 5 {
+        let bad = mutate(&seeds[i % seeds.len()], &mut rng);
+        std::fs::write(&input, &bad).unwrap();
+        let start = Instant::now();
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            if let Ok(linked) = libwrap::link::relocatable(&opts) {
+                // What a partial link writes must read back.
+                elf::read(&linked.bytes).expect("the output of a partial link is valid ELF");
+            }
+        }));
+        let saved = dir.path().join(format!("tl-mutation-ld-{i}.o"));
+        if r.is_err() {
+            std::fs::copy(&input, std::env::temp_dir().join(saved.file_name().unwrap())).unwrap();
+            panic!("ld -r: input {i} panicked; saved in {}", std::env::temp_dir().display());
+        }
+        assert!(start.elapsed() < Duration::from_secs(2), "ld -r: input {i} is slow");
+    }
+}
+
+#[test]
+fn tl_ld_errors_name_the_file_and_leave_the_output_alone() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut rng = Rng(13);
+    let out = d.join("out.o");
+    let mut failures = 0;
+    for (i, seed) in [read_fixture("kinds.gcc.o"), wrapped_seed("kinds.thin19.o")].iter().cycle().take(120).enumerate() {
+        std::fs::write(&out, b"previous").unwrap();
+        let bad = mutate(seed, &mut rng);
+        let input = d.join(format!("bad{i}.o"));
+        std::fs::write(&input, &bad).unwrap();
+        let r = run(tl_cmd("tl-ld").arg("-r").arg(&input).arg("-o").arg(&out));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        match r.status.code() {
+            Some(0) => {}
+            Some(1) => {
+                failures += 1;
+                assert!(err.starts_with(&format!("tl-ld: {}", input.display())), "{err}");
+                assert_eq!(std::fs::read(&out).unwrap(), b"previous", "output touched on error");
+            }
+            other => panic!("exit {other:?}: {err}"),
+        }
+    }
+    assert!(failures > 20, "mutations should mostly fail ({failures})");
+}

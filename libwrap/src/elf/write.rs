@@ -112,6 +112,9 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
     for (k, slot) in slots.iter().enumerate() {
         match *slot {
             Slot::Model(i) => {
+                if obj.sections[i].name.contains(&0) {
+                    return Err(bad!("section name {:?} contains a NUL byte", String::from_utf8_lossy(&obj.sections[i].name)));
+                }
                 names[k] = Some(w.add_section_name(&obj.sections[i].name));
                 sec_index[i] = w.reserve_section_index();
             }
@@ -138,6 +141,10 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
         w.reserve_null_symbol_index();
         for &j in &order {
             let s = &obj.symbols[j];
+            if s.name.contains(&0) {
+                // ELF names end at their first NUL; bitcode names may hold one.
+                return Err(bad!("symbol name {:?} contains a NUL byte", String::from_utf8_lossy(&s.name)));
+            }
             if !s.name.is_empty() {
                 sym_names[j] = Some(w.add_string(&s.name));
             }

@@ -59,33 +59,48 @@ impl OutSection {
         self.nobits.unwrap_or(self.bytes.len() as u64)
     }
 
-    /// Appends an input section at its alignment; returns its offset.
-    fn append(&mut self, s: &Section<'_>) -> u64 {
+    /// Appends an input section at its alignment; returns its offset. Fails (rather than
+    /// allocating without bound) when the offsets overflow or when more than
+    /// [`MAX_MATERIALIZED`] bytes of zeros would have to be written out.
+    fn append(&mut self, s: &Section<'_>) -> std::result::Result<u64, String> {
         let align = s.sh_addralign.max(1);
-        self.align = self.align.max(align);
-        let at = self.size().next_multiple_of(align);
+        if !align.is_power_of_two() {
+            return Err(format!("section {} has alignment {align}, not a power of two", String::from_utf8_lossy(&s.name)));
+        }
+        let too_large = || format!("section {} is too large to link", String::from_utf8_lossy(&self.name));
+        let at = self.size().checked_next_multiple_of(align).ok_or_else(too_large)?;
+        let bytes_up_to = |end: u64| if end <= MAX_MATERIALIZED { Ok(end as usize) } else { Err(too_large()) };
         match (&s.data, self.nobits) {
-            (SectionData::NoBits(n), Some(size)) => self.nobits = Some(at.max(size) + n),
-            (SectionData::NoBits(n), None) => self.bytes.resize((at + n) as usize, 0),
+            (SectionData::NoBits(n), Some(size)) => self.nobits = Some(at.max(size).checked_add(*n).ok_or_else(too_large)?),
+            (SectionData::NoBits(n), None) => {
+                let end = bytes_up_to(at.checked_add(*n).ok_or_else(too_large)?)?;
+                self.bytes.resize(end, 0);
+            }
             (data, Some(size)) => {
                 // PROGBITS joining NOBITS: the output holds zeros up to here.
+                let (size, at) = (bytes_up_to(size)?, bytes_up_to(at)?);
                 self.nobits = None;
                 self.sh_type = s.sh_type;
-                self.bytes.resize(size as usize, 0);
-                self.bytes.resize(at as usize, 0);
+                self.bytes.resize(size, 0);
+                self.bytes.resize(at, 0);
                 if let SectionData::Bytes(b) = data {
                     self.bytes.extend_from_slice(b);
                 }
             }
             (SectionData::Bytes(b), None) => {
-                self.bytes.resize(at as usize, 0);
+                self.bytes.resize(bytes_up_to(at)?, 0);
                 self.bytes.extend_from_slice(b);
             }
             _ => {}
         }
-        at
+        self.align = self.align.max(align);
+        Ok(at)
     }
 }
+
+/// The most zero bytes a partial link writes out for a section that mixes `SHT_NOBITS` and
+/// file contents (1 GiB); a larger one is an error, not an allocation failure.
+const MAX_MATERIALIZED: u64 = 1 << 30;
 
 /// GNU's names of machines, for the incompatibility message.
 fn machine_name(e_machine: u16, is_64: bool) -> String {
@@ -423,11 +438,15 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
             os.flags |= s.sh_flags & !SHF_GROUP;
             if is_eh {
                 // Placed when .eh_frame is rebuilt below.
+                if !s.sh_addralign.max(1).is_power_of_two() || s.sh_addralign > 1 << 16 {
+                    let what = format!("{}: section .eh_frame has alignment {}", o.name, s.sh_addralign);
+                    return Err(Error::Link { messages: vec![what] });
+                }
                 os.align = os.align.max(s.sh_addralign.max(1));
                 placement[oi][k] = Some((out, u64::MAX));
                 continue;
             }
-            let at = os.append(s);
+            let at = os.append(s).map_err(|e| Error::Link { messages: vec![format!("{}: {e}", o.name)] })?;
             placement[oi][k] = Some((out, at));
         }
         if !has_note && (!elf.sections.is_empty()) {
@@ -641,7 +660,8 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
         symbol_section.push(section);
     }
     if let Some(bss) = bss_for_commons {
-        define_commons(&mut sections[bss], bss, &mut symbols, &mut symbol_section, &commons, table.globals.len());
+        define_commons(&mut sections[bss], bss, &mut symbols, &mut symbol_section, &commons, table.globals.len())
+            .map_err(|e| Error::Link { messages: vec![e] })?;
     }
 
     let mapper = Mapper {
@@ -868,7 +888,7 @@ fn define_commons(
     symbol_section: &mut [Option<Place>],
     commons: &[usize],
     names: usize,
-) {
+) -> std::result::Result<(), String> {
     let mut size: u64 = 4051;
     while names as u64 > size * 3 / 4 {
         size *= 2;
@@ -879,15 +899,19 @@ fn define_commons(
         let align = symbols[j].value.max(1);
         let sym_size = symbols[j].size;
         bss.align = bss.align.max(align);
-        let at = bss.size().next_multiple_of(align);
+        let too_large = || format!("common symbol {} is too large to allocate", String::from_utf8_lossy(&symbols[j].name));
+        let end = bss.size().checked_next_multiple_of(align).and_then(|at| Some((at, at.checked_add(sym_size)?))).ok_or_else(too_large)?;
+        let at = end.0;
         match bss.nobits {
-            Some(_) => bss.nobits = Some(at + sym_size),
-            None => bss.bytes.resize((at + sym_size) as usize, 0),
+            Some(_) => bss.nobits = Some(end.1),
+            None if end.1 <= MAX_MATERIALIZED => bss.bytes.resize(end.1 as usize, 0),
+            None => return Err(too_large()),
         }
         symbols[j].value = at;
         symbols[j].section = SymbolSection::Undefined; // set on materialisation
         symbol_section[j] = Some(Place::Out(bss_index));
     }
+    Ok(())
 }
 
 /// Rebuilds `.eh_frame` from every kept input's records (see [`eh_frame`]).
@@ -935,7 +959,7 @@ fn rebuild_eh_frame(
                 Ok(r) if rela => r,
                 _ => {
                     // Kept whole: relocations into dead code become NONE.
-                    let at = out.append(s);
+                    let at = out.append(s).map_err(|e| Error::Link { messages: vec![format!("{}: {e}", o.name)] })?;
                     for r in &relocs {
                         let mut m = map_reloc(r, r.offset + at);
                         if dead(r) {
