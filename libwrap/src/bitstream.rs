@@ -72,7 +72,28 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads `n` ≤ 64 bits.
+    #[inline]
     pub fn read(&mut self, n: u32) -> PResult<u64> {
+        // Fast path: one unaligned 64-bit load covers the field.
+        let byte = (self.bit >> 3) as usize;
+        let off = (self.bit & 7) as u32;
+        if n.wrapping_sub(1) < 64
+            && n + off <= 64
+            && self.remaining() >= u64::from(n)
+            && let Some(word) = self.data.get(byte..byte + 8)
+        {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+            let value = (word >> off) & (u64::MAX >> (64 - n));
+            self.bit += u64::from(n);
+            return Ok(value);
+        }
+        self.read_slow(n)
+    }
+
+    /// [`Cursor::read`] near the end of the data, for fields crossing 64 bits, and its errors.
+    #[cold]
+    #[inline(never)]
+    fn read_slow(&mut self, n: u32) -> PResult<u64> {
         if n == 0 {
             return Ok(0);
         }
@@ -81,17 +102,6 @@ impl<'a> Cursor<'a> {
         }
         if self.remaining() < n as u64 {
             return Err(bad!("truncated bitstream (needed {n} bits at bit {})", self.bit));
-        }
-        // Fast path: one unaligned 64-bit load covers the field.
-        let byte = (self.bit >> 3) as usize;
-        let off = (self.bit & 7) as u32;
-        if n + off <= 64
-            && let Some(word) = self.data.get(byte..byte + 8)
-        {
-            let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-            let value = (word >> off) & (u64::MAX >> (64 - n));
-            self.bit += u64::from(n);
-            return Ok(value);
         }
         let mut value = 0u64;
         let mut got = 0u32;
@@ -110,11 +120,23 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads a VBR(`n`) value of at most 64 bits.
+    #[inline]
     pub fn read_vbr(&mut self, n: u32) -> PResult<u64> {
         if !(2..=32).contains(&n) {
             return Err(bad!("invalid VBR width {n}"));
         }
         let hi = 1u64 << (n - 1);
+        // Fast path: the value fits in one chunk.
+        let chunk = self.read(n)?;
+        if chunk & hi == 0 {
+            return Ok(chunk);
+        }
+        self.seek(self.bit - u64::from(n));
+        self.read_vbr_chunks(n, hi)
+    }
+
+    /// [`Cursor::read_vbr`] for values of several chunks.
+    fn read_vbr_chunks(&mut self, n: u32, hi: u64) -> PResult<u64> {
         let mut value = 0u64;
         let mut shift = 0u32;
         loop {

@@ -274,7 +274,11 @@ pub fn encode(r: &ModuleRecord) -> Vec<u8> {
 
 /// Encodes a section's worth of records.
 pub fn encode_all(records: &[ModuleRecord]) -> Vec<u8> {
-    records.iter().flat_map(encode).collect()
+    let mut out = Vec::new();
+    for r in records {
+        out.extend_from_slice(&encode(r));
+    }
+    out
 }
 
 fn decode_body(body: &[u8]) -> PResult<ModuleRecord> {

@@ -103,7 +103,13 @@ fn bitcode_bytes<'a>(obj: &ElfObject<'a>) -> Option<Cow<'a, [u8]>> {
             SectionData::Bytes(Cow::Owned(v)) => Some(Cow::Owned(v.clone())),
             _ => None,
         },
-        many => Some(Cow::Owned(many.iter().filter_map(|s| s.bytes_data()).flat_map(|b| b.iter().copied()).collect())),
+        many => {
+            let mut all = Vec::new();
+            for b in many.iter().filter_map(|s| s.bytes_data()) {
+                all.extend_from_slice(b);
+            }
+            Some(Cow::Owned(all))
+        }
     }
 }
 
@@ -251,7 +257,9 @@ pub fn carry(objects: &[Object<'_>], table: &Table, out: &mut Output<'_>) -> Res
     }
 
     // .llvmbc and the renumbered records.
-    let mut llvmbc = MAGIC.to_vec();
+    let size: usize = objects.iter().filter_map(|o| o.bitcode.as_ref()).flat_map(|bc| bc.units.iter()).map(|u| u.len()).sum();
+    let mut llvmbc = Vec::with_capacity(MAGIC.len() + size);
+    llvmbc.extend_from_slice(&MAGIC);
     let mut records = Vec::new();
     for o in objects {
         let Some(bc) = &o.bitcode else { continue };
