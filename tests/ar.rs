@@ -575,7 +575,8 @@ fn index_of(archive: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-const BITCODE_FIXTURES: &[&str] = &[
+/// The LLVM 19 fixtures of ELF targets (one or several modules; raw, fat and embedded).
+const LLVM19_FIXTURES: &[&str] = &[
     "kinds.thin19.o",
     "kinds.full19.o",
     "asm.thin19.o",
@@ -586,6 +587,10 @@ const BITCODE_FIXTURES: &[&str] = &[
     "kinds.emb19.o",
     "kinds.fat19.o",
     "cat19.bc",
+];
+
+/// The other fixtures of every kind tl-ar indexes.
+const OTHER_FIXTURES: &[&str] = &[
     "kinds.thin14.o",
     "kinds.full14.o",
     "cxx.thin14.o",
@@ -604,7 +609,7 @@ const BITCODE_FIXTURES: &[&str] = &[
 fn index_lists_what_tl_nm_shows_as_defined() {
     let d = tempdir();
     let mut files = Vec::new();
-    for f in BITCODE_FIXTURES {
+    for f in LLVM19_FIXTURES.iter().chain(OTHER_FIXTURES) {
         std::fs::copy(fixture(f), d.path().join(f)).unwrap();
         files.push(f.to_string());
     }
@@ -661,20 +666,8 @@ fn llvm19_bitcode_archives_are_identical_to_llvm_ar_19_and_gnu_ar_with_llvmgold_
     let plugin = Path::new("/usr/lib/llvm-19/lib/LLVMgold.so");
     require(plugin);
     let d = tempdir();
-    let fixtures = [
-        "kinds.thin19.o",
-        "kinds.full19.o",
-        "asm.thin19.o",
-        "cxx.thin19.o",
-        "cxx.split19.o",
-        "prog_main.thin19.o",
-        "prog_lib.thin19.o",
-        "kinds.emb19.o",
-        "kinds.fat19.o",
-        "cat19.bc",
-        "kinds.gcc.o",
-    ];
-    for f in fixtures {
+    let fixtures: Vec<&str> = LLVM19_FIXTURES.iter().copied().chain(["kinds.gcc.o"]).collect();
+    for f in &fixtures {
         std::fs::copy(fixture(f), d.path().join(f)).unwrap();
     }
     let identical = |a: &str, b: &str| std::fs::read(d.path().join(a)).unwrap() == std::fs::read(d.path().join(b)).unwrap();

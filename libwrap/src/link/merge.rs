@@ -55,6 +55,23 @@ struct OutSection {
 }
 
 impl OutSection {
+    /// An empty output section with no link, group or relocations.
+    fn empty(name: &[u8], sh_type: u32, flags: u64) -> OutSection {
+        OutSection {
+            name: name.to_vec(),
+            sh_type,
+            flags,
+            align: 1,
+            entsize: 0,
+            link: None,
+            bytes: Vec::new(),
+            nobits: (sh_type == SHT_NOBITS).then_some(0),
+            relocs: Vec::new(),
+            rela: None,
+            group: None,
+        }
+    }
+
     fn size(&self) -> u64 {
         self.nobits.unwrap_or(self.bytes.len() as u64)
     }
@@ -378,19 +395,7 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
                     }
                 }
                 if stack_note.is_none() {
-                    sections.push(OutSection {
-                        name: s.name.to_vec(),
-                        sh_type: SHT_PROGBITS,
-                        flags: 0,
-                        align: 1,
-                        entsize: 0,
-                        link: None,
-                        bytes: Vec::new(),
-                        nobits: None,
-                        relocs: Vec::new(),
-                        rela: None,
-                        group: None,
-                    });
+                    sections.push(OutSection::empty(&s.name, SHT_PROGBITS, 0));
                     stack_note = Some(sections.len() - 1);
                 }
                 continue;
@@ -414,19 +419,12 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
             let out = match by_key.get(&key) {
                 Some(&i) => i,
                 None => {
-                    sections.push(OutSection {
-                        name: s.name.to_vec(),
-                        sh_type: s.sh_type,
-                        flags: s.sh_flags & !SHF_GROUP,
-                        align: 1,
-                        entsize: s.sh_entsize,
-                        link: link_order,
-                        bytes: Vec::new(),
-                        nobits: if matches!(s.data, SectionData::NoBits(_)) { Some(0) } else { None },
-                        relocs: Vec::new(),
-                        rela: None,
-                        group: group_of.get(&k).copied(),
-                    });
+                    let mut os = OutSection::empty(&s.name, s.sh_type, s.sh_flags & !SHF_GROUP);
+                    os.entsize = s.sh_entsize;
+                    os.link = link_order;
+                    os.nobits = matches!(s.data, SectionData::NoBits(_)).then_some(0);
+                    os.group = group_of.get(&k).copied();
+                    sections.push(os);
                     by_key.insert(key, sections.len() - 1);
                     if is_eh && eh_frame.is_none() {
                         eh_frame = Some(sections.len() - 1);
@@ -464,19 +462,7 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
         let note = match stack_note {
             Some(n) => n,
             None => {
-                sections.push(OutSection {
-                    name: b".note.GNU-stack".to_vec(),
-                    sh_type: SHT_PROGBITS,
-                    flags: 0,
-                    align: 1,
-                    entsize: 0,
-                    link: None,
-                    bytes: Vec::new(),
-                    nobits: None,
-                    relocs: Vec::new(),
-                    rela: None,
-                    group: None,
-                });
+                sections.push(OutSection::empty(b".note.GNU-stack", SHT_PROGBITS, 0));
                 sections.len() - 1
             }
         };
@@ -488,19 +474,7 @@ pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings
         Some(match sections.iter().position(|s| s.name == b".bss" && s.group.is_none()) {
             Some(b) => b,
             None => {
-                sections.push(OutSection {
-                    name: b".bss".to_vec(),
-                    sh_type: SHT_NOBITS,
-                    flags: SHF_ALLOC | SHF_WRITE,
-                    align: 1,
-                    entsize: 0,
-                    link: None,
-                    bytes: Vec::new(),
-                    nobits: Some(0),
-                    relocs: Vec::new(),
-                    rela: None,
-                    group: None,
-                });
+                sections.push(OutSection::empty(b".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE));
                 sections.len() - 1
             }
         })
