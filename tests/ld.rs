@@ -298,6 +298,13 @@ fn command_line_errors_and_empty_inputs_like_gnu_ld() {
         let gnu_err = String::from_utf8_lossy(&gnu.stderr).replace(": no error", ": No such file or directory");
         assert_eq!(String::from_utf8_lossy(&tl.stderr).replace("tl-ld:", "ld:"), gnu_err, "{args:?}");
     }
+    // An unknown emulation: GNU's status and first line (the list of emulations differs).
+    let args = ["-r", "-m", "bogus_emulation", "a.o", "-o", "x.o"];
+    let gnu = run(Command::new("ld").args(args).current_dir(p));
+    let tl = run(tl_cmd("tl-ld").args(args).current_dir(p));
+    assert_eq!(tl.status.code(), gnu.status.code());
+    let first = |b: &[u8]| String::from_utf8_lossy(b).lines().next().unwrap_or_default().replace("tl-ld:", "ld:");
+    assert_eq!(first(&tl.stderr), first(&gnu.stderr));
     // An empty archive alone gives an empty relocatable object.
     run_ok(tl_cmd("tl-ld").args(["-r", "-o", "e.o", "empty.a"]).current_dir(p));
     let e = std::fs::read(p.join("e.o")).unwrap();

@@ -604,7 +604,14 @@ fn final_link(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
             }
         }
     };
-    let status = std::process::Command::new(&program).args(&args).status();
+    let mut command = std::process::Command::new(&program);
+    command.args(&args);
+    if prepared.llvm_majors.is_empty() && explicit.is_none() {
+        // GNU ld names itself after argv[0] in its messages: "tl-ld: no input files". (ld.lld
+        // picks its flavour from argv[0], so it keeps its own name.)
+        std::os::unix::process::CommandExt::arg0(&mut command, prog);
+    }
+    let status = command.status();
     drop(prepared);
     match status {
         Ok(s) => s.code().unwrap_or(1),

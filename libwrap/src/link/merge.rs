@@ -135,7 +135,7 @@ fn machine_name(e_machine: u16, is_64: bool) -> String {
 }
 
 /// The machine of `-m EMULATION` (for outputs without native inputs).
-fn emulation_machine(emulation: Option<&str>) -> Result<(u16, bool, bool)> {
+pub(crate) fn emulation_machine(emulation: Option<&str>) -> Result<(u16, bool, bool)> {
     Ok(match emulation.unwrap_or("elf_x86_64") {
         "elf_x86_64" => (EM_X86_64.0, true, false),
         "elf32_x86_64" => (EM_X86_64.0, false, false),
@@ -144,7 +144,10 @@ fn emulation_machine(emulation: Option<&str>) -> Result<(u16, bool, bool)> {
         "armelf_linux_eabi" | "armelf" => (EM_ARM.0, false, false),
         "elf64lriscv" => (EM_RISCV.0, true, false),
         "elf64lppc" => (EM_PPC64.0, true, false),
-        other => return Err(Error::Link { messages: vec![format!("unrecognised emulation mode: {other}")] }),
+        other => {
+            let supported = "elf_x86_64 elf32_x86_64 elf_i386 aarch64linux aarch64elf armelf_linux_eabi armelf elf64lriscv elf64lppc";
+            return Err(Error::Link { messages: vec![format!("unrecognised emulation mode: {other}\nSupported emulations: {supported}")] });
+        }
     })
 }
 

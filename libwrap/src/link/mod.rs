@@ -95,6 +95,10 @@ pub struct Linked {
 
 /// Runs a partial link (`ld -r`).
 pub fn relocatable(opts: &Options) -> Result<Linked> {
+    // An unknown `-m` is an error before anything is read, as in GNU ld.
+    if opts.emulation.is_some() {
+        merge::emulation_machine(opts.emulation.as_deref())?;
+    }
     let files = load::open_inputs(opts)?;
     let archives = load::parse_archives(&files)?;
     let mut warnings = Vec::new();
