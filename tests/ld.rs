@@ -290,6 +290,8 @@ fn command_line_errors_and_empty_inputs_like_gnu_ld() {
         &["-r", "-shared", "a.o", "-o", "x.o"],
         &["-r", "-lnothere", "a.o", "-o", "x.o"],
         &["-r", "-e", "nothere", "a.o", "-o", "x.o"],
+        &["-r", "-z", "no-such-keyword", "a.o", "-o", "x.o"],
+        &["-r", "--fatal-warnings", "-z", "no-such-keyword=1", "a.o", "-o", "x.o"],
     ] {
         let gnu = run(Command::new("ld").args(args).current_dir(p));
         let tl = run(tl_cmd("tl-ld").args(args).current_dir(p));

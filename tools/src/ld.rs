@@ -201,6 +201,76 @@ const UNSUPPORTED_WITH_R: &[&str] = &[
     "exclude-libs",
 ];
 
+/// GNU ld 2.40's `-z` keywords (x86_64 build; without `=value`): any other keyword is ignored
+/// with a warning, as GNU ld ignores it.
+const GNU_Z: &[&str] = &[
+    "bndplt",
+    "call-nop",
+    "cet-report",
+    "combreloc",
+    "common",
+    "common-page-size",
+    "defs",
+    "dynamic-undefined-weak",
+    "execstack",
+    "global",
+    "globalaudit",
+    "ibt",
+    "ibtplt",
+    "indirect-extern-access",
+    "initfirst",
+    "interpose",
+    "lam-report",
+    "lam-u48",
+    "lam-u48-report",
+    "lam-u57",
+    "lam-u57-report",
+    "lazy",
+    "loadfltr",
+    "max-page-size",
+    "muldefs",
+    "nocombreloc",
+    "nocommon",
+    "nocopyreloc",
+    "nodefaultlib",
+    "nodelete",
+    "nodlopen",
+    "nodump",
+    "nodynamic-undefined-weak",
+    "noexecstack",
+    "noextern-protected-data",
+    "noindirect-extern-access",
+    "nopack-relative-relocs",
+    "noreloc-overflow",
+    "norelro",
+    "noseparate-code",
+    "nostart-stop-gc",
+    "notext",
+    "nounique",
+    "nounique-symbol",
+    "now",
+    "origin",
+    "pack-relative-relocs",
+    "relro",
+    "report-relative-reloc",
+    "separate-code",
+    "shstk",
+    "stack-size",
+    "start-stop-gc",
+    "start-stop-visibility",
+    "text",
+    "textoff",
+    "undefs",
+    "unique",
+    "unique-symbol",
+    "x86-64-baseline",
+    "x86-64-v2",
+    "x86-64-v3",
+    "x86-64-v4",
+    "nodefs",
+    "isa-level-report",
+];
+
 /// `-z` keywords of final links a partial link ignores.
 const IGNORED_Z: &[&str] = &[
     "relro",
@@ -233,7 +303,6 @@ const IGNORED_Z: &[&str] = &[
     "cet-report",
     "pack-relative-relocs",
     "nopack-relative-relocs",
-    "unique-symbol",
     "nounique-symbol",
     "noextern-protected-data",
     "start-stop-visibility",
@@ -297,6 +366,8 @@ struct Parsed {
     help: bool,
     entry: Option<String>,
     fatal_warnings: bool,
+    /// Warnings of the command line, and whether `--fatal-warnings` came before each.
+    early_warnings: Vec<(String, bool)>,
     lto_linker: Option<PathBuf>,
     /// The command line (after `@file` expansion), for a link that needs no rewriting.
     raw: Vec<String>,
@@ -379,6 +450,10 @@ fn parse(args: &[String]) -> Parsed {
                     "execstack" => p.opts.exec_stack = Some(true),
                     "noexecstack" => p.opts.exec_stack = Some(false),
                     other if IGNORED_Z.iter().any(|z| other == *z || other.starts_with(&format!("{z}="))) => {}
+                    other if !GNU_Z.contains(&other.split('=').next().unwrap_or(other)) => {
+                        // GNU ld warns and goes on (the warning is fatal only after --fatal-warnings).
+                        p.early_warnings.push((format!("warning: -z {other} ignored"), p.fatal_warnings));
+                    }
                     other => p.unsupported_with_r.push(format!("-z {other}")),
                 }
                 p.final_args.push(Arg::Other("-z".into()));
@@ -529,6 +604,12 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
 }
 
 fn relocatable(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
+    for (w, _) in &p.early_warnings {
+        let _ = writeln!(err, "{prog}: {w}");
+    }
+    if p.early_warnings.iter().any(|(_, fatal)| *fatal) {
+        return 1;
+    }
     if let Some(c) = p.conflicts_with_r.first() {
         cli::error(err, prog, format!("-r and {c} may not be used together"));
         return 1;
