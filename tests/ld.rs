@@ -276,6 +276,20 @@ fn duplicate_definitions_are_errors_like_gnu_ld() {
 }
 
 #[test]
+fn allow_multiple_definition_keeps_the_first_like_gnu_ld() {
+    let files: &[(&str, &str)] = &[
+        (
+            "a.c",
+            "#include <stdio.h>\nint foo(void) { return 1; }\nint v1 = 10;\nint main(void) { printf(\"%d %d\\n\", foo(), v1); return 0; }\n",
+        ),
+        ("b.c", "int foo(void) { return 2; }\nint v1 = 20;\nint bar(void) { return foo() + v1; }\n"),
+    ];
+    for (name, args) in [("--allow-multiple-definition", "--allow-multiple-definition a.o b.o"), ("-z muldefs", "-z muldefs b.o a.o")] {
+        check(&Scenario { name, files, compile: "gcc -O0 -c a.c b.c", link_args: args, final_cc: "gcc", extra: "" });
+    }
+}
+
+#[test]
 fn command_line_errors_and_empty_inputs_like_gnu_ld() {
     let d = tempdir();
     let p = d.path();
@@ -291,6 +305,8 @@ fn command_line_errors_and_empty_inputs_like_gnu_ld() {
         &["-r", "-lnothere", "a.o", "-o", "x.o"],
         &["-r", "-e", "nothere", "a.o", "-o", "x.o"],
         &["-r", "-z", "no-such-keyword", "a.o", "-o", "x.o"],
+        &["-r", "--build-id", "a.o", "-o", "x.o"],
+        &["-r", "--hash-style", "gnu", "-O", "1", "a.o", "-o", "x.o"],
         &["-r", "--fatal-warnings", "-z", "no-such-keyword=1", "a.o", "-o", "x.o"],
     ] {
         let gnu = run(Command::new("ld").args(args).current_dir(p));

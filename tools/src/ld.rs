@@ -75,10 +75,8 @@ const WITH_ARGUMENT: &[&str] = &[
     "Ttext-segment",
     "image-base",
     "hash-style",
-    "build-id",
     "lto-linker",
     "mllvm",
-    "undefined-version",
     "require-defined",
     "O",
     "thinlto-index-only",
@@ -88,8 +86,8 @@ const WITH_ARGUMENT: &[&str] = &[
     "dependency-file",
     "package-metadata",
     "error-limit",
-    "compress-debug-sections",
     "plugin-opt",
+    "unresolved-symbols",
 ];
 
 /// Options a partial link accepts and ignores, as GNU ld -r does (without dashes; `=value`
@@ -156,10 +154,26 @@ const IGNORED_WITH_R: &[&str] = &[
     "no-export-dynamic",
     "pic-executable",
     "no-pie",
+    "Bsymbolic",
+    "Bsymbolic-functions",
+    "no-gc-sections",
+    "no-print-gc-sections",
+    "demangle",
+    "no-demangle",
+    "warn-once",
+    "ld-generated-unwind-info",
+    "no-ld-generated-unwind-info",
+    "error-unresolved-symbols",
+    "warn-unresolved-symbols",
+    "unresolved-symbols",
+    "print-memory-usage",
 ];
 
 /// GNU ld options a partial link by tl cannot honour: errors with -r, passed on otherwise.
 const UNSUPPORTED_WITH_R: &[&str] = &[
+    "compress-debug-sections",
+    "discard-none",
+    "stats",
     "s",
     "S",
     "strip-all",
@@ -293,7 +307,6 @@ const IGNORED_Z: &[&str] = &[
     "global",
     "initfirst",
     "interpose",
-    "muldefs",
     "nocopyreloc",
     "max-page-size",
     "common-page-size",
@@ -326,6 +339,8 @@ fn usage(prog: &str) -> String {
   --start-group, -(           Start a group of archives searched repeatedly
   --end-group, -)             End a group
   -d, -dc, -dp                Allocate common symbols (with -r)
+  --allow-multiple-definition, -z muldefs
+                              The first of several definitions wins (no error)
   -z execstack|noexecstack    Mark the output as needing an executable stack or not
   -m EMULATION                Output machine when no input names one
   -e SYM, --entry=SYM         Entry symbol (a warning with -r when undefined)
@@ -342,6 +357,21 @@ fn usage(prog: &str) -> String {
  scripts (-T) and other options that would change a partial link are errors.
 "
     )
+}
+
+/// A `-z` keyword (see [`GNU_Z`] and [`IGNORED_Z`]).
+fn z_keyword(p: &mut Parsed, v: &str) {
+    match v {
+        "muldefs" => p.opts.allow_multiple_definition = true,
+        "execstack" => p.opts.exec_stack = Some(true),
+        "noexecstack" => p.opts.exec_stack = Some(false),
+        other if IGNORED_Z.iter().any(|z| other == *z || other.starts_with(&format!("{z}="))) => {}
+        other if !GNU_Z.contains(&other.split('=').next().unwrap_or(other)) => {
+            // GNU ld warns and goes on (the warning is fatal only after --fatal-warnings).
+            p.early_warnings.push((format!("warning: -z {other} ignored"), p.fatal_warnings));
+        }
+        other => p.unsupported_with_r.push(format!("-z {other}")),
+    }
 }
 
 /// The option's name without dashes, and a joined `=value`.
@@ -446,16 +476,7 @@ fn parse(args: &[String]) -> Parsed {
             }
             "z" => {
                 let v = value(&mut i).unwrap_or_default();
-                match v.as_str() {
-                    "execstack" => p.opts.exec_stack = Some(true),
-                    "noexecstack" => p.opts.exec_stack = Some(false),
-                    other if IGNORED_Z.iter().any(|z| other == *z || other.starts_with(&format!("{z}="))) => {}
-                    other if !GNU_Z.contains(&other.split('=').next().unwrap_or(other)) => {
-                        // GNU ld warns and goes on (the warning is fatal only after --fatal-warnings).
-                        p.early_warnings.push((format!("warning: -z {other} ignored"), p.fatal_warnings));
-                    }
-                    other => p.unsupported_with_r.push(format!("-z {other}")),
-                }
+                z_keyword(&mut p, &v);
                 p.final_args.push(Arg::Other("-z".into()));
                 p.final_args.push(Arg::Other(v.into()));
             }
@@ -478,6 +499,10 @@ fn parse(args: &[String]) -> Parsed {
                 p.version_only = true;
             }
             "help" => p.help = true,
+            "allow-multiple-definition" => {
+                p.opts.allow_multiple_definition = true;
+                p.final_args.push(Arg::Other(a.into()));
+            }
             "fatal-warnings" => {
                 p.fatal_warnings = true;
                 p.final_args.push(Arg::Other(a.into()));
@@ -548,12 +573,7 @@ fn parse(args: &[String]) -> Parsed {
                 } else if let Some(v) = joined("-m") {
                     p.opts.emulation = Some(v);
                 } else if let Some(v) = joined("-z") {
-                    match v.as_str() {
-                        "execstack" => p.opts.exec_stack = Some(true),
-                        "noexecstack" => p.opts.exec_stack = Some(false),
-                        other if IGNORED_Z.iter().any(|z| other == *z || other.starts_with(&format!("{z}="))) => {}
-                        other => p.unsupported_with_r.push(format!("-z {other}")),
-                    }
+                    z_keyword(&mut p, &v);
                 } else if let Some(v) = joined("-e") {
                     p.entry = Some(v);
                 } else if a.starts_with("-O") || a.starts_with("--build-id") || a.starts_with("--hash-style") {

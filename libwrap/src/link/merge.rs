@@ -309,7 +309,7 @@ type Placement = Vec<Vec<Option<(usize, u64)>>>;
 
 /// Builds the native output (see the module documentation).
 pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<Output<'a>> {
-    if !table.duplicates.is_empty() {
+    if !table.duplicates.is_empty() && !opts.allow_multiple_definition {
         return Err(Error::Link { messages: duplicate_messages(objects, table) });
     }
     warnings.extend(symbol_warnings(objects, table));

@@ -17,7 +17,7 @@
 //!   addend (RELA) or to the addend stored in place (REL, i386);
 //! - globals are resolved across inputs: a definition satisfies undefined references elsewhere;
 //!   strong beats weak, which beats common; two strong definitions are an error naming both, as
-//!   GNU's "multiple definition" is; commons keep the largest size and alignment and stay common
+//!   GNU's "multiple definition" is (unless `--allow-multiple-definition`: the first wins); commons keep the largest size and alignment and stay common
 //!   unless `-d`; the most constraining visibility wins; a name left undefined stays undefined
 //!   (weak only if every reference is weak); locals and file symbols are kept;
 //! - archives: a member is loaded only to define a symbol that is undefined at that point (or
@@ -82,6 +82,9 @@ pub struct Options {
     pub exec_stack: Option<bool>,
     /// `-m EMULATION`: the machine of an output without native inputs.
     pub emulation: Option<String>,
+    /// `--allow-multiple-definition` / `-z muldefs`: a second strong definition is not an
+    /// error; the first one wins.
+    pub allow_multiple_definition: bool,
 }
 
 /// A partial link's result.
