@@ -589,27 +589,18 @@ const LLVM19_FIXTURES: &[&str] = &[
     "cat19.bc",
 ];
 
+/// The LLVM 14 fixtures.
+const LLVM14_FIXTURES: &[&str] =
+    &["kinds.thin14.o", "kinds.full14.o", "cxx.thin14.o", "prog_main.thin14.o", "prog_lib.thin14.o", "t14.bc", "cat14.bc", "t14-nodl.bc"];
+
 /// The other fixtures of every kind tl-ar indexes.
-const OTHER_FIXTURES: &[&str] = &[
-    "kinds.thin14.o",
-    "kinds.full14.o",
-    "cxx.thin14.o",
-    "prog_main.thin14.o",
-    "prog_lib.thin14.o",
-    "t14.bc",
-    "cat14.bc",
-    "t14-nodl.bc",
-    "rlib.22.bc",
-    "rlib.rcgu22.o",
-    "kinds.gcc.o",
-    "prog_lib.darwin19.o",
-];
+const OTHER_FIXTURES: &[&str] = &["rlib.22.bc", "rlib.rcgu22.o", "kinds.gcc.o", "prog_lib.darwin19.o"];
 
 #[test]
 fn index_lists_what_tl_nm_shows_as_defined() {
     let d = tempdir();
     let mut files = Vec::new();
-    for f in LLVM19_FIXTURES.iter().chain(OTHER_FIXTURES) {
+    for f in LLVM19_FIXTURES.iter().chain(LLVM14_FIXTURES).chain(OTHER_FIXTURES) {
         std::fs::copy(fixture(f), d.path().join(f)).unwrap();
         files.push(f.to_string());
     }
@@ -629,18 +620,8 @@ fn index_lists_what_tl_nm_shows_as_defined() {
 #[test]
 fn llvm14_bitcode_archives_are_identical_to_llvm_ar_14() {
     let d = tempdir();
-    let fixtures = [
-        "kinds.thin14.o",
-        "kinds.full14.o",
-        "cxx.thin14.o",
-        "prog_main.thin14.o",
-        "prog_lib.thin14.o",
-        "t14.bc",
-        "cat14.bc",
-        "t14-nodl.bc",
-        "kinds.gcc.o",
-    ];
-    for f in fixtures {
+    let fixtures: Vec<&str> = LLVM14_FIXTURES.iter().copied().chain(["kinds.gcc.o"]).collect();
+    for f in &fixtures {
         std::fs::copy(fixture(f), d.path().join(f)).unwrap();
     }
     for set in [&fixtures[..], &fixtures[..1], &fixtures[5..8]] {
