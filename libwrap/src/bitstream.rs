@@ -14,7 +14,7 @@
 //! Every read is bounds-checked and every count is checked against the bits left, so hostile
 //! input yields a [`Bad`], never a panic or a huge allocation.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use crate::bad;
@@ -131,14 +131,12 @@ impl<'a> Cursor<'a> {
         if chunk & hi == 0 {
             return Ok(chunk);
         }
-        self.seek(self.bit - u64::from(n));
-        self.read_vbr_chunks(n, hi)
+        self.read_vbr_chunks(n, hi, chunk & (hi - 1))
     }
 
-    /// [`Cursor::read_vbr`] for values of several chunks.
-    fn read_vbr_chunks(&mut self, n: u32, hi: u64) -> PResult<u64> {
-        let mut value = 0u64;
-        let mut shift = 0u32;
+    /// [`Cursor::read_vbr`] for values of several chunks, after the first one (`value`).
+    fn read_vbr_chunks(&mut self, n: u32, hi: u64, mut value: u64) -> PResult<u64> {
+        let mut shift = n - 1;
         loop {
             let chunk = self.read(n)?;
             let payload = chunk & (hi - 1);
@@ -195,7 +193,7 @@ pub struct Abbrev {
 /// The abbreviations BLOCKINFO registered, per block ID.
 #[derive(Default, Debug, Clone)]
 pub struct BlockInfo {
-    abbrevs: HashMap<u32, Vec<Rc<Abbrev>>>,
+    abbrevs: FxHashMap<u32, Vec<Rc<Abbrev>>>,
 }
 
 impl BlockInfo {

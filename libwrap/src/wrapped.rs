@@ -20,8 +20,8 @@
 //!   the reference and the undefined symbol, so the guard survives partial links;
 //! - `.note.GNU-stack` (empty: the object asks for no executable stack).
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::bad;
 use crate::bitcode::container::{self, Container, MAGIC};
@@ -137,12 +137,12 @@ pub fn module_record(c: &Container<'_>, index: usize, d: &ModuleDetails) -> Modu
         }
     };
     // IR name -> value id (first wins; names are unique in a module).
-    let mut by_name: HashMap<&[u8], usize> = HashMap::new();
+    let mut by_name: FxHashMap<&[u8], usize> = FxHashMap::default();
     for (i, g) in info.globals.iter().enumerate() {
         by_name.entry(g.name.as_slice()).or_insert(i);
     }
     let mut symbols = Vec::with_capacity(d.symbols.symbols.len());
-    let mut symbol_of_value: HashMap<usize, u32> = HashMap::new();
+    let mut symbol_of_value: FxHashMap<usize, u32> = FxHashMap::default();
     for s in &d.symbols.symbols {
         let gv = by_name.get(s.ir_name.as_slice()).copied().filter(|_| !s.ir_name.is_empty());
         let (linkage, guid) = match gv {
@@ -163,7 +163,7 @@ pub fn module_record(c: &Container<'_>, index: usize, d: &ModuleDetails) -> Modu
             flags: s.flags,
         });
     }
-    let summary_fn: HashMap<u64, &crate::bitcode::summary::FunctionSummary> = info
+    let summary_fn: FxHashMap<u64, &crate::bitcode::summary::FunctionSummary> = info
         .summary
         .iter()
         .flat_map(|s| s.entries.iter())
@@ -172,7 +172,7 @@ pub fn module_record(c: &Container<'_>, index: usize, d: &ModuleDetails) -> Modu
             _ => None,
         })
         .collect();
-    let blocks: HashMap<u64, &module::FunctionBlock> = info.function_blocks.iter().map(|f| (f.value_id, f)).collect();
+    let blocks: FxHashMap<u64, &module::FunctionBlock> = info.function_blocks.iter().map(|f| (f.value_id, f)).collect();
     let mut functions = Vec::new();
     for (i, g) in info.globals.iter().enumerate() {
         if g.kind != GlobalKind::Function || g.is_declaration {

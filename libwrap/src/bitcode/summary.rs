@@ -18,7 +18,7 @@
 //! gvflags: bits 0–3 linkage (in-memory enum), 4 notEligibleToImport, 5 live, 6 dsoLocal,
 //! 7 canAutoHide, 8–9 visibility, 10 importType.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::bad;
 use crate::bitstream::{self, BlockHeader, BlockInfo};
@@ -115,7 +115,7 @@ pub struct Summary {
     /// Entries in record order.
     pub entries: Vec<Entry>,
     /// GUIDs given explicitly to value IDs.
-    pub value_guids: HashMap<u64, u64>,
+    pub value_guids: FxHashMap<u64, u64>,
 }
 
 /// Highest summary version this reader knows; newer ones are refused like LLVM refuses them.

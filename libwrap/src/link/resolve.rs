@@ -7,7 +7,7 @@
 //! merge to the largest size and alignment; a name nobody defines stays undefined, weak only when
 //! every reference is weak; the most constraining visibility of all mentions wins.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::bitcode::irsymtab::flag;
 use crate::elf::consts::*;
@@ -107,7 +107,7 @@ pub struct Duplicate {
 pub struct Table {
     /// Entries in order of first mention.
     pub globals: Vec<Global>,
-    index: HashMap<Vec<u8>, usize>,
+    index: FxHashMap<Vec<u8>, usize>,
     /// Duplicate strong definitions found so far.
     pub duplicates: Vec<Duplicate>,
 }
