@@ -22,8 +22,8 @@
 
 use crate::bitcode::{self, container};
 use crate::elf::consts::*;
-use crate::elf::{ElfObject, SectionData, SymbolSection};
-use crate::error::{Bad, PResult};
+use crate::elf::{ElfObject, Section, SectionData, SymbolSection};
+use crate::error::PResult;
 use crate::sniff::{self, ElfKind};
 use crate::{bad, wrapped};
 
@@ -214,6 +214,11 @@ fn coff_section_type(name: &[u8]) -> Option<char> {
     None
 }
 
+/// GNU nm's letter (lower case) for a symbol defined in `sec`.
+pub(crate) fn section_letter(sec: &Section<'_>) -> char {
+    coff_section_type(&sec.name).unwrap_or_else(|| decode_section_type(sec_flags(&sec.name, sec.sh_type, sec.sh_flags)))
+}
+
 fn decode_section_type(f: SecFlags) -> char {
     if f.code {
         't'
@@ -332,7 +337,7 @@ pub fn elf_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
                 'a'
             } else {
                 let sec = sec.expect("defined symbol with a section");
-                coff_section_type(&sec.name).unwrap_or_else(|| decode_section_type(sec_flags(&sec.name, sec.sh_type, sec.sh_flags)))
+                section_letter(sec)
             };
             if global { c.to_ascii_uppercase() } else { c }
         };
@@ -647,9 +652,4 @@ pub fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
         is_elf: false,
         warnings,
     })
-}
-
-/// Turns a parser error into a [`Bad`] (for callers mixing error types).
-pub fn bad_of(e: impl std::fmt::Display) -> Bad {
-    bad!("{e}")
 }

@@ -12,7 +12,7 @@ use crate::bitcode::irsymtab::flag;
 use crate::bitcode::module::GlobalKind;
 use crate::bitcode::symbols::{IrSym, ModuleSymbols};
 use crate::elf::consts::*;
-use crate::elf::{ElfObject, Section, SymbolSection};
+use crate::elf::{ElfObject, SymbolSection};
 
 /// What a symbol names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -163,53 +163,6 @@ pub struct Symbol {
     pub origin: Origin,
 }
 
-/// BFD-style flags of an ELF section, as far as letters need them.
-struct SecFlags {
-    code: bool,
-    data: bool,
-    readonly: bool,
-    has_contents: bool,
-    debugging: bool,
-}
-
-fn section_flags(s: &Section<'_>) -> SecFlags {
-    let alloc = s.sh_flags & SHF_ALLOC != 0;
-    let nobits = s.sh_type == SHT_NOBITS;
-    let load = alloc && !nobits;
-    let name = s.name.as_ref();
-    let debugging = !alloc
-        && (name.starts_with(b".debug")
-            || name.starts_with(b".gnu.debuglto_.debug_")
-            || name.starts_with(b".gnu.linkonce.wi.")
-            || name.starts_with(b".zdebug")
-            || name.starts_with(b".line")
-            || name.starts_with(b".stab"));
-    SecFlags {
-        code: s.sh_flags & SHF_EXECINSTR != 0,
-        data: load && s.sh_flags & SHF_EXECINSTR == 0,
-        readonly: s.sh_flags & SHF_WRITE == 0,
-        has_contents: !nobits,
-        debugging,
-    }
-}
-
-/// GNU nm's letter for a section-relative symbol, lower case.
-fn section_letter(f: &SecFlags) -> char {
-    if f.code {
-        't'
-    } else if f.data {
-        if f.readonly { 'r' } else { 'd' }
-    } else if !f.has_contents {
-        'b'
-    } else if f.debugging {
-        'N'
-    } else if f.readonly {
-        'n'
-    } else {
-        '?'
-    }
-}
-
 /// The symbols of an ELF object (its `.symtab`), with GNU nm letters.
 pub fn from_elf(obj: &ElfObject<'_>) -> Vec<Symbol> {
     obj.symbols
@@ -268,7 +221,7 @@ pub fn from_elf(obj: &ElfObject<'_>) -> Vec<Symbol> {
                 }
                 SymbolSection::Reserved(_) => '?',
                 SymbolSection::Section(_) => {
-                    let c = section.map(|sec| section_letter(&section_flags(sec))).unwrap_or('?');
+                    let c = section.map(crate::nmview::section_letter).unwrap_or('?');
                     if global { c.to_ascii_uppercase() } else { c }
                 }
             };

@@ -1530,19 +1530,10 @@ impl Ar<'_> {
 
 /// Entry point of tl-ar.
 pub fn main() -> i32 {
-    with_stdio(run)
+    cli::with_stdio(run)
 }
 
 /// Entry point of tl-ranlib.
 pub fn ranlib_main() -> i32 {
-    with_stdio(run_ranlib)
-}
-
-fn with_stdio(f: fn(Vec<OsString>, &mut dyn Write, &mut dyn Write) -> i32) -> i32 {
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let code = f(std::env::args_os().collect(), &mut out, &mut stderr.lock());
-    let _ = out.flush();
-    code
+    cli::with_stdio(run_ranlib)
 }

@@ -132,6 +132,17 @@ pub fn version_text(prog: &str, gnu: &str) -> String {
     )
 }
 
+/// Runs a tool's `run(args, stdout, stderr)` on the process's arguments, with stdout buffered
+/// (flushed before returning) as C stdio buffers it for GNU's tools; returns the exit status.
+pub fn with_stdio(run: fn(Vec<OsString>, &mut dyn Write, &mut dyn Write) -> i32) -> i32 {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let code = run(std::env::args_os().collect(), &mut out, &mut stderr.lock());
+    let _ = out.flush();
+    code
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

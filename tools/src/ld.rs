@@ -86,7 +86,6 @@ const WITH_ARGUMENT: &[&str] = &[
     "dependency-file",
     "package-metadata",
     "error-limit",
-    "plugin-opt",
     "unresolved-symbols",
 ];
 
@@ -109,19 +108,9 @@ const IGNORED_WITH_R: &[&str] = &[
     "no-relax",
     "relax",
     "O",
-    "sort-common",
-    "static",
-    "Bstatic",
-    "Bdynamic",
-    "dn",
-    "dy",
-    "non_shared",
-    "call_shared",
     "no-undefined",
     "allow-shlib-undefined",
     "no-allow-shlib-undefined",
-    "plugin",
-    "plugin-opt",
     "g",
     "Qy",
     "no-warn-mismatch",
@@ -134,12 +123,10 @@ const IGNORED_WITH_R: &[&str] = &[
     "rpath",
     "R",
     "rpath-link",
-    "warn-common",
     "no-warn-rwx-segments",
     "no-warn-execstack",
     "warn-execstack",
     "no-fatal-warnings",
-    "lto-linker",
     "mllvm",
     "color-diagnostics",
     "threads",
@@ -149,10 +136,8 @@ const IGNORED_WITH_R: &[&str] = &[
     "undefined-version",
     "no-undefined-version",
     "noinhibit-exec",
-    "no-as-needed",
     "export-dynamic",
     "no-export-dynamic",
-    "pic-executable",
     "no-pie",
     "Bsymbolic",
     "Bsymbolic-functions",
@@ -339,6 +324,7 @@ fn usage(prog: &str) -> String {
   --start-group, -(           Start a group of archives searched repeatedly
   --end-group, -)             End a group
   -d, -dc, -dp                Allocate common symbols (with -r)
+  --warn-common               Warn when a common symbol meets another or a definition
   --allow-multiple-definition, -z muldefs
                               The first of several definitions wins (no error)
   -z execstack|noexecstack    Mark the output as needing an executable stack or not
@@ -394,8 +380,8 @@ struct Parsed {
     version: bool,
     version_only: bool,
     help: bool,
-    entry: Option<String>,
     fatal_warnings: bool,
+    sort_common: bool,
     /// Warnings of the command line, and whether `--fatal-warnings` came before each.
     early_warnings: Vec<(String, bool)>,
     lto_linker: Option<PathBuf>,
@@ -488,7 +474,7 @@ fn parse(args: &[String]) -> Parsed {
             }
             "e" | "entry" => {
                 let v = value(&mut i).unwrap_or_default();
-                p.entry = Some(v.clone());
+                p.opts.entry = Some(v.clone().into_bytes());
                 p.final_args.push(Arg::Other(format!("--entry={v}").into()));
             }
             "v" | "V" => {
@@ -499,6 +485,16 @@ fn parse(args: &[String]) -> Parsed {
                 p.version_only = true;
             }
             "help" => p.help = true,
+            "sort-common" => {
+                // It orders commons only when they get space (-d); tl-ld allocates them in GNU's
+                // default order only, so the pair is refused below.
+                p.sort_common = true;
+                p.final_args.push(Arg::Other(a.into()));
+            }
+            "warn-common" => {
+                p.opts.warn_common = true;
+                p.final_args.push(Arg::Other(a.into()));
+            }
             "allow-multiple-definition" => {
                 p.opts.allow_multiple_definition = true;
                 p.final_args.push(Arg::Other(a.into()));
@@ -575,7 +571,7 @@ fn parse(args: &[String]) -> Parsed {
                 } else if let Some(v) = joined("-z") {
                     z_keyword(&mut p, &v);
                 } else if let Some(v) = joined("-e") {
-                    p.entry = Some(v);
+                    p.opts.entry = Some(v.into_bytes());
                 } else if a.starts_with("-O") || a.starts_with("--build-id") || a.starts_with("--hash-style") {
                     // Joined forms of ignored options.
                 } else if WITH_ARGUMENT.contains(&name) || name.starts_with("thinlto") || name.starts_with("lto") {
@@ -638,6 +634,10 @@ fn relocatable(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
         cli::error(err, prog, format!("{u}: not supported with -r"));
         return 1;
     }
+    if p.sort_common && p.opts.define_common {
+        cli::error(err, prog, "--sort-common with -d: not supported with -r");
+        return 1;
+    }
     let output = p.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
     let linked = match libwrap::link::relocatable(&p.opts) {
         Ok(l) => l,
@@ -648,16 +648,7 @@ fn relocatable(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
             return 1;
         }
     };
-    let mut warnings = linked.warnings;
-    if let Some(entry) = &p.entry {
-        let obj = libwrap::elf::read(&linked.bytes).ok();
-        let defined = obj.is_some_and(|o| {
-            o.symbols.iter().any(|s| s.name.as_ref() == entry.as_bytes() && s.section != libwrap::elf::SymbolSection::Undefined)
-        });
-        if !defined {
-            warnings.push(format!("warning: cannot find entry symbol {entry}; not setting start address"));
-        }
-    }
+    let warnings = linked.warnings;
     for w in &warnings {
         let _ = writeln!(err, "{prog}: {w}");
     }
@@ -732,10 +723,5 @@ fn gnu_ld() -> PathBuf {
 
 /// Entry point of tl-ld.
 pub fn main() -> i32 {
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let code = run(std::env::args_os().collect(), &mut out, &mut stderr.lock());
-    let _ = out.flush();
-    code
+    cli::with_stdio(run)
 }

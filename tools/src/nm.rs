@@ -371,12 +371,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
 
 /// Entry point of the binary.
 pub fn main() -> i32 {
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let code = run(std::env::args_os().collect(), &mut out, &mut stderr.lock());
-    let _ = out.flush();
-    code
+    cli::with_stdio(run)
 }
 
 struct Nm<'w> {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::Options;
 use super::eh_frame;
 use super::load::Object;
-use super::resolve::{Origin, State, Table};
+use super::resolve::{CommonKind, Origin, State, Table};
 use crate::elf::consts::*;
 use crate::elf::{ElfObject, Info, Link, Reloc, Section, SectionData, Symbol, SymbolSection};
 use crate::error::{Error, Result};
@@ -225,6 +225,32 @@ fn where_d(o: &Object<'_>, section: usize, offset: u64) -> String {
     }
 }
 
+/// GNU's `--warn-common` warnings (ldmain.c's `multiple_common`), in the order the commons met.
+fn common_messages(objects: &[Object<'_>], table: &Table) -> Vec<String> {
+    let file = |origin: Origin| match origin {
+        Origin::Native { object, .. } | Origin::Bitcode { object, .. } => Some(objects[object].name.as_str()),
+        Origin::CommandLine => None,
+    };
+    table
+        .common_events
+        .iter()
+        .map(|e| {
+            let (new, name) = (file(e.new).unwrap_or("command line"), shown(&e.name));
+            let from = file(e.old).map(|o| format!(" from {o}")).unwrap_or_default();
+            match e.kind {
+                CommonKind::DefinitionOverridesCommon => format!("{new}: warning: definition of `{name}' overriding common{from}"),
+                CommonKind::CommonOverriddenByDefinition => format!("{new}: warning: common of `{name}' overridden by definition{from}"),
+                CommonKind::LargerCommon => format!("{new}: warning: common of `{name}' overriding smaller common{from}"),
+                CommonKind::SmallerCommon => format!("{new}: warning: common of `{name}' overridden by larger common{from}"),
+                CommonKind::SameCommon => match file(e.old) {
+                    Some(old) => format!("{new} and {old}: warning: multiple common of `{name}'"),
+                    None => format!("{new}: warning: multiple common of `{name}'"),
+                },
+            }
+        })
+        .collect()
+}
+
 /// GNU's "multiple definition" messages.
 fn duplicate_messages(objects: &[Object<'_>], table: &Table) -> Vec<String> {
     let at = |origin: Origin, c: bool| -> String {
@@ -311,6 +337,9 @@ type Placement = Vec<Vec<Option<(usize, u64)>>>;
 pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<Output<'a>> {
     if !table.duplicates.is_empty() && !opts.allow_multiple_definition {
         return Err(Error::Link { messages: duplicate_messages(objects, table) });
+    }
+    if opts.warn_common {
+        warnings.extend(common_messages(objects, table));
     }
     warnings.extend(symbol_warnings(objects, table));
     // The output machine: the first native input's.

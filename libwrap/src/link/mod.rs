@@ -16,9 +16,11 @@
 //!   and relocations against a section symbol get the input section's offset added to their
 //!   addend (RELA) or to the addend stored in place (REL, i386);
 //! - globals are resolved across inputs: a definition satisfies undefined references elsewhere;
-//!   strong beats weak, which beats common; two strong definitions are an error naming both, as
-//!   GNU's "multiple definition" is (unless `--allow-multiple-definition`: the first wins); commons keep the largest size and alignment and stay common
-//!   unless `-d`; the most constraining visibility wins; a name left undefined stays undefined
+//!   a strong definition beats a common, which beats a weak definition; two strong definitions
+//!   are an error naming both, as GNU's "multiple definition" is (unless
+//!   `--allow-multiple-definition`: the first wins); commons keep the largest size and alignment
+//!   and stay common unless `-d` (`--warn-common` reports where they meet, in GNU's words); the
+//!   most constraining visibility wins; a name left undefined stays undefined
 //!   (weak only if every reference is weak); locals and file symbols are kept;
 //! - archives: a member is loaded only to define a symbol that is undefined at that point (or
 //!   common, by a real definition), repeatedly until nothing more is needed; `--whole-archive`
@@ -82,6 +84,10 @@ pub struct Options {
     pub exec_stack: Option<bool>,
     /// `-m EMULATION`: the machine of an output without native inputs.
     pub emulation: Option<String>,
+    /// `--warn-common`: warn when a common symbol meets another common or a definition.
+    pub warn_common: bool,
+    /// `-e SYMBOL`: a partial link only warns, as GNU ld does, when nothing defines it.
+    pub entry: Option<Vec<u8>>,
     /// `--allow-multiple-definition` / `-z muldefs`: a second strong definition is not an
     /// error; the first one wins.
     pub allow_multiple_definition: bool,
@@ -108,6 +114,12 @@ pub fn relocatable(opts: &Options) -> Result<Linked> {
     let loaded = load::load(opts, &files, &archives)?;
     let mut out = merge::merge(&loaded.objects, &loaded.table, opts, &mut warnings)?;
     carry::carry(&loaded.objects, &loaded.table, &mut out)?;
+    if let Some(entry) = &opts.entry
+        && !out.obj.symbols.iter().any(|s| s.name.as_ref() == entry.as_slice() && s.section != crate::elf::SymbolSection::Undefined)
+    {
+        let entry = String::from_utf8_lossy(entry);
+        warnings.push(format!("warning: cannot find entry symbol {entry}; not setting start address"));
+    }
     let bytes = crate::elf::write(&out.obj).map_err(|e| e.at("<output>", None))?;
     Ok(Linked { bytes, warnings })
 }

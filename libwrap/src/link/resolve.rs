@@ -3,7 +3,8 @@
 //!
 //! Rules (GNU ld's, for `-r`): a definition satisfies undefined references; a strong definition
 //! beats a weak one (the first weak one stays among weak ones; `STB_GNU_UNIQUE` counts as weak
-//! here), and any definition beats a common; two strong definitions are a duplicate; commons
+//! here); a strong definition beats a common, and a common beats a weak definition (ELF's rule
+//! in GNU ld); two strong definitions are a duplicate; commons
 //! merge to the largest size and alignment; a name nobody defines stays undefined, weak only when
 //! every reference is weak; the most constraining visibility of all mentions wins.
 
@@ -102,6 +103,34 @@ pub struct Duplicate {
     pub second: Origin,
 }
 
+/// A common symbol meeting another common or a definition (what `--warn-common` reports).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommonEvent {
+    /// The name.
+    pub name: Vec<u8>,
+    /// What happened, in GNU ld's words.
+    pub kind: CommonKind,
+    /// The mention that met the earlier one.
+    pub new: Origin,
+    /// The earlier definition or (largest) common.
+    pub old: Origin,
+}
+
+/// The cases of [`CommonEvent`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommonKind {
+    /// A definition after a common.
+    DefinitionOverridesCommon,
+    /// A common after a definition.
+    CommonOverriddenByDefinition,
+    /// A common larger than the earlier one.
+    LargerCommon,
+    /// A common smaller than the earlier one.
+    SmallerCommon,
+    /// Two commons of one size.
+    SameCommon,
+}
+
 /// The resolution table.
 #[derive(Debug, Default)]
 pub struct Table {
@@ -110,6 +139,8 @@ pub struct Table {
     index: FxHashMap<Vec<u8>, usize>,
     /// Duplicate strong definitions found so far.
     pub duplicates: Vec<Duplicate>,
+    /// Commons that met other commons or definitions, in the order they did.
+    pub common_events: Vec<CommonEvent>,
 }
 
 /// Constraint rank of a visibility: default < protected < hidden < internal.
@@ -175,15 +206,36 @@ impl Table {
                     g.origin = origin;
                 }
                 State::Common { size: s, align: a } => {
+                    let kind = match size.cmp(&s) {
+                        std::cmp::Ordering::Greater => CommonKind::LargerCommon,
+                        std::cmp::Ordering::Less => CommonKind::SmallerCommon,
+                        std::cmp::Ordering::Equal => CommonKind::SameCommon,
+                    };
+                    self.common_events.push(CommonEvent { name: name.to_vec(), kind, new: origin, old: g.origin });
                     if size > s {
                         g.origin = origin;
                     }
                     g.state = State::Common { size: size.max(s), align: align.max(a) };
                 }
-                State::Defined { .. } => {}
+                // In ELF a common beats a weak definition (GNU ld, silently).
+                State::Defined { weak: true } => {
+                    g.state = State::Common { size, align };
+                    g.origin = origin;
+                }
+                State::Defined { weak: false } => {
+                    let kind = CommonKind::CommonOverriddenByDefinition;
+                    self.common_events.push(CommonEvent { name: name.to_vec(), kind, new: origin, old: g.origin });
+                }
             },
             Mention::Defined { weak } => match g.state {
-                State::Undefined | State::Common { .. } => {
+                State::Common { .. } if weak => {}
+                State::Common { .. } => {
+                    let kind = CommonKind::DefinitionOverridesCommon;
+                    self.common_events.push(CommonEvent { name: name.to_vec(), kind, new: origin, old: g.origin });
+                    g.state = State::Defined { weak };
+                    g.origin = origin;
+                }
+                State::Undefined => {
                     g.state = State::Defined { weak };
                     g.origin = origin;
                 }
