@@ -376,7 +376,6 @@ struct Parsed {
     output: Option<PathBuf>,
     opts: Options,
     final_args: Vec<Arg>,
-    search_dirs: Vec<PathBuf>,
     version: bool,
     version_only: bool,
     help: bool,
@@ -432,7 +431,7 @@ fn parse(args: &[String]) -> Parsed {
             }
             "L" | "library-path" => {
                 let v = value(&mut i).unwrap_or_default();
-                p.search_dirs.push(PathBuf::from(&v));
+                p.opts.search_dirs.push(PathBuf::from(&v));
                 p.final_args.push(Arg::Other(format!("-L{v}").into()));
             }
             "l" | "library" => {
@@ -561,7 +560,7 @@ fn parse(args: &[String]) -> Parsed {
                     p.final_args.pop();
                     push_library(&mut p, &v, static_only);
                 } else if let Some(v) = joined("-L") {
-                    p.search_dirs.push(PathBuf::from(v));
+                    p.opts.search_dirs.push(PathBuf::from(v));
                 } else if let Some(v) = joined("-u") {
                     p.opts.undefined.push(v.into_bytes());
                 } else if let Some(v) = joined("-o") {
@@ -582,7 +581,6 @@ fn parse(args: &[String]) -> Parsed {
             }
         }
     }
-    p.opts.search_dirs = p.search_dirs.clone();
     p
 }
 
@@ -672,7 +670,7 @@ fn link_messages(e: &libwrap::Error) -> Vec<String> {
 }
 
 fn final_link(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
-    let prepared = match delegate::prepare(&p.final_args, &p.search_dirs) {
+    let prepared = match delegate::prepare(&p.final_args, &p.opts.search_dirs) {
         Ok(x) => x,
         Err(e) => {
             for line in link_messages(&e) {

@@ -83,8 +83,8 @@ fn is_archive_path(p: &Path) -> bool {
 }
 
 /// Finds `-lNAME` as a GNU linker would: `libNAME.so` then `libNAME.a` in each directory (only
-/// `.a` under `-Bstatic`).
-fn find_library(name: &str, verbatim: bool, static_only: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
+/// `.a` under `-Bstatic`, and always in a partial link).
+pub(crate) fn find_library(name: &str, verbatim: bool, static_only: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
     for d in dirs {
         if verbatim {
             let p = d.join(name);

@@ -45,12 +45,6 @@ pub struct Files {
     pub items: Vec<Item>,
 }
 
-/// Finds `-lNAME`: `libNAME.a` (a partial link is static) in the `-L` directories, in order.
-fn find_library(name: &str, verbatim: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
-    let file = if verbatim { name.to_string() } else { format!("lib{name}.a") };
-    dirs.iter().map(|d| d.join(&file)).find(|p| p.is_file())
-}
-
 /// `f` over `items` on as many threads as there are cores (at least 16 items per thread),
 /// results in order.
 pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -91,7 +85,7 @@ pub fn open_inputs(opts: &Options) -> Result<Files> {
         .iter()
         .map(|spec| match spec {
             InputSpec::File(p) => Step::Open(p.clone()),
-            InputSpec::Library { name, verbatim } => match find_library(name, *verbatim, &opts.search_dirs) {
+            InputSpec::Library { name, verbatim } => match super::delegate::find_library(name, *verbatim, true, &opts.search_dirs) {
                 Some(p) => Step::Open(p),
                 None => {
                     let shown = if *verbatim { format!(":{name}") } else { name.clone() };
