@@ -575,24 +575,6 @@ fn index_of(archive: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The LLVM 19 fixtures of ELF targets (one or several modules; raw, fat and embedded).
-const LLVM19_FIXTURES: &[&str] = &[
-    "kinds.thin19.o",
-    "kinds.full19.o",
-    "asm.thin19.o",
-    "cxx.thin19.o",
-    "cxx.split19.o",
-    "prog_main.thin19.o",
-    "prog_lib.thin19.o",
-    "kinds.emb19.o",
-    "kinds.fat19.o",
-    "cat19.bc",
-];
-
-/// The LLVM 14 fixtures.
-const LLVM14_FIXTURES: &[&str] =
-    &["kinds.thin14.o", "kinds.full14.o", "cxx.thin14.o", "prog_main.thin14.o", "prog_lib.thin14.o", "t14.bc", "cat14.bc", "t14-nodl.bc"];
-
 /// The other fixtures of every kind tl-ar indexes.
 const OTHER_FIXTURES: &[&str] = &["rlib.22.bc", "rlib.rcgu22.o", "kinds.gcc.o", "prog_lib.darwin19.o"];
 

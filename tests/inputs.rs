@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 
 use harness::*;
 use libwrap::bitcode::{self, irsymtab};
-use libwrap::sniff::{self, ElfKind, FileKind};
-use libwrap::{archive, elf, input::Input, symbols};
+use libwrap::file_kind::{self as sniff, ElfKind, FileKind};
+use libwrap::{archive, elf, input::Input};
 
 fn classify(data: &[u8]) -> ElfKind {
     sniff::classify(&elf::read(data).unwrap())
@@ -53,7 +53,8 @@ fn executables_shared_objects_and_other_classes_are_read() {
     for f in ["prog_lib.i686-linux-gnu.o", "prog_lib.armv7-linux-gnueabihf.o", "prog_lib.s390x-linux-gnu.o"] {
         let w = libwrap::wrapped::wrap(&read_fixture(f)).unwrap();
         let obj = elf::read(&w).unwrap();
-        let names: Vec<_> = symbols::from_elf(&obj).into_iter().map(|s| (s.letter, String::from_utf8(s.name).unwrap())).collect();
+        let view = libwrap::view::nm::elf_view(&obj, false).unwrap();
+        let names: Vec<_> = view.symbols.unwrap().into_iter().map(|s| (s.letter, String::from_utf8(s.name).unwrap())).collect();
         assert!(names.contains(&('T', "lib_add".to_string())), "{f}: {names:?}");
         assert!(names.contains(&('D', "lib_counter".to_string())), "{f}: {names:?}");
         assert_eq!(libwrap::elf::write(&obj).unwrap(), w, "{f}: model round trip is exact");
@@ -106,8 +107,8 @@ fn archive_flavours() {
     assert_eq!(a.members[1].bytes().unwrap(), read_fixture("kinds.gcc.o").as_slice());
     // A thin archive whose member is a thin archive (as other writers leave them): the reader
     // flattens it, names relative to the outer archive.
-    let nested = libwrap::archive_write::write_archive(
-        &[libwrap::archive_write::NewMember {
+    let nested = libwrap::archive::write::write_archive(
+        &[libwrap::archive::write::NewMember {
             name: "sub/inner.a".into(),
             data: std::fs::read(d.join("sub/inner.a")).unwrap().into(),
             mtime: 0,
@@ -116,7 +117,7 @@ fn archive_flavours() {
             perms: 0o644,
             origin: None,
         }],
-        libwrap::archive_write::WriteOptions { thin: true, symbol_index: false, ..Default::default() },
+        libwrap::archive::write::WriteOptions { thin: true, symbol_index: false, ..Default::default() },
     )
     .unwrap()
     .bytes;
@@ -160,7 +161,7 @@ fn concatenated_streams_recover_every_module() {
     let c = bitcode::parse(&cat).unwrap();
     assert_eq!(c.streams, 4);
     assert_eq!(c.modules.len(), 1 + 1 + 2 + 2);
-    let joined = libwrap::wrapped::join_units(&c);
+    let joined = c.joined();
     let again = bitcode::parse(&joined).unwrap();
     assert_eq!(again.streams, 1);
     assert_eq!(again.modules.len(), 6);

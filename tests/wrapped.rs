@@ -8,34 +8,21 @@ use std::path::Path;
 use std::process::Command;
 
 use harness::*;
-use libwrap::{bitcode, elf, sniff, tlsummary, wrapped};
+use libwrap::{bitcode, elf, embedded, file_kind as sniff, wrapped, wrapped::summary_section as tlsummary};
 
-/// Raw bitcode fixtures of ELF targets (x86_64).
-const RAW: &[&str] = &[
-    "kinds.thin19.o",
-    "kinds.full19.o",
-    "asm.thin19.o",
-    "cxx.thin19.o",
-    "cxx.split19.o",
-    "prog_main.thin19.o",
-    "prog_lib.thin19.o",
-    "cat19.bc",
-    "kinds.thin14.o",
-    "kinds.full14.o",
-    "cxx.thin14.o",
-    "t14.bc",
-    "t14-nodl.bc",
-    "cat14.bc",
-    "rlib.22.bc",
-    "kinds.emb19.llvmbc",
-];
+/// Raw bitcode fixtures of ELF targets (x86_64): the LLVM 19 and 14 fixtures that are raw
+/// bitcode, rustc's LLVM 22 module, and the bitcode of an embedded object.
+fn raw_fixtures() -> Vec<&'static str> {
+    let raw = |f: &&str| !f.ends_with(".emb19.o") && !f.ends_with(".fat19.o");
+    LLVM19_FIXTURES.iter().chain(LLVM14_FIXTURES).copied().filter(raw).chain(["rlib.22.bc", "kinds.emb19.llvmbc"]).collect()
+}
 
 /// tl's bitcode view (letter, name), without format-specific symbols.
 fn view(data: &[u8]) -> Vec<(char, String)> {
     let c = bitcode::parse(data).unwrap();
     let mut v = Vec::new();
     for m in &c.modules {
-        for s in bitcode::symbols::read(m).unwrap().symbols {
+        for s in bitcode::symtab::read(m).unwrap().symbols {
             if !s.format_specific() {
                 v.push((s.nm_letter(), String::from_utf8_lossy(&s.name).into_owned()));
             }
@@ -55,7 +42,7 @@ fn tl_objcopy(args: &[&str]) -> Vec<u8> {
 #[test]
 fn unwrap_of_wrap_is_byte_identical() {
     let dir = tempdir();
-    for f in RAW {
+    for f in raw_fixtures() {
         let w = dir.path().join(format!("{f}.w.o"));
         let u = dir.path().join(format!("{f}.u.bc"));
         tl_objcopy(&["--wrap-bitcode", fixture(f).to_str().unwrap(), w.to_str().unwrap()]);
@@ -72,7 +59,7 @@ fn gnu_nm_without_plugin_sees_the_bitcode_symbols() {
     // LLVMgold-14 would claim .llvmbc); the interop test below does the same with the plugin
     // directory hidden.
     let dir = tempdir();
-    for f in RAW {
+    for f in raw_fixtures() {
         let w = dir.path().join(format!("{f}.w.o"));
         tl_objcopy(&["-I", "llvm-bc", fixture(f).to_str().unwrap(), w.to_str().unwrap()]);
         let out = run_ok(Command::new("nm").arg("--target=elf64-x86-64").arg(&w));
@@ -107,7 +94,7 @@ fn readelf_agrees_with_the_bitcode_view() {
         let rows = readelf_symbols(&w);
         let bytes = read_fixture(f);
         let c = bitcode::parse(&bytes).unwrap();
-        let syms = bitcode::symbols::read(&c.modules[0]).unwrap().symbols;
+        let syms = bitcode::symtab::read(&c.modules[0]).unwrap().symbols;
         for s in syms.iter().filter(|s| !s.format_specific()) {
             let name = String::from_utf8_lossy(&s.name).into_owned();
             let row = rows.iter().find(|r| r[7] == name).unwrap_or_else(|| panic!("{f}: {name} not in readelf"));
@@ -154,7 +141,7 @@ fn summary_records_match_modules_and_detect_corruption() {
     assert_eq!(insp.records[0].summary_kind, 1, "ThinLTO half");
     assert_eq!(insp.records[1].summary_kind, 2, "regular LTO half");
     // One flipped byte anywhere in a record is a CRC error.
-    let section = sniff::sections_named(&obj, wrapped::SUMMARY_SECTION)[0].to_vec();
+    let section = embedded::sections_named(&obj, wrapped::SUMMARY_SECTION)[0].to_vec();
     for at in [13, section.len() / 2, section.len() - 1] {
         let mut bad = section.clone();
         bad[at] ^= 0x20;
@@ -368,7 +355,7 @@ fn fresh_clang19_objects_match_live_llvm_nm() {
                 let c = bitcode::parse(&data).unwrap();
                 let mut got = Vec::new();
                 for m in &c.modules {
-                    for sy in bitcode::symbols::read(m).unwrap().symbols {
+                    for sy in bitcode::symtab::read(m).unwrap().symbols {
                         if all || !sy.format_specific() {
                             got.push((sy.nm_letter(), String::from_utf8_lossy(&sy.name).into_owned()));
                         }

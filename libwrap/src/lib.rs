@@ -5,37 +5,38 @@
 //! relocatable holding bitcode in `.llvmbc`, an ELF symbol table mirroring the bitcode's symbols,
 //! a summary section `.tl.summary` and a guard symbol (see [`wrapped`] and `man/tl-wrap.5`).
 //!
-//! Module map:
-//! - [`error`]: typed errors carrying file, member and what was wrong;
-//! - [`input`], [`output`]: mapped inputs, atomic outputs;
-//! - [`sniff`]: what a buffer holds, by content;
-//! - [`bitstream`], [`bitcode`]: LLVM bitcode;
-//! - [`elf`]: the ELF object model, reader and writer;
-//! - [`archive`], [`archive_write`]: archives (GNU, BSD, thin, SYM64);
-//! - [`symbols`]: one symbol model over ELF and bitcode; [`nmview`]: what nm shows;
-//! - [`tlsummary`]: the `.tl.summary` section codec;
-//! - [`wrapped`]: wrapping, unwrapping and splitting bitcode;
-//! - [`objcopy`]: the objcopy operations;
-//! - [`link`]: partial links (`ld -r`) that carry bitcode, and final links through an LTO linker.
+//! Module map, one layer per line from the bottom; a module uses only the layers below it
+//! (`scripts/check-layers` prints the graph and fails on a cycle):
+//! - [`error`], [`input`], [`output`]: typed errors (file, member, what), mapped inputs, atomic outputs;
+//! - [`elf`]: the ELF model (`consts`, `model`, `read`, `write`) and targets (`target`);
+//!   [`bitcode`]: the bitstream, the container and its units, module records, irsymtab, symbols,
+//!   ThinLTO summary, GUIDs; [`demangle`]: nm's demangler;
+//! - [`archive`]: reading, writing, editing archives and their symbol index;
+//! - [`embedded`]: the section and marker names, the bitcode an ELF object carries; [`file_kind`]:
+//!   what a buffer is; [`bfd`]: GNU's symbol-letter rules;
+//! - [`resolve`]: symbol resolution across objects and modules;
+//! - [`wrapped`]: the wrapped format (`wrap`, `mirror`, `records`, `summary_section`, `decompose`);
+//! - [`view`]: what nm shows (`nm`, `summary`); [`objcopy`]: objcopy's operations; [`link`]:
+//!   partial links (`options`, `search`, `load`, `merge`'s passes, `diagnostics`, `carry`) and
+//!   final links handed to an LTO linker (`final_link`).
 //!
-//! libwrap never prints and never parses command lines.
+//! libwrap never prints, never parses command lines, never reads the environment and never
+//! chooses a program to run: the tools do.
 
 pub mod archive;
-pub mod archive_edit;
-pub mod archive_write;
+pub mod bfd;
 pub mod bitcode;
-pub mod bitstream;
 pub mod demangle;
 pub mod elf;
+pub mod embedded;
 pub mod error;
+pub mod file_kind;
 pub mod input;
 pub mod link;
-pub mod nmview;
 pub mod objcopy;
 pub mod output;
-pub mod sniff;
-pub mod symbols;
-pub mod tlsummary;
+pub mod resolve;
+pub mod view;
 pub mod wrapped;
 
 pub use error::{Error, Result};

@@ -7,14 +7,14 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use crate::archive;
-use crate::archive_write::{self, NewMember, WriteOptions};
-use crate::bitcode;
+use crate::archive::{self, write::{self as archive_write, NewMember, WriteOptions}};
+use crate::bitcode::{self, container};
 use crate::elf::{self, SectionData, consts::*};
-use crate::error::{Error, Result};
+use crate::embedded;
+use crate::error::{Error, Result, location};
+use crate::file_kind::{self, ElfKind, FileKind};
 use crate::input::Input;
 use crate::output;
-use crate::sniff::{self, ElfKind, FileKind};
 use crate::wrapped;
 
 /// What to produce.
@@ -55,11 +55,11 @@ fn member_err(e: crate::error::Bad, path: &str, member: Option<&str>) -> Error {
 /// Raw bitcode carried by a buffer: the buffer itself if it is bitcode, the `.llvmbc` /
 /// `.llvm.lto` section (normalised) if it is an ELF object carrying bitcode.
 pub fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Result<Cow<'d, [u8]>> {
-    match sniff::sniff(data) {
-        FileKind::Bitcode { .. } => wrapped::normalize(data).map_err(|e| member_err(e, path, member)),
+    match file_kind::sniff(data) {
+        FileKind::Bitcode { .. } => container::normalize(data).map_err(|e| member_err(e, path, member)),
         FileKind::Elf => {
             let obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
-            let kind = sniff::classify(&obj);
+            let kind = file_kind::classify(&obj);
             if !kind.has_bitcode() {
                 return Err(Error::Unsupported {
                     path: path.to_string(),
@@ -67,8 +67,8 @@ pub fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Resul
                     what: format!("no bitcode to unwrap ({})", kind.describe()),
                 });
             }
-            let bc = sniff::bitcode_section(&obj).ok_or_else(|| Error::malformed(path, "empty bitcode section"))?;
-            let normal = wrapped::normalize(&bc).map_err(|e| member_err(e, path, member))?;
+            let bc = embedded::bitcode_section(&obj).ok_or_else(|| Error::malformed(path, "empty bitcode section"))?;
+            let normal = container::normalize(&bc).map_err(|e| member_err(e, path, member))?;
             Ok(Cow::Owned(normal.into_owned()))
         }
         _ => Err(Error::NotRecognized { path: path.to_string(), member: member.map(str::to_string) }),
@@ -77,11 +77,11 @@ pub fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Resul
 
 /// Wraps the bitcode in `data` (raw bitcode only).
 pub fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>> {
-    match sniff::sniff(data) {
+    match file_kind::sniff(data) {
         FileKind::Bitcode { .. } => wrapped::wrap(data).map_err(|e| member_err(e, path, member)),
         FileKind::Elf => {
             let obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
-            let what = match sniff::classify(&obj) {
+            let what = match file_kind::classify(&obj) {
                 ElfKind::Wrapped => "already a wrapped object".to_string(),
                 k => format!("not raw bitcode ({}); unwrap it first", k.describe()),
             };
@@ -121,7 +121,7 @@ fn map_archive(data: &[u8], path: &str, report: &mut Report, f: &MemberFn<'_>) -
         let new = match f(bytes, &name)? {
             Some(b) => Cow::Owned(b),
             None => {
-                report.warnings.push(format!("{}: left unchanged", crate::error::location(path, Some(&name))));
+                report.warnings.push(format!("{}: left unchanged", location(path, Some(&name))));
                 Cow::Borrowed(bytes)
             }
         };
@@ -137,7 +137,7 @@ fn map_archive(data: &[u8], path: &str, report: &mut Report, f: &MemberFn<'_>) -
     }
     let written = archive_write::write_archive(&members, WriteOptions::default()).map_err(|e| Error::io(path, e))?;
     for (member, w) in written.warnings {
-        report.warnings.push(format!("{}: {w}", crate::error::location(path, Some(&member))));
+        report.warnings.push(format!("{}: {w}", location(path, Some(&member))));
     }
     Ok(written.bytes)
 }
@@ -157,7 +157,7 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
     let mut report = Report::default();
 
     for (name, file) in &config.dump_sections {
-        if sniff::sniff(data) != FileKind::Elf {
+        if file_kind::sniff(data) != FileKind::Elf {
             return Err(Error::NotRecognized { path: path.clone(), member: None });
         }
         let obj = elf::read(data).map_err(|e| e.at(&path, None))?;
@@ -174,7 +174,7 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
 
     let out_path = output.unwrap_or(input);
     let mode = input_mode(input);
-    let kind = sniff::sniff(data);
+    let kind = file_kind::sniff(data);
     match &config.operation {
         Operation::SplitModules(dir) => {
             let bc = match kind {
@@ -183,7 +183,7 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
                 }
                 _ => bitcode_of(data, &path, None)?,
             };
-            let files = wrapped::split(&bc).map_err(|e| e.at(&path, None))?;
+            let files = container::split(&bc).map_err(|e| e.at(&path, None))?;
             let stem = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "module".into());
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
             for (k, f) in files.iter().enumerate() {
@@ -204,22 +204,22 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         _ => {}
     }
     let bytes = match (&config.operation, kind) {
-        (Operation::WrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match sniff::sniff(b) {
+        (Operation::WrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match file_kind::sniff(b) {
             FileKind::Bitcode { .. } => wrap_bytes(b, &path, Some(n)).map(Some),
             _ => Ok(None),
         })?,
         (Operation::WrapBitcode, _) => wrap_bytes(data, &path, None)?,
-        (Operation::UnwrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match sniff::sniff(b) {
+        (Operation::UnwrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match file_kind::sniff(b) {
             FileKind::Bitcode { .. } => Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned())),
             FileKind::Elf => {
                 let obj = elf::read(b).map_err(|e| e.at(&path, Some(n)))?;
-                if sniff::classify(&obj).has_bitcode() { Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned())) } else { Ok(None) }
+                if file_kind::classify(&obj).has_bitcode() { Ok(Some(bitcode_of(b, &path, Some(n))?.into_owned())) } else { Ok(None) }
             }
             _ => Ok(None),
         })?,
         (Operation::UnwrapBitcode, _) => bitcode_of(data, &path, None)?.into_owned(),
         (Operation::Copy, FileKind::Elf) => copy_elf(data, &path, None)?,
-        (Operation::Copy, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match sniff::sniff(b) {
+        (Operation::Copy, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match file_kind::sniff(b) {
             FileKind::Elf => copy_elf(b, &path, Some(n)).map(Some),
             _ => Ok(None),
         })?,
@@ -234,14 +234,14 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
 /// The bitcode units of a file, for tests and tools: `(raw bitcode of each unit)`.
 pub fn units_of(data: &[u8], path: &str) -> Result<Vec<Vec<u8>>> {
     let bc = bitcode_of(data, path, None)?;
-    wrapped::split(&bc).map_err(|e| e.at(path, None))
+    container::split(&bc).map_err(|e| e.at(path, None))
 }
 
 /// True if `data` is bitcode or an ELF carrying bitcode.
 pub fn carries_bitcode(data: &[u8]) -> bool {
-    match sniff::sniff(data) {
+    match file_kind::sniff(data) {
         FileKind::Bitcode { .. } => bitcode::parse(data).is_ok(),
-        FileKind::Elf => elf::read(data).map(|o| sniff::classify(&o).has_bitcode()).unwrap_or(false),
+        FileKind::Elf => elf::read(data).map(|o| file_kind::classify(&o).has_bitcode()).unwrap_or(false),
         _ => false,
     }
 }

@@ -4,10 +4,30 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The repository root.
+pub mod mutate;
+
+/// The repository root (the tests of `libwrap/` and of `tools/` both sit one level below it).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
+
+/// The LLVM 19 fixtures of ELF targets (one or several modules; raw, fat and embedded).
+pub const LLVM19_FIXTURES: &[&str] = &[
+    "kinds.thin19.o",
+    "kinds.full19.o",
+    "asm.thin19.o",
+    "cxx.thin19.o",
+    "cxx.split19.o",
+    "prog_main.thin19.o",
+    "prog_lib.thin19.o",
+    "kinds.emb19.o",
+    "kinds.fat19.o",
+    "cat19.bc",
+];
+
+/// The LLVM 14 fixtures.
+pub const LLVM14_FIXTURES: &[&str] =
+    &["kinds.thin14.o", "kinds.full14.o", "cxx.thin14.o", "prog_main.thin14.o", "prog_lib.thin14.o", "t14.bc", "cat14.bc", "t14-nodl.bc"];
 
 /// A fixture file.
 pub fn fixture(name: &str) -> PathBuf {

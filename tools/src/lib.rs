@@ -3,7 +3,6 @@
 
 pub mod ar;
 pub mod cli;
-pub mod collate;
 pub mod ld;
 pub mod nm;
 pub mod objcopy;

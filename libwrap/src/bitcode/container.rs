@@ -19,7 +19,7 @@
 //! splitting and concatenation copy verbatim.
 
 use crate::bad;
-use crate::bitstream::{BlockHeader, read_top_level_block};
+use crate::bitcode::bitstream::{BlockHeader, read_top_level_block};
 use crate::error::PResult;
 
 /// Raw bitcode magic.
@@ -137,18 +137,18 @@ fn symtab_module_count(blob: &[u8]) -> Option<usize> {
 
 /// Extracts the blob of a STRTAB or SYMTAB block (its one record, code 1).
 fn single_blob<'a>(data: &'a [u8], header: &BlockHeader) -> PResult<&'a [u8]> {
-    let mut info = crate::bitstream::BlockInfo::default();
-    let mut reader = crate::bitstream::BlockReader::open(data, header, &info);
+    let mut info = crate::bitcode::bitstream::BlockInfo::default();
+    let mut reader = crate::bitcode::bitstream::BlockReader::open(data, header, &info);
     let mut blob = None;
     loop {
         match reader.next(&mut info)? {
-            crate::bitstream::Entry::End => break,
-            crate::bitstream::Entry::Record(r) => {
+            crate::bitcode::bitstream::Entry::End => break,
+            crate::bitcode::bitstream::Entry::Record(r) => {
                 if r.code == 1 && blob.is_none() {
                     blob = r.blob;
                 }
             }
-            crate::bitstream::Entry::Block(_) => {}
+            crate::bitcode::bitstream::Entry::Block(_) => {}
         }
     }
     blob.ok_or_else(|| bad!("block {} has no blob", header.id))
@@ -318,4 +318,51 @@ pub fn parse(data: &[u8]) -> PResult<Container<'_>> {
         return Err(bad!("no module in bitcode"));
     }
     Ok(Container { modules: s.modules, units: s.units, streams: s.streams })
+}
+
+impl<'a> Container<'a> {
+    /// The blocks of unit `k` without its magic or wrapper header: what a concatenation copies.
+    pub fn unit_body(&self, k: usize) -> &'a [u8] {
+        let u = &self.units[k];
+        &self.modules[u.modules[0]].data[u.first_begin..u.end]
+    }
+
+    /// One standalone bitcode file per unit (the modules one producer wrote together; a split
+    /// LTO unit's two halves stay together, so each file holds at most one ThinLTO module).
+    pub fn unit_files(&self) -> Vec<Vec<u8>> {
+        (0..self.units.len())
+            .map(|k| {
+                let mut out = MAGIC.to_vec();
+                out.extend_from_slice(self.unit_body(k));
+                out
+            })
+            .collect()
+    }
+
+    /// One magic followed by every unit's blocks: LLVM's multi-module layout.
+    pub fn joined(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        for k in 0..self.units.len() {
+            out.extend_from_slice(self.unit_body(k));
+        }
+        out
+    }
+}
+
+/// [`Container::unit_files`] of a buffer.
+pub fn split(bitcode: &[u8]) -> PResult<Vec<Vec<u8>>> {
+    Ok(parse(bitcode)?.unit_files())
+}
+
+/// Raw bitcode from a bitcode section or file: verbatim when it is one stream (a single wrapped
+/// stream keeps its wrapper, LLVM reads it); otherwise (a foreign `ld -r` concatenated several)
+/// [`Container::joined`]: one magic followed by every unit's blocks, wrapper headers and padding
+/// removed.
+pub fn normalize(bitcode: &[u8]) -> PResult<std::borrow::Cow<'_, [u8]>> {
+    let c = parse(bitcode)?;
+    let wrapped_inside = bitcode.starts_with(&WRAPPER_MAGIC);
+    if c.streams == 1 && (!wrapped_inside || c.units.len() == 1) {
+        return Ok(std::borrow::Cow::Borrowed(bitcode));
+    }
+    Ok(std::borrow::Cow::Owned(c.joined()))
 }

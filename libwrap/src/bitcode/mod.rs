@@ -1,12 +1,15 @@
-//! LLVM bitcode, read without LLVM: the container (`container`), the bitstream records of a
-//! module (`module`), LLVM's symbol table (`irsymtab`), the ThinLTO summary (`summary`), GUIDs
-//! (`guid`) and the resulting symbol view (`symbols`).
+//! LLVM bitcode, read without LLVM: the bitstream (`bitstream`), the container of modules and
+//! its units (`container`), the records of a module (`module`), LLVM's symbol table
+//! (`irsymtab`) and the symbols it gives (`symtab`), the ThinLTO summary (`summary`), GUIDs
+//! (`guid`), and a module's symbols with its records (`details`).
 
+pub mod bitstream;
 pub mod container;
+pub mod details;
 pub mod guid;
 pub mod irsymtab;
 pub mod module;
 pub mod summary;
-pub mod symbols;
+pub mod symtab;
 
 pub use container::{Container, ModuleUnit, is_bitcode, parse};

@@ -15,7 +15,7 @@
 use crate::bad;
 use crate::bitcode::container::{ModuleUnit, block};
 use crate::bitcode::summary::{self, Summary};
-use crate::bitstream::{self, BlockHeader, BlockInfo, BlockReader, Entry, Record};
+use crate::bitcode::bitstream::{self, BlockHeader, BlockInfo, BlockReader, Entry, Record};
 use crate::error::PResult;
 
 /// Module record codes.

@@ -21,7 +21,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::bad;
-use crate::bitstream::{self, BlockHeader, BlockInfo};
+use crate::bitcode::bitstream::{self, BlockHeader, BlockInfo};
 use crate::error::PResult;
 
 /// A call edge.

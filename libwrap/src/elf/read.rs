@@ -8,7 +8,7 @@ use object::elf::{FileHeader32, FileHeader64};
 use object::read::elf::{FileHeader, Rel as _, Rela as _, SectionHeader, Sym as _};
 
 use super::consts::*;
-use super::{ElfObject, Info, Link, Reloc, Section, SectionData, Symbol, SymbolSection};
+use super::model::{ElfObject, Info, Link, Reloc, Section, SectionData, Symbol, SymbolSection};
 use crate::bad;
 use crate::error::PResult;
 

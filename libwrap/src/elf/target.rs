@@ -59,3 +59,82 @@ pub fn for_triple(triple: &str) -> Result<ElfTarget, String> {
         other => Err(format!("no ELF mapping for architecture {other} (triple {triple})")),
     }
 }
+
+/// Why modules have no one ELF identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetConflict<'t, K> {
+    /// A module's triple has no ELF mapping (the message says why), with its key.
+    Unmapped(String, K),
+    /// Two triples map to different identities: (triple, key) of the first and of the other.
+    Differ {
+        /// The first module's triple and key.
+        first: (&'t str, K),
+        /// The module that disagrees.
+        second: (&'t str, K),
+    },
+}
+
+/// The ELF identity that every `(triple, key)` maps to, with the first triple and key; `None`
+/// when there is no triple. The key identifies a module in the caller's messages.
+pub fn agreed<'t, K: Clone>(triples: impl IntoIterator<Item = (&'t str, K)>) -> Result<Option<(ElfTarget, &'t str, K)>, TargetConflict<'t, K>> {
+    let mut found: Option<(ElfTarget, &'t str, K)> = None;
+    for (triple, key) in triples {
+        let t = for_triple(triple).map_err(|e| TargetConflict::Unmapped(e, key.clone()))?;
+        match &found {
+            Some((f, ft, fk)) if *f != t => {
+                return Err(TargetConflict::Differ { first: (ft, fk.clone()), second: (triple, key) });
+            }
+            None => found = Some((t, triple, key)),
+            _ => {}
+        }
+    }
+    Ok(found)
+}
+
+/// The absolute-address relocation of a machine, as `(r_type, width in bytes, RELA)`: what the
+/// guard of a wrapped object is referenced with.
+pub fn abs_reloc(e_machine: u16, is_64: bool) -> Option<(u32, u64, bool)> {
+    Some(match e_machine {
+        m if m == EM_X86_64.0 && is_64 => (1, 8, true),
+        m if m == EM_X86_64.0 => (10, 4, true),
+        m if m == EM_386.0 => (1, 4, false),
+        m if m == EM_AARCH64.0 => (257, 8, true),
+        m if m == EM_ARM.0 => (2, 4, false),
+        m if m == EM_RISCV.0 && is_64 => (2, 8, true),
+        m if m == EM_RISCV.0 => (1, 4, true),
+        m if m == EM_PPC64.0 => (38, 8, true),
+        m if m == EM_PPC.0 => (1, 4, true),
+        m if m == EM_S390.0 => (22, 8, true),
+        m if m == EM_SPARCV9.0 => (32, 8, true),
+        m if m == EM_LOONGARCH => (2, 8, true),
+        _ => return None,
+    })
+}
+
+/// GNU's name of a machine (BFD's `printable_name`), for messages.
+pub fn machine_name(e_machine: u16, is_64: bool) -> String {
+    match e_machine {
+        m if m == EM_X86_64.0 && is_64 => "i386:x86-64".into(),
+        m if m == EM_X86_64.0 => "i386:x64-32".into(),
+        m if m == EM_386.0 => "i386".into(),
+        m if m == EM_AARCH64.0 => "aarch64".into(),
+        m if m == EM_ARM.0 => "arm".into(),
+        m if m == EM_RISCV.0 => "riscv".into(),
+        m if m == EM_PPC64.0 => "powerpc:common64".into(),
+        m if m == EM_S390.0 => "s390:64-bit".into(),
+        m => format!("machine {m}"),
+    }
+}
+
+/// GNU ld's emulations tl knows, with their machine: `(name, e_machine, ELFCLASS64, big-endian)`.
+pub const EMULATIONS: &[(&str, u16, bool, bool)] = &[
+    ("elf_x86_64", EM_X86_64.0, true, false),
+    ("elf32_x86_64", EM_X86_64.0, false, false),
+    ("elf_i386", EM_386.0, false, false),
+    ("aarch64linux", EM_AARCH64.0, true, false),
+    ("aarch64elf", EM_AARCH64.0, true, false),
+    ("armelf_linux_eabi", EM_ARM.0, false, false),
+    ("armelf", EM_ARM.0, false, false),
+    ("elf64lriscv", EM_RISCV.0, true, false),
+    ("elf64lppc", EM_PPC64.0, true, false),
+];

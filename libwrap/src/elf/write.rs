@@ -11,7 +11,7 @@ use object::write::StringId;
 use object::write::elf::{FileHeader, SectionHeader, SectionIndex, Sym, Writer};
 
 use super::consts::*;
-use super::{ElfObject, Info, Link, SectionData, SymbolSection};
+use super::model::{ElfObject, Info, Link, SectionData, SymbolSection};
 use crate::bad;
 use crate::error::PResult;
 

@@ -6,15 +6,18 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::carry::{self, BitcodePart};
-use super::resolve::{Mention, Origin, Table};
-use super::{InputSpec, Options};
-use crate::archive::{self, Archive};
+use super::options::{InputSpec, Options};
+use super::search::find_library;
+use crate::archive::{self, Archive, edit::basename};
+use crate::bitcode::irsymtab::flag;
+use crate::bitcode::symtab::IrSym;
 use crate::elf::consts::*;
-use crate::elf::{ElfObject, SectionData, SymbolSection};
-use crate::error::{Error, Result};
+use crate::elf::{ElfObject, Info, SectionData, SymbolSection};
+use crate::error::{Error, Result, io_message, location};
+use crate::file_kind::{self, ElfKind, FileKind};
 use crate::input::Input;
-use crate::sniff::{self, ElfKind, FileKind};
+use crate::resolve::{Mention, Origin, Table};
+use crate::wrapped::decompose::{self, BitcodePart, decompose};
 
 /// An opened input file.
 pub struct Opened {
@@ -85,7 +88,7 @@ pub fn open_inputs(opts: &Options) -> Result<Files> {
         .iter()
         .map(|spec| match spec {
             InputSpec::File(p) => Step::Open(p.clone()),
-            InputSpec::Library { name, verbatim } => match super::delegate::find_library(name, *verbatim, true, &opts.search_dirs) {
+            InputSpec::Library { name, verbatim } => match find_library(name, *verbatim, true, &opts.search_dirs) {
                 Some(p) => Step::Open(p),
                 None => {
                     let shown = if *verbatim { format!(":{name}") } else { name.clone() };
@@ -111,7 +114,7 @@ pub fn open_inputs(opts: &Options) -> Result<Files> {
                 items.push(Item::File(opened.len() - 1));
             }
             (Step::Open(path), Some(Err(Error::Io { source, .. }))) => {
-                missing.push(format!("cannot find {}: {}", path.display(), crate::error::io_message(&source)));
+                missing.push(format!("cannot find {}: {}", path.display(), io_message(&source)));
             }
             (_, Some(Err(e))) => return Err(e),
             (Step::Missing(m), _) => missing.push(m),
@@ -133,7 +136,7 @@ pub fn parse_archives(files: &Files) -> Result<Vec<Option<Archive<'_>>>> {
     files
         .opened
         .iter()
-        .map(|f| match sniff::sniff(f.input.data()) {
+        .map(|f| match file_kind::sniff(f.input.data()) {
             FileKind::Archive { .. } => archive::read(f.input.data(), &f.name).map(Some),
             _ => Ok(None),
         })
@@ -165,16 +168,16 @@ pub struct Loaded<'a> {
 
 /// Parses an object file or member (`file_name`: see [`Object::file_name`]).
 fn parse_object<'a>(name: String, file_name: &str, data: &'a [u8]) -> Result<Object<'a>> {
-    let file_name = crate::archive_edit::basename(file_name).to_string();
-    match sniff::sniff(data) {
+    let file_name = basename(file_name).to_string();
+    match file_kind::sniff(data) {
         FileKind::Elf => {
             let obj = crate::elf::read(data).map_err(|e| e.at(&name, None))?;
             if obj.e_type != ET_REL {
                 let what = if obj.e_type == ET_DYN { "a shared object" } else { "not a relocatable object" };
                 return Err(Error::Link { messages: vec![format!("{name}: cannot be used in a partial link ({what})")] });
             }
-            if sniff::classify(&obj) == ElfKind::Wrapped {
-                let (native, bitcode) = carry::decompose(obj).map_err(|e| e.at(&name, None))?;
+            if file_kind::classify(&obj) == ElfKind::Wrapped {
+                let (native, bitcode) = decompose(obj).map_err(|e| e.at(&name, None))?;
                 let discarded = vec![false; native.sections.len()];
                 return Ok(Object { name, file_name, elf: Some(native), discarded, bitcode: Some(bitcode) });
             }
@@ -182,7 +185,7 @@ fn parse_object<'a>(name: String, file_name: &str, data: &'a [u8]) -> Result<Obj
             Ok(Object { name, file_name, elf: Some(obj), discarded, bitcode: None })
         }
         FileKind::Bitcode { .. } => {
-            let bitcode = carry::from_raw(data).map_err(|e| e.at(&name, None))?;
+            let bitcode = decompose::from_raw(data).map_err(|e| e.at(&name, None))?;
             Ok(Object { name, file_name, elf: None, discarded: Vec::new(), bitcode: Some(bitcode) })
         }
         FileKind::Archive { .. } => Err(Error::Link { messages: vec![format!("{name}: an archive cannot be an archive member here")] }),
@@ -193,7 +196,7 @@ fn parse_object<'a>(name: String, file_name: &str, data: &'a [u8]) -> Result<Obj
 /// The signature of a group section: its symbol's name, or the section's name for a section
 /// symbol.
 pub fn group_signature<'o>(obj: &'o ElfObject<'_>, group: usize) -> Option<&'o [u8]> {
-    let crate::elf::Info::Symbol(j) = obj.sections[group].info else { return None };
+    let Info::Symbol(j) = obj.sections[group].info else { return None };
     let s = obj.symbols.get(j)?;
     if s.kind() == STT_SECTION
         && let SymbolSection::Section(k) = s.section
@@ -248,8 +251,8 @@ impl<'a> Loader<'a> {
 fn member_definitions(data: &[u8]) -> Vec<(Vec<u8>, bool)> {
     if crate::elf::read::is_elf(data) {
         let Ok(obj) = crate::elf::read(data) else { return Vec::new() };
-        if sniff::classify(&obj) == ElfKind::Wrapped
-            && let Ok((_, bc)) = carry::decompose(obj.clone())
+        if file_kind::classify(&obj) == ElfKind::Wrapped
+            && let Ok((_, bc)) = decompose(obj.clone())
         {
             return bitcode_definitions(&bc);
         }
@@ -260,7 +263,7 @@ fn member_definitions(data: &[u8]) -> Vec<(Vec<u8>, bool)> {
             .map(|s| (s.name.to_vec(), s.section != SymbolSection::Common))
             .collect();
     }
-    match carry::module_symbols(data) {
+    match decompose::module_symbols(data) {
         Ok(modules) => definitions(modules.iter().flatten()),
         Err(_) => Vec::new(),
     }
@@ -271,8 +274,7 @@ fn bitcode_definitions(bc: &BitcodePart<'_>) -> Vec<(Vec<u8>, bool)> {
 }
 
 /// The global definitions among bitcode symbols, with whether each is real (not common).
-fn definitions<'s>(symbols: impl Iterator<Item = &'s crate::bitcode::symbols::IrSym>) -> Vec<(Vec<u8>, bool)> {
-    use crate::bitcode::irsymtab::flag;
+fn definitions<'s>(symbols: impl Iterator<Item = &'s IrSym>) -> Vec<(Vec<u8>, bool)> {
     symbols
         .filter(|s| s.has(flag::GLOBAL) && !s.has(flag::UNDEFINED) && !s.format_specific())
         .map(|s| (s.name.clone(), !s.has(flag::COMMON)))
@@ -386,7 +388,7 @@ fn pull<'a>(
     let name = files.opened[a].name.as_str();
     let load_member = |l: &mut Loader<'a>, m: usize| -> Result<()> {
         let member = &ar.members[m];
-        let mname = crate::error::location(name, Some(&member.display_name()));
+        let mname = location(name, Some(&member.display_name()));
         let bytes = member.bytes().map_err(|e| Error::malformed(&mname, e.to_string()))?;
         let o = parse_object(mname, &member.display_name(), bytes)?;
         l.add(o);

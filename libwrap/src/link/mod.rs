@@ -1,11 +1,12 @@
 //! `ld -r`: partial links of ELF relocatable objects that carry LLVM bitcode through, and the
-//! preparation of final links for a real LTO linker ([`delegate`]).
+//! preparation of final links for a real LTO linker ([`final_link`]).
 //!
 //! The partial link is its own pipeline, in the order of its submodules:
-//! [`load`] (inputs, archives, groups, `-u`, with symbol resolution as members are pulled) →
-//! [`resolve`] (one entry per global name) → [`merge`] (COMDAT deduplication, output sections,
-//! `.eh_frame` via [`eh_frame`], symbols, relocations, groups, notes) → [`carry`] (the bitcode:
-//! `.llvmbc`, `.tl.summary`, the mirror and the guard) → [`crate::elf::write`].
+//! [`load`] (inputs found by [`search`], archives, groups, `-u`, with symbol resolution in
+//! [`crate::resolve`] as members are pulled: one entry per global name) → [`merge`] (COMDAT
+//! deduplication, output sections, `.eh_frame`, commons, symbols, relocations,
+//! groups, notes, each a named pass; messages worded by [`diagnostics`]) → [`carry`] (the
+//! bitcode: `.llvmbc`, `.tl.summary`, the mirror and the guard) → [`crate::elf::write`].
 //!
 //! Contract (GNU ld 2.40's `-r`, checked by the acceptance tests against it):
 //! - the output is an `ET_REL` for the inputs' machine; sections are merged only when their
@@ -39,68 +40,16 @@
 //!   [`crate::wrapped`]) and carries the guard.
 
 pub mod carry;
-pub mod delegate;
-pub mod eh_frame;
+pub mod diagnostics;
+pub mod final_link;
 pub mod load;
 pub mod merge;
-pub mod resolve;
+pub mod options;
+pub mod search;
 
-use std::path::PathBuf;
+pub use options::{InputSpec, Linked, Options};
 
 use crate::error::Result;
-
-/// One command-line input item, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InputSpec {
-    /// A file (object, archive, bitcode).
-    File(PathBuf),
-    /// `-lNAME` (`verbatim` for `-l:NAME`).
-    Library {
-        /// The name after `-l`.
-        name: String,
-        /// `-l:file`: the file name is used as is.
-        verbatim: bool,
-    },
-    /// `--whole-archive` (true) or `--no-whole-archive` (false).
-    WholeArchive(bool),
-    /// `--start-group` / `-(`.
-    GroupStart,
-    /// `--end-group` / `-)`.
-    GroupEnd,
-}
-
-/// What to link and how.
-#[derive(Clone, Debug, Default)]
-pub struct Options {
-    /// The inputs, in command-line order.
-    pub inputs: Vec<InputSpec>,
-    /// `-L` directories, searched in order for every `-l`.
-    pub search_dirs: Vec<PathBuf>,
-    /// `-u SYMBOL`: symbols to start out undefined.
-    pub undefined: Vec<Vec<u8>>,
-    /// `-d`/`-dc`/`-dp`: allocate common symbols in `.bss`.
-    pub define_common: bool,
-    /// `-z execstack` (true) or `-z noexecstack` (false).
-    pub exec_stack: Option<bool>,
-    /// `-m EMULATION`: the machine of an output without native inputs.
-    pub emulation: Option<String>,
-    /// `--warn-common`: warn when a common symbol meets another common or a definition.
-    pub warn_common: bool,
-    /// `-e SYMBOL`: a partial link only warns, as GNU ld does, when nothing defines it.
-    pub entry: Option<Vec<u8>>,
-    /// `--allow-multiple-definition` / `-z muldefs`: a second strong definition is not an
-    /// error; the first one wins.
-    pub allow_multiple_definition: bool,
-}
-
-/// A partial link's result.
-#[derive(Debug)]
-pub struct Linked {
-    /// The output object.
-    pub bytes: Vec<u8>,
-    /// Warnings, each as GNU ld words it (without the program name).
-    pub warnings: Vec<String>,
-}
 
 /// Runs a partial link (`ld -r`).
 pub fn relocatable(opts: &Options) -> Result<Linked> {

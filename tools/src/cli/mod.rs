@@ -5,6 +5,8 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
+pub mod collate;
+
 /// Splits a response file's text the way libiberty's `buildargv` does: arguments separated by
 /// whitespace; `'…'` and `"…"` quote (quotes removed); a backslash escapes the next character.
 pub fn split_response(text: &[u8]) -> Vec<OsString> {

@@ -1,8 +1,10 @@
-//! What a buffer holds, decided by content (never by file name).
+//! What a buffer holds, decided by content (never by file name): the file kind by its magic,
+//! and for ELF what the object carries besides native code.
 
-use crate::archive;
+use crate::archive::read as archive;
 use crate::bitcode::container;
 use crate::elf::{ElfObject, consts::*};
+use crate::embedded::{GCC_LTO_SLIM, GUARD_SYMBOL, LLVMBC, SUMMARY_SECTION, is_llvm_lto};
 
 /// The kind of an input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,19 +81,13 @@ impl ElfKind {
     }
 }
 
-/// Name of the section holding bitcode in wrapped, embedded and rustc objects.
-pub const LLVMBC: &[u8] = b".llvmbc";
-/// Name of clang's fat-LTO bitcode section.
-pub const LLVM_LTO: &[u8] = b".llvm.lto";
-
 /// Classifies an ELF object.
 pub fn classify(obj: &ElfObject<'_>) -> ElfKind {
-    if obj.section_by_name(crate::wrapped::SUMMARY_SECTION).is_some()
-        || obj.symbols.iter().any(|s| s.name.as_ref() == crate::wrapped::GUARD_SYMBOL)
+    if obj.section_by_name(SUMMARY_SECTION).is_some() || obj.symbols.iter().any(|s| s.name.as_ref() == GUARD_SYMBOL)
     {
         return ElfKind::Wrapped;
     }
-    if obj.sections.iter().any(|s| s.sh_type == SHT_LLVM_LTO || s.name.as_ref() == LLVM_LTO) {
+    if obj.sections.iter().any(|s| is_llvm_lto(s.sh_type, &s.name)) {
         return ElfKind::FatLto;
     }
     if let Some(i) = obj.section_by_name(LLVMBC) {
@@ -101,33 +97,9 @@ pub fn classify(obj: &ElfObject<'_>) -> ElfKind {
         }
         return if s.sh_flags & SHF_EXCLUDE != 0 { ElfKind::RustcBitcode } else { ElfKind::EmbeddedBitcode };
     }
-    if obj.symbols.iter().any(|s| s.name.as_ref() == b"__gnu_lto_slim") {
+    if obj.symbols.iter().any(|s| s.name.as_ref() == GCC_LTO_SLIM) {
         return ElfKind::GccLtoSlim;
     }
     ElfKind::Native
 }
 
-/// The bitcode an object carries: the `.llvm.lto` sections of a fat object, else every
-/// `.llvmbc` section, concatenated in section order (a foreign `ld -r` may leave several when
-/// their flags differ). `None` when there is none or all are empty.
-pub fn bitcode_section<'o>(obj: &'o ElfObject<'_>) -> Option<std::borrow::Cow<'o, [u8]>> {
-    let lto: Vec<&[u8]> =
-        obj.sections.iter().filter(|s| s.sh_type == SHT_LLVM_LTO || s.name.as_ref() == LLVM_LTO).filter_map(|s| s.bytes_data()).collect();
-    let parts = if lto.is_empty() { sections_named(obj, LLVMBC) } else { lto };
-    join(parts)
-}
-
-/// Every section called `name`, in order.
-pub fn sections_named<'o>(obj: &'o ElfObject<'_>, name: &[u8]) -> Vec<&'o [u8]> {
-    obj.sections.iter().filter(|s| s.name.as_ref() == name).filter_map(|s| s.bytes_data()).collect()
-}
-
-/// Concatenation of non-empty parts (borrowed when there is one).
-pub fn join(parts: Vec<&[u8]>) -> Option<std::borrow::Cow<'_, [u8]>> {
-    let parts: Vec<&[u8]> = parts.into_iter().filter(|p| !p.is_empty()).collect();
-    match parts.len() {
-        0 => None,
-        1 => Some(std::borrow::Cow::Borrowed(parts[0])),
-        _ => Some(std::borrow::Cow::Owned(parts.concat())),
-    }
-}

@@ -2,19 +2,21 @@
 //! every bitcode fixture (llvm-nm-14 for LLVM 14 files, llvm-nm-19 for LLVM 19 files), and
 //! against hand-checked expectations for rustc's LLVM 22 bitcode.
 
+#[path = "../../tests/harness/mod.rs"]
 mod harness;
 
 use harness::*;
 use libwrap::bitcode;
 use libwrap::elf;
-use libwrap::sniff;
+use libwrap::file_kind as sniff;
+use libwrap::embedded;
 
 /// (letter, name) of every module symbol; `all` includes format-specific ones (llvm-nm -a).
 fn tl_view(data: &[u8], all: bool) -> (Vec<(char, String)>, Vec<String>) {
     let bc: Vec<u8> = match sniff::sniff(data) {
         sniff::FileKind::Elf => {
             let obj = elf::read(data).unwrap();
-            sniff::bitcode_section(&obj).expect("bitcode section").to_vec()
+            embedded::bitcode_section(&obj).expect("bitcode section").to_vec()
         }
         _ => data.to_vec(),
     };
@@ -22,7 +24,7 @@ fn tl_view(data: &[u8], all: bool) -> (Vec<(char, String)>, Vec<String>) {
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     for m in &c.modules {
-        let ms = bitcode::symbols::read(m).unwrap();
+        let ms = bitcode::symtab::read(m).unwrap();
         warnings.extend(ms.warnings.clone());
         for s in &ms.symbols {
             if all || !s.format_specific() {

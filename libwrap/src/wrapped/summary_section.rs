@@ -12,7 +12,7 @@
 //!           nsymbols u32 | symbol × nsymbols
 //!           nfunctions u32 | function × nfunctions
 //! symbol   = name str | guid u64 | linkage u8 (in-memory LLVM enum, 255 unknown) | visibility u8
-//!           | kind u8 (see `symbols::Kind` order) | flags u32 (irsymtab flag bits)
+//!           | kind u8 (see [`SymbolKind`]) | flags u32 (irsymtab flag bits)
 //! function = symbol u32 (index in the record's symbols) | inst_count u32 | counted u8 (1 = counted
 //!           from the function block, 0 = from the ThinLTO summary) | block_offset u64 (from the
 //!           module's BCBegin, u64::MAX unknown) | block_size u64 | fflags u64
@@ -42,7 +42,7 @@ pub struct SymbolRecord {
     pub linkage: u8,
     /// 0 default, 1 hidden, 2 protected.
     pub visibility: u8,
-    /// Kind code (see [`kind_code`]).
+    /// Kind code (see [`SymbolKind`]).
     pub kind: u8,
     /// irsymtab flag bits.
     pub flags: u32,
@@ -113,37 +113,35 @@ pub struct ModuleRecord {
     pub functions: Vec<FunctionRecord>,
 }
 
-/// Kind codes stored in symbol entries.
-pub fn kind_code(k: crate::symbols::Kind) -> u8 {
-    use crate::symbols::Kind::*;
-    match k {
-        NoType => 0,
-        Function => 1,
-        Data => 2,
-        Tls => 3,
-        Common => 4,
-        Ifunc => 5,
-        Alias => 6,
-        Section => 7,
-        File => 8,
-        Other => 9,
-    }
+/// What a symbol names, as its `kind` byte says. The numbering is part of the format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SymbolKind {
+    /// No type (0).
+    NoType = 0,
+    /// Code (1).
+    Function = 1,
+    /// Data (2).
+    Data = 2,
+    /// Thread-local data (3).
+    Tls = 3,
+    /// A common symbol (4).
+    Common = 4,
+    /// An indirect function (5).
+    Ifunc = 5,
+    /// An alias (6).
+    Alias = 6,
+    /// A section symbol (7).
+    Section = 7,
+    /// A file symbol (8).
+    File = 8,
+    /// Anything else (9, and every unknown code when read).
+    Other = 9,
 }
 
-/// The kind a code stands for.
-pub fn kind_from_code(c: u8) -> crate::symbols::Kind {
-    use crate::symbols::Kind::*;
-    match c {
-        0 => NoType,
-        1 => Function,
-        2 => Data,
-        3 => Tls,
-        4 => Common,
-        5 => Ifunc,
-        6 => Alias,
-        7 => Section,
-        8 => File,
-        _ => Other,
+impl SymbolKind {
+    /// The byte stored in a symbol entry.
+    pub fn code(self) -> u8 {
+        self as u8
     }
 }
 

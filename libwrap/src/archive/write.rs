@@ -18,14 +18,7 @@
 //!   beyond 4 GiB;
 //! - a member's data is followed by `\n` when its size is odd.
 //!
-//! The symbol index is computed by libwrap for every member kind it reads:
-//! - ELF: defined symbols that are global, weak or unique, and commons (GNU ar's rule,
-//!   `_bfd_compute_and_write_armap`), in symbol-table order; wrapped objects are indexed through
-//!   their mirrored symbols;
-//! - raw bitcode: every module's symbols that are global, defined and not format-specific
-//!   (llvm-ar's rule, which GNU ar with a matching LLVMgold plugin also follows), in irsymtab
-//!   order;
-//! - anything else contributes no symbols.
+//! The symbol index is computed by [`super::index`].
 //!
 //! (ar_archive_writer, LLVM's writer ported to Rust, was used first; it differs from GNU ar in
 //! five cases listed in the README, so tl writes the format itself.)
@@ -33,10 +26,8 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use crate::bitcode;
-use crate::bitcode::irsymtab::flag;
-use crate::elf::SymbolSection;
-use crate::elf::consts::*;
+use super::index::{MemberSymbols, index_symbols};
+use super::read::{MAGIC, THIN_MAGIC};
 
 /// Size of a member header.
 const HEADER: usize = 60;
@@ -81,57 +72,6 @@ impl Default for WriteOptions {
     fn default() -> Self {
         WriteOptions { thin: false, symbol_index: true, index_date: 0, sym64_threshold: 1 << 32 }
     }
-}
-
-/// What a member contributes to the index.
-pub struct MemberSymbols {
-    /// Names, in index order.
-    pub names: Vec<Vec<u8>>,
-    /// Why the list may be incomplete (bitcode with module asm and no irsymtab, GCC LTO).
-    pub warnings: Vec<String>,
-}
-
-/// The symbols a member contributes to the index, by libwrap's rules (see the module docs);
-/// `None` when the member is not an object.
-pub fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
-    if crate::elf::read::is_elf(buf) {
-        let obj = crate::elf::read(buf).ok()?;
-        let names = obj
-            .symbols
-            .iter()
-            .filter(|s| {
-                let bind = s.binding();
-                match s.section {
-                    SymbolSection::Undefined => false,
-                    SymbolSection::Common => bind != STB_LOCAL,
-                    _ => matches!(bind, STB_GLOBAL | STB_WEAK | STB_GNU_UNIQUE) && s.kind() != STT_SECTION,
-                }
-            })
-            .map(|s| s.name.to_vec())
-            .collect::<Vec<_>>();
-        let mut warnings = Vec::new();
-        // GNU ar's test for GCC's slim LTO objects, whose real symbols only GCC's plugin reads.
-        if names.iter().any(|n| n == b"__gnu_lto_slim" || n == b"___gnu_lto_slim") {
-            warnings
-                .push("GCC LTO object: its symbols are not indexed (tl reads LLVM bitcode, not GCC's LTO format; use gcc-ar)".to_string());
-        }
-        return Some(MemberSymbols { names, warnings });
-    }
-    if bitcode::is_bitcode(buf) {
-        let c = bitcode::parse(buf).ok()?;
-        let mut out = MemberSymbols { names: Vec::new(), warnings: Vec::new() };
-        for m in &c.modules {
-            let ms = bitcode::symbols::read(m).ok()?;
-            for s in &ms.symbols {
-                if s.has(flag::GLOBAL) && !s.has(flag::UNDEFINED) && !s.has(flag::FORMAT_SPECIFIC) {
-                    out.names.push(s.name.clone());
-                }
-            }
-            out.warnings.extend(ms.warnings.into_iter().map(|w| w.replace("are not listed", "are not indexed")));
-        }
-        return Some(out);
-    }
-    None
 }
 
 /// An archive written to memory.
@@ -233,7 +173,7 @@ pub fn write_archive_to(out: &mut dyn Write, members: &[NewMember<'_>], opts: Wr
     } else {
         None
     };
-    let magic = if opts.thin { crate::archive::THIN_MAGIC } else { crate::archive::MAGIC };
+    let magic = if opts.thin { THIN_MAGIC } else { MAGIC };
     let table_size = table.len() + (table.len() & 1);
     let table_member = if table.is_empty() { 0 } else { HEADER + table_size };
     let member_size = |m: &NewMember<'_>| if opts.thin { HEADER } else { HEADER + m.data.len() + (m.data.len() & 1) };

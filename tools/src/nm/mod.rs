@@ -11,11 +11,13 @@ use std::io::Write;
 
 use clap::{Arg, ArgAction, Command};
 use libwrap::archive;
-use libwrap::nmview::{self, BitcodeChoice, NmObject, NmSymbol};
-use libwrap::sniff::{self, FileKind};
+use libwrap::file_kind::{self as sniff, FileKind};
+use libwrap::view::nm::{self as nmview, BitcodeChoice, NmObject, NmSymbol};
+use libwrap::view::summary::Summaries;
+use libwrap::wrapped::summary_section::ModuleRecord;
 
 use crate::cli;
-use crate::collate;
+use crate::cli::collate;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -863,8 +865,8 @@ impl Nm<'_> {
             Some(m) => format!("{}({m})", place.file),
             None => place.file.to_string(),
         };
-        match summary_records(data) {
-            Ok(Some((records, from_section))) => {
+        match libwrap::view::summary::summaries(data) {
+            Ok(Some(Summaries { records, from_section })) => {
                 let json = self.opts.format == Format::Json;
                 for r in &records {
                     let _ = self.out.write_all(format_record(r, &label, place.file, place.member, from_section, json).as_bytes());
@@ -880,37 +882,8 @@ impl Nm<'_> {
     }
 }
 
-/// The summary records of an input, and whether they came from a `.tl.summary` section.
-fn summary_records(data: &[u8]) -> Result<Option<(Vec<libwrap::tlsummary::ModuleRecord>, bool)>, String> {
-    use libwrap::{bitcode, elf, wrapped};
-    let computed = |bc: &[u8]| -> Result<Vec<libwrap::tlsummary::ModuleRecord>, String> {
-        let c = bitcode::parse(bc).map_err(|e| e.to_string())?;
-        let details = wrapped::module_details(&c).map_err(|e| e.to_string())?;
-        Ok(details.iter().enumerate().map(|(i, d)| wrapped::module_record(&c, i, d)).collect())
-    };
-    match sniff::sniff(data) {
-        FileKind::Bitcode { .. } => Ok(Some((computed(data)?, false))),
-        FileKind::Elf => {
-            let obj = elf::read(data).map_err(|e| e.to_string())?;
-            match sniff::classify(&obj) {
-                sniff::ElfKind::Wrapped => {
-                    let insp = wrapped::inspect(&obj).map_err(|e| e.to_string())?;
-                    Ok(Some((insp.matches.iter().map(|k| insp.records[k.unwrap()].clone()).collect(), true)))
-                }
-                k if k.has_bitcode() => {
-                    let bc = sniff::bitcode_section(&obj).ok_or("empty bitcode section")?;
-                    let bc = wrapped::normalize(&bc).map_err(|e| e.to_string())?;
-                    Ok(Some((computed(&bc)?, false)))
-                }
-                _ => Ok(None),
-            }
-        }
-        _ => Err("file format not recognized".to_string()),
-    }
-}
-
 fn format_record(
-    r: &libwrap::tlsummary::ModuleRecord,
+    r: &ModuleRecord,
     label: &str,
     file: &str,
     member: Option<&str>,

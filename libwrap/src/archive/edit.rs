@@ -19,8 +19,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
-use crate::archive::{self, MemberData};
-use crate::archive_write::{self, NewMember, WriteOptions};
+use super::read::{self as archive, MemberData};
+use super::write::{self as archive_write, NewMember, WriteOptions};
 use crate::error::{Error, Result};
 use crate::input::Input;
 
@@ -146,6 +146,30 @@ fn join_archive_dir(archive: &str, rel: &str) -> String {
         Some(dir) if !rel.starts_with('/') && !dir.as_os_str().is_empty() => dir.join(rel).display().to_string(),
         _ => rel.to_string(),
     }
+}
+
+/// Writes an empty archive at `path` (GNU ar creates a new archive before anything else, and it
+/// stays when nothing is added).
+pub fn create_empty(path: &str) -> Result<()> {
+    crate::output::write_atomic(path, archive::MAGIC, 0o666)
+}
+
+/// The members of an archive being added to a thin archive, as its elements: a member of a
+/// regular archive is stored under that archive's path with its header offset (GNU's `/N:M`
+/// reference); a thin archive's members stay references to their own files.
+pub fn thin_elements(nested: Editable, file: &str) -> Vec<Entry> {
+    let regular = !nested.thin;
+    nested
+        .entries
+        .into_iter()
+        .map(|mut e| {
+            if regular {
+                e.stored_path_override = Some(file.to_string());
+                e.origin = Some(e.data_offset.saturating_sub(archive::HEADER_SIZE as u64));
+            }
+            e
+        })
+        .collect()
 }
 
 /// An empty archive to fill (`ar` creating a new archive, MRI `CREATE`).
@@ -286,6 +310,9 @@ pub struct SaveOptions {
     pub index: bool,
     /// Deterministic (index date 0); otherwise the index header carries the current time.
     pub deterministic: bool,
+    /// Member offset from which the index is 64-bit (`/SYM64/`); `None` for the format's
+    /// 4 GiB. Tools lower it only for tests, as llvm-ar's `SYM64_THRESHOLD` does.
+    pub sym64_threshold: Option<u64>,
 }
 
 /// The name an entry is stored under.
@@ -317,8 +344,7 @@ fn prepare<'e>(ed: &'e Editable, opts: &SaveOptions) -> Result<(Vec<NewMember<'e
         thin: opts.thin,
         symbol_index: opts.index,
         index_date: if opts.deterministic { 0 } else { now_secs() },
-        // llvm-ar's test hook for the 64-bit index, so tests need no 4 GiB archives.
-        sym64_threshold: std::env::var("SYM64_THRESHOLD").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 32),
+        sym64_threshold: opts.sym64_threshold.unwrap_or(1 << 32),
     };
     Ok((members, wopts))
 }

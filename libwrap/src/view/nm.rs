@@ -20,12 +20,16 @@
 //! the guard: llvm-nm's letters, value 0 (a common's value is its size), pointer width from the
 //! target triple; format-specific symbols are added as debugging symbols.
 
-use crate::bitcode::{self, container};
+use crate::bad;
+use crate::bfd::{is_special, section_letter};
+use crate::bitcode::{self, container, details};
 use crate::elf::consts::*;
-use crate::elf::{ElfObject, Section, SectionData, SymbolSection};
+use crate::elf::{ElfObject, SectionData, SymbolSection};
+use crate::embedded::{self, GUARD_SYMBOL};
 use crate::error::PResult;
-use crate::sniff::{self, ElfKind};
-use crate::{bad, wrapped};
+use crate::file_kind::{self, ElfKind};
+use crate::wrapped::decompose::{decompose, has_native_code};
+use crate::wrapped::elf_target;
 
 /// One symbol as nm sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,18 +114,18 @@ pub fn view(data: &[u8], dynamic: bool, choice: BitcodeChoice) -> PResult<NmObje
         return bitcode_view(data);
     }
     let obj = crate::elf::read(data)?;
-    let kind = sniff::classify(&obj);
+    let kind = file_kind::classify(&obj);
     if !dynamic && choice == BitcodeChoice::Default && kind == ElfKind::Wrapped {
         // A wrapped object of one unit is listed through its bitcode (what llvm-nm shows); a
         // partial link's output (several units, or native code) through its mirror, which is
         // resolved across modules and native code, without the guard. When the mirror no
         // longer says what the bitcode defines: the bitcode, with a warning.
-        let bc = sniff::bitcode_section(&obj).ok_or_else(|| bad!("empty bitcode section"))?;
+        let bc = embedded::bitcode_section(&obj).ok_or_else(|| bad!("empty bitcode section"))?;
         let mut elf = elf_view(&obj, false)?;
         if let Some(syms) = elf.symbols.as_mut() {
-            syms.retain(|s| s.name != wrapped::GUARD_SYMBOL);
+            syms.retain(|s| s.name != GUARD_SYMBOL);
         }
-        let bitcode = bitcode_view(&wrapped::normalize(&bc)?)?;
+        let bitcode = bitcode_view(&container::normalize(&bc)?)?;
         return Ok(match mirror_mismatch(&bitcode, &elf) {
             None if is_linked(&obj, &bc) => elf,
             None => bitcode,
@@ -129,25 +133,19 @@ pub fn view(data: &[u8], dynamic: bool, choice: BitcodeChoice) -> PResult<NmObje
         });
     }
     if !dynamic && choice == BitcodeChoice::Default && kind == ElfKind::FatLto {
-        let bc = sniff::bitcode_section(&obj).ok_or_else(|| bad!("empty bitcode section"))?;
-        return bitcode_view(&wrapped::normalize(&bc)?);
+        let bc = embedded::bitcode_section(&obj).ok_or_else(|| bad!("empty bitcode section"))?;
+        return bitcode_view(&container::normalize(&bc)?);
     }
     elf_view(&obj, dynamic)
 }
 
 /// True for the output of a partial link: bitcode from several producers' units, or native code
 /// beside the mirror.
-fn is_linked(obj: &crate::elf::ElfObject<'_>, bc: &[u8]) -> bool {
-    if crate::bitcode::container::parse(bc).is_ok_and(|c| c.units.len() > 1) {
+fn is_linked(obj: &ElfObject<'_>, bc: &[u8]) -> bool {
+    if container::parse(bc).is_ok_and(|c| c.units.len() > 1) {
         return true;
     }
-    match crate::link::carry::decompose(obj.clone()) {
-        Ok((native, _)) => native
-            .sections
-            .iter()
-            .any(|s| s.sh_flags & crate::elf::consts::SHF_ALLOC != 0 || matches!(s.data, crate::elf::SectionData::Relocations { .. })),
-        Err(_) => false,
-    }
+    decompose(obj.clone()).is_ok_and(|(native, _)| has_native_code(&native))
 }
 
 /// A warning when a wrapped object's ELF symbols no longer say what its bitcode says: a global
@@ -173,68 +171,6 @@ fn mirror_mismatch(bc: &NmObject, elf: &NmObject) -> Option<String> {
     ))
 }
 
-/// BFD section flags an ELF section gets (the part letters depend on).
-#[derive(Clone, Copy, Debug, Default)]
-struct SecFlags {
-    code: bool,
-    data: bool,
-    readonly: bool,
-    has_contents: bool,
-    debugging: bool,
-}
-
-fn sec_flags(name: &[u8], sh_type: u32, sh_flags: u64) -> SecFlags {
-    let alloc = sh_flags & SHF_ALLOC != 0;
-    let nobits = sh_type == SHT_NOBITS;
-    let load = alloc && !nobits;
-    let code = sh_flags & SHF_EXECINSTR != 0;
-    let debugging = !alloc
-        && name.first() == Some(&b'.')
-        && (name.starts_with(b".debug")
-            || name.starts_with(b".gnu.debuglto_.debug_")
-            || name.starts_with(b".gnu.linkonce.wi.")
-            || name.starts_with(b".zdebug")
-            || name.starts_with(b".line")
-            || name.starts_with(b".stab")
-            || name == b".gdb_index");
-    SecFlags { code, data: !code && load, readonly: sh_flags & SHF_WRITE == 0, has_contents: !nobits, debugging }
-}
-
-/// `coff_section_type`: BFD applies it to every format.
-fn coff_section_type(name: &[u8]) -> Option<char> {
-    for (prefix, c) in [(&b".drectve"[..], 'i'), (b".edata", 'e'), (b".idata", 'i'), (b".pdata", 'p')] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            match rest.first() {
-                None => return Some(c),
-                Some(b) if b".$0123456789".contains(b) => return Some(c),
-                _ => {}
-            }
-        }
-    }
-    None
-}
-
-/// GNU nm's letter (lower case) for a symbol defined in `sec`.
-pub(crate) fn section_letter(sec: &Section<'_>) -> char {
-    coff_section_type(&sec.name).unwrap_or_else(|| decode_section_type(sec_flags(&sec.name, sec.sh_type, sec.sh_flags)))
-}
-
-fn decode_section_type(f: SecFlags) -> char {
-    if f.code {
-        't'
-    } else if f.data {
-        if f.readonly { 'r' } else { 'd' }
-    } else if !f.has_contents {
-        'b'
-    } else if f.debugging {
-        'N'
-    } else if f.readonly {
-        'n'
-    } else {
-        '?'
-    }
-}
-
 /// The BFD section (if any) of each model section.
 fn bfd_sections(obj: &ElfObject<'_>) -> Vec<bool> {
     let relocatable = obj.e_type == ET_REL;
@@ -252,18 +188,6 @@ fn bfd_sections(obj: &ElfObject<'_>) -> Vec<bool> {
         .collect()
 }
 
-/// Target-special symbols (`bfd_is_target_special_symbol`): mapping symbols of ARM, AArch64
-/// and RISC-V (`$a`, `$d`, `$t`, `$x`, optionally followed by `.`).
-fn is_special(e_machine: u16, name: &[u8]) -> bool {
-    let mapping = |allowed: &[u8]| name.len() >= 2 && name[0] == b'$' && allowed.contains(&name[1]) && (name.len() == 2 || name[2] == b'.');
-    match e_machine {
-        m if m == EM_ARM.0 => mapping(b"adt"),
-        m if m == EM_AARCH64.0 => mapping(b"dx"),
-        m if m == EM_RISCV.0 => mapping(b"dx"),
-        _ => false,
-    }
-}
-
 /// GNU nm's view of an ELF object's `.symtab` (or `.dynsym` when `dynamic`).
 pub fn elf_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
     let width = if obj.is_64 { 64 } else { 32 };
@@ -271,7 +195,7 @@ pub fn elf_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
     let has_symtab = obj.sections.iter().any(|s| matches!(s.data, SectionData::SymbolTable));
     let dynsym_index = obj.sections.iter().position(|s| s.sh_type == SHT_DYNSYM);
     let has_syms = has_symtab || dynsym_index.is_some();
-    let lto_slim = sniff::classify(obj) == ElfKind::GccLtoSlim;
+    let lto_slim = file_kind::classify(obj) == ElfKind::GccLtoSlim;
     let mut out = NmObject { width, has_syms, symbols: None, lto_slim, is_elf: true, warnings: Vec::new() };
     let raw: Vec<RawSym> = if dynamic {
         match dynsym_index {
@@ -579,10 +503,10 @@ fn read_dynsym(obj: &ElfObject<'_>, index: usize) -> PResult<Vec<RawSym>> {
 /// guard, plus format-specific symbols as debugging symbols.
 pub fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
     let c = container::parse(data)?;
-    let details = wrapped::module_details_symbols_only(&c)?;
+    let details = details::module_details_symbols_only(&c)?;
     let mut warnings: Vec<String> = details.iter().flat_map(|d| d.symbols.warnings.clone()).collect();
     warnings.dedup();
-    let width = match wrapped::elf_target(&details) {
+    let width = match elf_target(&details) {
         Ok(t) => {
             if t.is_64 {
                 64
@@ -635,11 +559,7 @@ pub fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
                 section_sym: false,
                 ifunc: false,
                 special: false,
-                visibility: match s.flags & flag::VISIBILITY_MASK {
-                    1 => STV_HIDDEN,
-                    2 => STV_PROTECTED,
-                    _ => STV_DEFAULT,
-                },
+                visibility: s.elf_visibility(),
                 module: Some(module),
             });
         }

@@ -2,6 +2,7 @@
 //! `X.summary` beside each fixture): module hash, and per function its GUID, instruction count,
 //! callees and references.
 
+#[path = "../../tests/harness/mod.rs"]
 mod harness;
 
 use std::collections::HashMap;
@@ -81,7 +82,7 @@ fn thinlto_summary_matches_llvm_dis() {
         let data = read_fixture(f);
         let (hash, expected) = parse_dis(&String::from_utf8(read_fixture(&format!("{f}.summary"))).unwrap());
         let c = bitcode::parse(&data).unwrap();
-        let details = wrapped::module_details(&c).unwrap();
+        let details = bitcode::details::module_details(&c).unwrap();
         assert_eq!(details.len(), 1, "{f}");
         let record = wrapped::module_record(&c, 0, &details[0]);
         assert_eq!(record.hash, hash, "{f}: module hash");
@@ -107,7 +108,7 @@ fn summary_versions_and_function_offsets() {
     for (f, version) in [("kinds.thin14.o", 9), ("kinds.thin19.o", 10), ("rlib.22.bc", 12)] {
         let data = read_fixture(f);
         let c = bitcode::parse(&data).unwrap();
-        let d = wrapped::module_details(&c).unwrap();
+        let d = bitcode::details::module_details(&c).unwrap();
         let s = d[0].info.summary.as_ref().unwrap();
         assert_eq!(s.version, version, "{f}");
         // Every defined function has its body located through the module VST.
@@ -130,7 +131,7 @@ fn counted_instructions_equal_llvm_summary_counts() {
     for f in ["kinds.thin19.o", "cxx.thin19.o", "kinds.thin14.o", "cxx.thin14.o", "rlib.22.bc"] {
         let data = read_fixture(f);
         let c = bitcode::parse(&data).unwrap();
-        let d = wrapped::module_details(&c).unwrap();
+        let d = bitcode::details::module_details(&c).unwrap();
         let s = d[0].info.summary.as_ref().unwrap();
         // Read again without the summary: then every function block is counted.
         let counting = bitcode::module::ReadOptions { summary: false, function_blocks: true, instruction_counts: true, constants: false };
@@ -151,7 +152,7 @@ fn counted_instructions_equal_llvm_summary_counts() {
 fn regular_lto_summary_is_read() {
     let data = read_fixture("kinds.full19.o");
     let c = bitcode::parse(&data).unwrap();
-    let d = wrapped::module_details(&c).unwrap();
+    let d = bitcode::details::module_details(&c).unwrap();
     let r = wrapped::module_record(&c, 0, &d[0]);
     assert_eq!(r.summary_kind, 2);
     assert_eq!(r.summary_flags & 8, 8, "EnableSplitLTOUnit");

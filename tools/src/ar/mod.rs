@@ -18,7 +18,7 @@ use std::ffi::OsString;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use libwrap::archive_edit::{self, Editable, Entry, SaveOptions};
+use libwrap::archive::edit::{self as archive_edit, Editable, Entry, SaveOptions};
 
 use crate::cli;
 
@@ -40,6 +40,30 @@ enum Pos {
     End,
 }
 
+/// The symbol-index request of `s` / `S`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Armap {
+    /// Neither: GNU's default (an index when writing).
+    #[default]
+    Default,
+    /// `s`: write an index (and `ar s` alone acts as ranlib).
+    Write,
+    /// `S`: write none.
+    Omit,
+}
+
+/// `D` / `U`: deterministic archives (zero dates, uids and modes), GNU's default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Deterministic {
+    /// Neither given (deterministic, unless `u` needs the dates).
+    #[default]
+    Unset,
+    /// `U`.
+    Off,
+    /// `D`.
+    On,
+}
+
 #[derive(Default)]
 struct Opts {
     op: Option<Op>,
@@ -48,8 +72,8 @@ struct Opts {
     display_offsets: bool,
     show_version: bool,
     show_help: bool,
-    /// -1 `S`, 0 default, 1 `s`.
-    write_armap: i32,
+    /// `s` or `S`.
+    write_armap: Armap,
     newer_only: bool,
     verbose: bool,
     postype: Option<Pos>,
@@ -58,8 +82,8 @@ struct Opts {
     truncate: bool,
     full_path: bool,
     thin: bool,
-    /// -1 unset, 0 `U`, 1 `D`.
-    deterministic: i32,
+    /// `D` or `U`.
+    deterministic: Deterministic,
     libdeps: Option<String>,
     output_dir: Option<String>,
 }
@@ -291,8 +315,8 @@ impl<'w> Ar<'w> {
             'o' => self.o.preserve_dates = true,
             'O' => self.o.display_offsets = true,
             'V' => self.o.show_version = true,
-            's' => self.o.write_armap = 1,
-            'S' => self.o.write_armap = -1,
+            's' => self.o.write_armap = Armap::Write,
+            'S' => self.o.write_armap = Armap::Omit,
             'u' => self.o.newer_only = true,
             'v' => self.o.verbose = true,
             'a' => self.o.postype = Some(Pos::After),
@@ -302,15 +326,15 @@ impl<'w> Ar<'w> {
             'f' => self.o.truncate = true,
             'P' => self.o.full_path = true,
             'T' => self.o.thin = true,
-            'D' => self.o.deterministic = 1,
-            'U' => self.o.deterministic = 0,
+            'D' => self.o.deterministic = Deterministic::On,
+            'U' => self.o.deterministic = Deterministic::Off,
             _ => {}
         }
         None
     }
 
     fn deterministic(&self) -> bool {
-        self.o.deterministic != 0
+        self.o.deterministic != Deterministic::Off
     }
 
     fn normalize(&self, file: &str) -> String {
@@ -322,8 +346,9 @@ impl<'w> Ar<'w> {
             thin: self.o.thin || ed.thin,
             full_path: self.o.full_path,
             truncate: self.o.truncate,
-            index: self.o.write_armap >= 0,
+            index: self.o.write_armap != Armap::Omit,
             deterministic: self.deterministic(),
+            sym64_threshold: sym64_threshold(),
         }
     }
 
@@ -408,7 +433,7 @@ impl<'w> Ar<'w> {
         // Key letters: argv[1] without a dash is exploded into options.
         let mut words = self.parse_options(&explode_first(&args[1..]))?;
         // PR 13256: options first, key letters after (`ar --plugin p rcs …`).
-        if self.o.op.is_none() && self.o.write_armap != 1 && !self.o.mri && words.first().is_some_and(|w| !w.starts_with('-')) {
+        if self.o.op.is_none() && self.o.write_armap != Armap::Write && !self.o.mri && words.first().is_some_and(|w| !w.starts_with('-')) {
             words = self.parse_options(&explode_first(&words))?;
         }
         if self.o.show_help {
@@ -420,20 +445,20 @@ impl<'w> Ar<'w> {
             return Err(Exit(0));
         }
         if self.o.mri {
-            if self.o.deterministic < 0 {
-                self.o.deterministic = 1;
+            if self.o.deterministic == Deterministic::Unset {
+                self.o.deterministic = Deterministic::On;
             }
             return self.mri();
         }
         let mut words = words.into_iter();
         let Some(first) = words.next() else { return Err(self.usage(false)) };
         let mut words: Vec<String> = std::iter::once(first).chain(words).collect();
-        if self.o.op == Some(Op::Quick) && self.o.write_armap != 0 {
+        if self.o.op == Some(Op::Quick) && self.o.write_armap != Armap::Default {
             self.o.op = Some(Op::Replace);
         }
-        if matches!(self.o.op, None | Some(Op::Table)) && self.o.write_armap == 1 {
-            if self.o.deterministic < 0 {
-                self.o.deterministic = 1;
+        if matches!(self.o.op, None | Some(Op::Table)) && self.o.write_armap == Armap::Write {
+            if self.o.deterministic == Deterministic::Unset {
+                self.o.deterministic = Deterministic::On;
             }
             let code = self.ranlib_only(&words[0])?;
             return Err(Exit(code));
@@ -442,14 +467,14 @@ impl<'w> Ar<'w> {
         if self.o.newer_only && op != Op::Replace {
             return Err(self.fatal("`u' is only meaningful with the `r' option."));
         }
-        if self.o.newer_only && self.o.deterministic > 0 {
+        if self.o.newer_only && self.o.deterministic == Deterministic::On {
             return Err(self.fatal("`u' is not meaningful with the `D' option."));
         }
-        if self.o.newer_only && self.o.deterministic < 0 {
+        if self.o.newer_only && self.o.deterministic == Deterministic::Unset {
             self.msg("`u' modifier ignored since `D' is the default (see `U')");
         }
-        if self.o.deterministic < 0 {
-            self.o.deterministic = 1;
+        if self.o.deterministic == Deterministic::Unset {
+            self.o.deterministic = Deterministic::On;
         }
         let mut idx = 0;
         let mut posname = None;
@@ -507,7 +532,7 @@ impl<'w> Ar<'w> {
             Op::Delete => !files.is_empty() && self.delete_members(&mut ed, &files, &ctx)?,
             Op::Move if !self.o.silent_create => !files.is_empty() && self.move_members(&mut ed, &files, &ctx)?,
             Op::Move | Op::Replace | Op::Quick => {
-                if !files.is_empty() || self.o.write_armap > 0 {
+                if !files.is_empty() || self.o.write_armap == Armap::Write {
                     self.replace_members(&mut ed, &files, op == Op::Quick, &ctx)?
                 } else {
                     false
@@ -516,7 +541,7 @@ impl<'w> Ar<'w> {
         };
         if created && !wrote {
             // GNU creates the empty archive before anything else; it stays when nothing is added.
-            libwrap::output::write_atomic(&archive, libwrap::archive::MAGIC, 0o666).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
+            archive_edit::create_empty(&archive).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
         }
         Ok(())
     }
@@ -527,7 +552,7 @@ impl<'w> Ar<'w> {
         if !self.get_file_size_ok(name) {
             return Ok(1);
         }
-        self.o.write_armap = 1;
+        self.o.write_armap = Armap::Write;
         let _lock = self.lock(name)?;
         let (ed, _) = self.open_inarch(name, false)?;
         self.write_archive(&ed)?;
@@ -697,7 +722,7 @@ impl<'w> Ar<'w> {
         for file in files {
             if file == "__.SYMDEF" {
                 ed.had_index = false;
-                self.o.write_armap = -1;
+                self.o.write_armap = Armap::Omit;
                 continue;
             }
             let want = self.normalize(file);
@@ -761,19 +786,8 @@ impl<'w> Ar<'w> {
             return Ok(vec![entry]);
         }
         let nested = archive_edit::load(file).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
-        Ok(nested
-            .entries
-            .into_iter()
-            .map(|mut e| {
-                if !nested.thin {
-                    // GNU stores `/N:M`: the regular archive's path and the member's header offset.
-                    e.stored_path_override = Some(file.to_string());
-                    e.origin = Some(e.data_offset.saturating_sub(libwrap::archive::HEADER_SIZE as u64));
-                }
-                // Still archive elements: a later file of the same command replaces them.
-                e
-            })
-            .collect())
+        // Still archive elements: a later file of the same command replaces them.
+        Ok(archive_edit::thin_elements(nested, file))
     }
 
     fn replace_members(&mut self, ed: &mut Editable, files: &[String], quick: bool, ctx: &Ctx) -> Result<bool, Exit> {
@@ -838,6 +852,12 @@ struct Ctx {
 }
 
 /// The message of `bfd_fatal(file)`: `file: strerror` for system errors.
+/// llvm-ar's test hook `SYM64_THRESHOLD`: the member offset from which the index is 64-bit, so
+/// that tests need no 4 GiB archives.
+fn sym64_threshold() -> Option<u64> {
+    std::env::var("SYM64_THRESHOLD").ok().and_then(|v| v.parse().ok())
+}
+
 fn bfd_message(e: &libwrap::Error) -> String {
     match e {
         // bfd opens a directory fine and then recognises no format in it.
@@ -1402,7 +1422,14 @@ impl Ar<'_> {
         let (name, mut ed) = st.archive.take().unwrap();
         let _lock = self.lock(&name)?;
         ed.path = name;
-        let opts = SaveOptions { thin: st.thin, full_path: false, truncate: false, index: true, deterministic: self.deterministic() };
+        let opts = SaveOptions {
+            thin: st.thin,
+            full_path: false,
+            truncate: false,
+            index: true,
+            deterministic: self.deterministic(),
+            sym64_threshold: sym64_threshold(),
+        };
         let warnings = archive_edit::save(&ed, &opts).map_err(|e| self.fatal(cli::gnu_message(&e)))?;
         for w in warnings {
             self.msg(w);
@@ -1425,7 +1452,7 @@ fn run_tool(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write, ranli
     let prog = cli::program_name(&args, if ranlib { "tl-ranlib" } else { "tl-ar" });
     let args = cli::expand_args(args);
     let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let mut ar = Ar { prog, out, err, o: Opts { deterministic: -1, ..Opts::default() }, interactive: false, count: 0, status: 0 };
+    let mut ar = Ar { prog, out, err, o: Opts::default(), interactive: false, count: 0, status: 0 };
     let result = if ranlib { ar.ranlib_main(args) } else { ar.main(args) };
     let result = match result {
         Ok(()) if ar.status != 0 => Err(Exit(ar.status)),
@@ -1472,8 +1499,8 @@ impl Ar<'_> {
             if a.len() > 1 && a.starts_with('-') {
                 for c in a[1..].chars() {
                     match c {
-                        'D' => self.o.deterministic = 1,
-                        'U' => self.o.deterministic = 0,
+                        'D' => self.o.deterministic = Deterministic::On,
+                        'U' => self.o.deterministic = Deterministic::Off,
                         'h' | 'H' => self.o.show_help = true,
                         't' => touch = true,
                         'v' | 'V' => self.o.show_version = true,
@@ -1499,8 +1526,8 @@ impl Ar<'_> {
             let _ = self.out.write_all(v.as_bytes());
             return Err(Exit(0));
         }
-        if self.o.deterministic < 0 {
-            self.o.deterministic = 1;
+        if self.o.deterministic == Deterministic::Unset {
+            self.o.deterministic = Deterministic::On;
         }
         let mut status = 0;
         for a in archives {

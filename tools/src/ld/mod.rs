@@ -12,10 +12,12 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use libwrap::link::delegate::{self, Arg};
+use libwrap::link::final_link::{self, Arg};
 use libwrap::link::{InputSpec, Options};
 
 use crate::cli;
+
+mod lto_linker;
 
 /// Options that take a separate argument when not joined (GNU ld's and lld's), without dashes.
 const WITH_ARGUMENT: &[&str] = &[
@@ -670,7 +672,7 @@ fn link_messages(e: &libwrap::Error) -> Vec<String> {
 }
 
 fn final_link(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
-    let prepared = match delegate::prepare(&p.final_args, &p.opts.search_dirs) {
+    let prepared = match final_link::prepare(&p.final_args, &p.opts.search_dirs) {
         Ok(x) => x,
         Err(e) => {
             for line in link_messages(&e) {
@@ -684,12 +686,10 @@ fn final_link(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
         // No bitcode: the system's GNU linker, with the command line as given.
         (gnu_ld(), p.raw.iter().map(OsString::from).collect())
     } else {
-        match delegate::find_linker(&prepared.llvm_majors, explicit.as_deref()) {
+        match lto_linker::find_linker(&prepared.llvm_majors, explicit.as_deref()) {
             Ok(l) => (l.path, prepared.args.clone()),
-            Err(e) => {
-                for line in link_messages(&e) {
-                    let _ = writeln!(err, "{prog}: {line}");
-                }
+            Err(message) => {
+                let _ = writeln!(err, "{prog}: {message}");
                 return 1;
             }
         }

@@ -1,5 +1,7 @@
 //! Symbol resolution: one entry per global name across every loaded object, native or bitcode,
 //! built as objects are loaded (archive members are pulled by what is undefined at that point).
+//! Partial links resolve their inputs with it, and a wrapped object's mirror resolves its
+//! modules with it.
 //!
 //! Rules (GNU ld's, for `-r`): a definition satisfies undefined references; a strong definition
 //! beats a weak one (the first weak one stays among weak ones; `STB_GNU_UNIQUE` counts as weak
@@ -11,7 +13,9 @@
 use rustc_hash::FxHashMap;
 
 use crate::bitcode::irsymtab::flag;
+use crate::bitcode::symtab::IrSym;
 use crate::elf::consts::*;
+use crate::elf::{ElfObject, SymbolSection};
 
 /// Where a symbol comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,8 +257,7 @@ impl Table {
 
     /// Records every global symbol of a native object. Symbols defined in `discarded` sections
     /// (COMDAT groups lost to an earlier copy) count as references.
-    pub fn add_native(&mut self, object: usize, obj: &crate::elf::ElfObject<'_>, discarded: &[bool]) {
-        use crate::elf::SymbolSection;
+    pub fn add_native(&mut self, object: usize, obj: &ElfObject<'_>, discarded: &[bool]) {
         for (j, s) in obj.symbols.iter().enumerate() {
             let binding = s.binding();
             if binding == STB_LOCAL {
@@ -272,7 +275,7 @@ impl Table {
     }
 
     /// Records every global symbol of a bitcode module.
-    pub fn add_bitcode(&mut self, object: usize, module: usize, symbols: &[crate::bitcode::symbols::IrSym]) {
+    pub fn add_bitcode(&mut self, object: usize, module: usize, symbols: &[IrSym]) {
         for (j, s) in symbols.iter().enumerate() {
             if !s.has(flag::GLOBAL) || s.format_specific() {
                 continue;
@@ -285,12 +288,7 @@ impl Table {
             } else {
                 Mention::Defined { weak }
             };
-            let visibility = match s.flags & flag::VISIBILITY_MASK {
-                1 => STV_HIDDEN,
-                2 => STV_PROTECTED,
-                _ => STV_DEFAULT,
-            };
-            self.mention(&s.name, m, visibility, Origin::Bitcode { object, module, symbol: j });
+            self.mention(&s.name, m, s.elf_visibility(), Origin::Bitcode { object, module, symbol: j });
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::bad;
 use crate::bitcode::container::ModuleUnit;
 use crate::bitcode::irsymtab::{self, Decoded, flag};
 use crate::bitcode::module::{self, GlobalKind, Linkage, ModuleInfo, ReadOptions};
+use crate::elf::consts::{STV_DEFAULT, STV_HIDDEN, STV_PROTECTED};
 use crate::error::PResult;
 
 /// One symbol of a bitcode module.
@@ -57,6 +58,16 @@ impl IrSym {
     /// Hidden by nm unless `--debug-syms`.
     pub fn format_specific(&self) -> bool {
         self.has(flag::FORMAT_SPECIFIC)
+    }
+
+    /// The ELF visibility (`STV_*`) of the irsymtab's visibility bits (0 default, 1 hidden,
+    /// 2 protected).
+    pub fn elf_visibility(&self) -> u8 {
+        match self.flags & flag::VISIBILITY_MASK {
+            1 => STV_HIDDEN,
+            2 => STV_PROTECTED,
+            _ => STV_DEFAULT,
+        }
     }
 }
 

@@ -1,0 +1,68 @@
+//! The archive symbol index: which names a member contributes, by libwrap's rules for every
+//! member kind it reads.
+//!
+//! - ELF: defined symbols that are global, weak or unique, and commons (GNU ar's rule,
+//!   `_bfd_compute_and_write_armap`), in symbol-table order; wrapped objects are indexed through
+//!   their mirrored symbols;
+//! - raw bitcode: every module's symbols that are global, defined and not format-specific
+//!   (llvm-ar's rule, which GNU ar with a matching LLVMgold plugin also follows), in irsymtab
+//!   order;
+//! - anything else contributes no symbols.
+//!
+
+use crate::bitcode;
+use crate::bitcode::irsymtab::flag;
+use crate::elf::SymbolSection;
+use crate::elf::consts::*;
+
+/// What a member contributes to the index.
+pub struct MemberSymbols {
+    /// Names, in index order.
+    pub names: Vec<Vec<u8>>,
+    /// Why the list may be incomplete (bitcode with module asm and no irsymtab, GCC LTO).
+    pub warnings: Vec<String>,
+}
+
+/// The symbols a member contributes to the index, by libwrap's rules (see the module docs);
+/// `None` when the member is not an object.
+pub fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
+    if crate::elf::read::is_elf(buf) {
+        let obj = crate::elf::read(buf).ok()?;
+        let names = obj
+            .symbols
+            .iter()
+            .filter(|s| {
+                let bind = s.binding();
+                match s.section {
+                    SymbolSection::Undefined => false,
+                    SymbolSection::Common => bind != STB_LOCAL,
+                    _ => matches!(bind, STB_GLOBAL | STB_WEAK | STB_GNU_UNIQUE) && s.kind() != STT_SECTION,
+                }
+            })
+            .map(|s| s.name.to_vec())
+            .collect::<Vec<_>>();
+        let mut warnings = Vec::new();
+        // GNU ar's test for GCC's slim LTO objects, whose real symbols only GCC's plugin reads.
+        if names.iter().any(|n| n == b"__gnu_lto_slim" || n == b"___gnu_lto_slim") {
+            warnings
+                .push("GCC LTO object: its symbols are not indexed (tl reads LLVM bitcode, not GCC's LTO format; use gcc-ar)".to_string());
+        }
+        return Some(MemberSymbols { names, warnings });
+    }
+    if bitcode::is_bitcode(buf) {
+        let c = bitcode::parse(buf).ok()?;
+        let mut out = MemberSymbols { names: Vec::new(), warnings: Vec::new() };
+        for m in &c.modules {
+            let ms = bitcode::symtab::read(m).ok()?;
+            for s in &ms.symbols {
+                if s.has(flag::GLOBAL) && !s.has(flag::UNDEFINED) && !s.has(flag::FORMAT_SPECIFIC) {
+                    out.names.push(s.name.clone());
+                }
+            }
+            out.warnings.extend(ms.warnings.into_iter().map(|w| w.replace("are not listed", "are not indexed")));
+        }
+        return Some(out);
+    }
+    None
+}
+

@@ -1,0 +1,311 @@
+//! The ELF object model: an in-memory, editable view of an ELF file (see the invariants in
+//! [`crate::elf`]).
+
+use std::borrow::Cow;
+
+use super::consts;
+/// A section's `sh_link`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// A raw value (0 or something that is not a section reference).
+    Raw(u32),
+    /// Another section of the model.
+    Section(usize),
+    /// The symbol table.
+    Symtab,
+    /// The symbol table's string table.
+    Strtab,
+}
+
+/// A section's `sh_info`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Info {
+    /// A raw value.
+    Raw(u32),
+    /// A section of the model (relocation target, or an `SHF_INFO_LINK` reference).
+    Section(usize),
+    /// A symbol of the model (group signature).
+    Symbol(usize),
+}
+
+/// A relocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reloc {
+    /// Offset in the target section.
+    pub offset: u64,
+    /// Symbol (model index), `None` for symbol 0.
+    pub symbol: Option<usize>,
+    /// Relocation type.
+    pub r_type: u32,
+    /// Explicit addend (RELA), 0 for REL.
+    pub addend: i64,
+}
+
+/// The contents of a section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SectionData<'a> {
+    /// Bytes in the file.
+    Bytes(Cow<'a, [u8]>),
+    /// `SHT_NOBITS` of this size.
+    NoBits(u64),
+    /// Relocations (`SHT_REL` or `SHT_RELA`) against the model's symbol table.
+    Relocations {
+        /// RELA (explicit addends) or REL.
+        rela: bool,
+        /// The entries.
+        relocs: Vec<Reloc>,
+    },
+    /// `SHT_GROUP`: flag word and member sections.
+    Group {
+        /// The flag word (`GRP_COMDAT`).
+        flags: u32,
+        /// Member sections (model indices).
+        members: Vec<usize>,
+    },
+    /// Marker: the symbol table goes here.
+    SymbolTable,
+    /// Marker: the symbol string table goes here.
+    StringTable,
+    /// Marker: the section-name string table goes here.
+    SectionNames,
+    /// Marker: the extended section index table goes here (written only when needed).
+    SymtabShndx,
+}
+
+/// A section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section<'a> {
+    /// Name.
+    pub name: Cow<'a, [u8]>,
+    /// `sh_type`.
+    pub sh_type: u32,
+    /// `sh_flags`.
+    pub sh_flags: u64,
+    /// `sh_addr`.
+    pub sh_addr: u64,
+    /// `sh_addralign`.
+    pub sh_addralign: u64,
+    /// `sh_entsize`.
+    pub sh_entsize: u64,
+    /// `sh_link`.
+    pub link: Link,
+    /// `sh_info`.
+    pub info: Info,
+    /// Contents.
+    pub data: SectionData<'a>,
+}
+
+impl<'a> Section<'a> {
+    /// A section with bytes and no links.
+    pub fn bytes(name: &[u8], sh_type: u32, sh_flags: u64, align: u64, data: Cow<'a, [u8]>) -> Section<'a> {
+        Section {
+            name: Cow::Owned(name.to_vec()),
+            sh_type,
+            sh_flags,
+            sh_addr: 0,
+            sh_addralign: align,
+            sh_entsize: 0,
+            link: Link::Raw(0),
+            info: Info::Raw(0),
+            data: SectionData::Bytes(data),
+        }
+    }
+
+    /// The section's size in the file (or in memory for NOBITS); markers report 0.
+    pub fn size(&self, is_64: bool) -> u64 {
+        match &self.data {
+            SectionData::Bytes(b) => b.len() as u64,
+            SectionData::NoBits(n) => *n,
+            SectionData::Relocations { rela, relocs } => {
+                let entry = match (is_64, rela) {
+                    (true, true) => 24,
+                    (true, false) => 16,
+                    (false, true) => 12,
+                    (false, false) => 8,
+                };
+                relocs.len() as u64 * entry
+            }
+            SectionData::Group { members, .. } => 4 * (members.len() as u64 + 1),
+            _ => 0,
+        }
+    }
+
+    /// The bytes, if the section holds plain bytes.
+    pub fn bytes_data(&self) -> Option<&[u8]> {
+        match &self.data {
+            SectionData::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// Where a symbol is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolSection {
+    /// `SHN_UNDEF`
+    Undefined,
+    /// A section of the model.
+    Section(usize),
+    /// `SHN_ABS`
+    Absolute,
+    /// `SHN_COMMON`
+    Common,
+    /// Another reserved index, kept as is.
+    Reserved(u16),
+}
+
+/// A symbol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol<'a> {
+    /// Name.
+    pub name: Cow<'a, [u8]>,
+    /// `st_info` (binding << 4 | type).
+    pub st_info: u8,
+    /// `st_other` (visibility in bits 0–1).
+    pub st_other: u8,
+    /// `st_shndx`.
+    pub section: SymbolSection,
+    /// `st_value`.
+    pub value: u64,
+    /// `st_size`.
+    pub size: u64,
+}
+
+impl Symbol<'_> {
+    /// Binding (`STB_*`).
+    pub fn binding(&self) -> u8 {
+        self.st_info >> 4
+    }
+
+    /// Type (`STT_*`).
+    pub fn kind(&self) -> u8 {
+        self.st_info & 0xf
+    }
+
+    /// Visibility (`STV_*`).
+    pub fn visibility(&self) -> u8 {
+        self.st_other & 3
+    }
+}
+
+/// An ELF file in memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElfObject<'a> {
+    /// ELFCLASS64.
+    pub is_64: bool,
+    /// ELFDATA2MSB.
+    pub big_endian: bool,
+    /// `EI_OSABI`.
+    pub os_abi: u8,
+    /// `EI_ABIVERSION`.
+    pub abi_version: u8,
+    /// `e_type`.
+    pub e_type: u16,
+    /// `e_machine`.
+    pub e_machine: u16,
+    /// `e_flags`.
+    pub e_flags: u32,
+    /// `e_entry`.
+    pub e_entry: u64,
+    /// Number of program headers in the file read (the model does not keep them).
+    pub program_headers: u32,
+    /// Sections (file index − 1).
+    pub sections: Vec<Section<'a>>,
+    /// Symbols of `.symtab` (file index − 1).
+    pub symbols: Vec<Symbol<'a>>,
+}
+
+impl<'a> ElfObject<'a> {
+    /// An empty relocatable object.
+    pub fn new_relocatable(is_64: bool, big_endian: bool, e_machine: u16, e_flags: u32) -> ElfObject<'a> {
+        ElfObject {
+            is_64,
+            big_endian,
+            os_abi: 0,
+            abi_version: 0,
+            e_type: consts::ET_REL,
+            e_machine,
+            e_flags,
+            e_entry: 0,
+            program_headers: 0,
+            sections: Vec::new(),
+            symbols: Vec::new(),
+        }
+    }
+
+    /// Index of the first section named `name`.
+    pub fn section_by_name(&self, name: &[u8]) -> Option<usize> {
+        self.sections.iter().position(|s| s.name.as_ref() == name)
+    }
+
+    /// Adds a section, returning its model index.
+    pub fn add_section(&mut self, s: Section<'a>) -> usize {
+        self.sections.push(s);
+        self.sections.len() - 1
+    }
+
+    /// Adds a symbol, returning its model index.
+    pub fn add_symbol(&mut self, s: Symbol<'a>) -> usize {
+        self.symbols.push(s);
+        self.symbols.len() - 1
+    }
+}
+
+impl ElfObject<'_> {
+    /// Removes the sections and symbols not marked to keep, renumbering every reference between
+    /// them. References to removed items become neutral: a link or info of 0, a group without
+    /// the member, a relocation against symbol 0, a symbol that is undefined.
+    pub fn retain(&mut self, keep_sections: &[bool], keep_symbols: &[bool]) {
+        let remap = |keep: &[bool], len: usize| -> Vec<Option<usize>> {
+            let mut next = 0;
+            (0..len)
+                .map(|i| {
+                    if keep.get(i).copied().unwrap_or(true) {
+                        next += 1;
+                        Some(next - 1)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        };
+        let sec = remap(keep_sections, self.sections.len());
+        let sym = remap(keep_symbols, self.symbols.len());
+        let mut k = 0;
+        self.sections.retain(|_| {
+            k += 1;
+            sec[k - 1].is_some()
+        });
+        let mut k = 0;
+        self.symbols.retain(|_| {
+            k += 1;
+            sym[k - 1].is_some()
+        });
+        for s in &mut self.sections {
+            if let Link::Section(i) = s.link {
+                s.link = sec[i].map_or(Link::Raw(0), Link::Section);
+            }
+            match s.info {
+                Info::Section(i) => s.info = sec[i].map_or(Info::Raw(0), Info::Section),
+                Info::Symbol(j) => s.info = sym[j].map_or(Info::Raw(0), Info::Symbol),
+                Info::Raw(_) => {}
+            }
+            match &mut s.data {
+                SectionData::Group { members, .. } => {
+                    *members = members.iter().filter_map(|&m| sec[m]).collect();
+                }
+                SectionData::Relocations { relocs, .. } => {
+                    for r in relocs.iter_mut() {
+                        r.symbol = r.symbol.and_then(|j| sym[j]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for s in &mut self.symbols {
+            if let SymbolSection::Section(i) = s.section {
+                s.section = sec[i].map_or(SymbolSection::Undefined, SymbolSection::Section);
+            }
+        }
+    }
+}

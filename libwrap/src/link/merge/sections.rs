@@ -1,0 +1,294 @@
+//! Pass: output sections. Every kept input section joins the output section of its name (and
+//! group, and `SHF_LINK_ORDER` target), in input order, at its alignment; groups that won their
+//! COMDAT signature are kept; `.eh_frame` is only reserved here (rebuilt by [`super::eh_frame`]);
+//! `.note.GNU-stack` decides whether the output asks for an executable stack.
+
+use std::collections::HashMap;
+
+use super::super::load::Object;
+use super::super::options::Options;
+use crate::elf::consts::*;
+use crate::elf::{Link, Reloc, Section, SectionData};
+use crate::error::{Error, Result};
+
+/// `SHT_X86_64_UNWIND` (clang's `.eh_frame` type on x86-64).
+const SHT_X86_64_UNWIND: u32 = 0x7000_0001;
+
+/// What decides which output section an input section joins.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    name: Vec<u8>,
+    /// (object, group section) for members of a kept group: each group keeps its own sections.
+    group: Option<(usize, usize)>,
+    /// The output section an `SHF_LINK_ORDER` section is linked to.
+    link_order: Option<usize>,
+}
+
+/// An output section under construction.
+pub(super) struct OutSection {
+    pub(super) name: Vec<u8>,
+    pub(super) sh_type: u32,
+    pub(super) flags: u64,
+    pub(super) align: u64,
+    pub(super) entsize: u64,
+    /// Link to another output section.
+    pub(super) link: Option<usize>,
+    pub(super) bytes: Vec<u8>,
+    /// Size when `SHT_NOBITS`.
+    pub(super) nobits: Option<u64>,
+    pub(super) relocs: Vec<Reloc>,
+    pub(super) rela: Option<bool>,
+    /// The output group this section belongs to.
+    pub(super) group: Option<usize>,
+}
+
+impl OutSection {
+    /// An empty output section with no link, group or relocations.
+    pub(super) fn empty(name: &[u8], sh_type: u32, flags: u64) -> OutSection {
+        OutSection {
+            name: name.to_vec(),
+            sh_type,
+            flags,
+            align: 1,
+            entsize: 0,
+            link: None,
+            bytes: Vec::new(),
+            nobits: (sh_type == SHT_NOBITS).then_some(0),
+            relocs: Vec::new(),
+            rela: None,
+            group: None,
+        }
+    }
+
+    pub(super) fn size(&self) -> u64 {
+        self.nobits.unwrap_or(self.bytes.len() as u64)
+    }
+
+    /// Appends an input section at its alignment; returns its offset. Fails (rather than
+    /// allocating without bound) when the offsets overflow or when more than
+    /// [`MAX_MATERIALIZED`] bytes of zeros would have to be written out.
+    pub(super) fn append(&mut self, s: &Section<'_>) -> std::result::Result<u64, String> {
+        let align = s.sh_addralign.max(1);
+        if !align.is_power_of_two() {
+            return Err(format!("section {} has alignment {align}, not a power of two", String::from_utf8_lossy(&s.name)));
+        }
+        let too_large = || format!("section {} is too large to link", String::from_utf8_lossy(&self.name));
+        let at = self.size().checked_next_multiple_of(align).ok_or_else(too_large)?;
+        let bytes_up_to = |end: u64| if end <= MAX_MATERIALIZED { Ok(end as usize) } else { Err(too_large()) };
+        match (&s.data, self.nobits) {
+            (SectionData::NoBits(n), Some(size)) => self.nobits = Some(at.max(size).checked_add(*n).ok_or_else(too_large)?),
+            (SectionData::NoBits(n), None) => {
+                let end = bytes_up_to(at.checked_add(*n).ok_or_else(too_large)?)?;
+                self.bytes.resize(end, 0);
+            }
+            (data, Some(size)) => {
+                // PROGBITS joining NOBITS: the output holds zeros up to here.
+                let (size, at) = (bytes_up_to(size)?, bytes_up_to(at)?);
+                self.nobits = None;
+                self.sh_type = s.sh_type;
+                self.bytes.resize(size, 0);
+                self.bytes.resize(at, 0);
+                if let SectionData::Bytes(b) = data {
+                    self.bytes.extend_from_slice(b);
+                }
+            }
+            (SectionData::Bytes(b), None) => {
+                self.bytes.resize(bytes_up_to(at)?, 0);
+                self.bytes.extend_from_slice(b);
+            }
+            _ => {}
+        }
+        self.align = self.align.max(align);
+        Ok(at)
+    }
+}
+
+/// The most zero bytes a partial link writes out for a section that mixes `SHT_NOBITS` and
+/// file contents (1 GiB); a larger one is an error, not an allocation failure.
+pub(super) const MAX_MATERIALIZED: u64 = 1 << 30;
+
+/// Where each input section went: (output section, offset); the offset is `u64::MAX` for an
+/// `.eh_frame` not placed yet.
+pub(super) type Placement = Vec<Vec<Option<(usize, u64)>>>;
+
+/// The output sections and where every input section went.
+pub(super) struct Layout {
+    /// Output sections, in order.
+    pub(super) sections: Vec<OutSection>,
+    /// The kept groups: (object, input group section).
+    pub(super) groups: Vec<(usize, usize)>,
+    /// Where each input section went.
+    pub(super) placement: Placement,
+    /// The output `.eh_frame`, if any.
+    pub(super) eh_frame: Option<usize>,
+}
+
+/// What `.note.GNU-stack` sections said, input by input.
+#[derive(Default)]
+struct StackNotes {
+    /// The output's note section.
+    note: Option<usize>,
+    /// An input's note asks for an executable stack.
+    exec: bool,
+    /// A native input has no note.
+    missing: bool,
+}
+
+/// Places every input section (see the module documentation).
+pub(super) fn place(objects: &[Object<'_>], opts: &Options, warnings: &mut Vec<String>) -> Result<Layout> {
+    let mut layout = Layout {
+        sections: Vec::new(),
+        groups: Vec::new(),
+        placement: objects.iter().map(|o| vec![None; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect(),
+        eh_frame: None,
+    };
+    let mut by_key: HashMap<Key, usize> = HashMap::new();
+    let mut notes = StackNotes::default();
+    for (oi, o) in objects.iter().enumerate() {
+        let Some(elf) = &o.elf else { continue };
+        let group_of = keep_groups(&mut layout, oi, o);
+        let mut has_note = false;
+        for (k, s) in elf.sections.iter().enumerate() {
+            if o.discarded[k] || !is_placed(s) {
+                continue;
+            }
+            if s.name.as_ref() == b".note.GNU-stack" {
+                has_note = true;
+                stack_note(&mut layout, &mut notes, o, s, opts, warnings);
+                continue;
+            }
+            place_one(&mut layout, &mut by_key, oi, o, k, &group_of)?;
+        }
+        if !has_note && (!elf.sections.is_empty()) {
+            notes.missing = true;
+            if opts.exec_stack.is_none() {
+                warnings.push(format!("warning: {}: missing .note.GNU-stack section implies executable stack", o.name));
+            }
+        }
+    }
+    finish_stack_note(&mut layout, notes, objects, opts, warnings);
+    Ok(layout)
+}
+
+/// True for the sections that are placed (not tables, relocations or groups).
+fn is_placed(s: &Section<'_>) -> bool {
+    !matches!(
+        s.data,
+        SectionData::SymbolTable
+            | SectionData::StringTable
+            | SectionData::SectionNames
+            | SectionData::SymtabShndx
+            | SectionData::Relocations { .. }
+            | SectionData::Group { .. }
+    )
+}
+
+/// Records object `oi`'s kept groups; returns the group each of its sections belongs to.
+fn keep_groups(layout: &mut Layout, oi: usize, o: &Object<'_>) -> HashMap<usize, usize> {
+    let mut group_of = HashMap::new();
+    let Some(elf) = &o.elf else { return group_of };
+    for (k, s) in elf.sections.iter().enumerate() {
+        if let SectionData::Group { members, .. } = &s.data
+            && !o.discarded[k]
+        {
+            layout.groups.push((oi, k));
+            for &m in members {
+                group_of.insert(m, layout.groups.len() - 1);
+            }
+        }
+    }
+    group_of
+}
+
+/// An input `.note.GNU-stack`: the first one makes the output's.
+fn stack_note(layout: &mut Layout, notes: &mut StackNotes, o: &Object<'_>, s: &Section<'_>, opts: &Options, warnings: &mut Vec<String>) {
+    if s.sh_flags & SHF_EXECINSTR != 0 {
+        notes.exec = true;
+        if opts.exec_stack.is_none() {
+            warnings.push(format!("warning: {}: requires executable stack (because the .note.GNU-stack section is executable)", o.name));
+        }
+    }
+    if notes.note.is_none() {
+        layout.sections.push(OutSection::empty(&s.name, SHT_PROGBITS, 0));
+        notes.note = Some(layout.sections.len() - 1);
+    }
+}
+
+/// The output's `.note.GNU-stack`: executable if an input asks for it or a native input has no
+/// note (GNU's deprecated default), unless `-z execstack`/`-z noexecstack` says otherwise.
+fn finish_stack_note(layout: &mut Layout, notes: StackNotes, objects: &[Object<'_>], opts: &Options, warnings: &mut Vec<String>) {
+    if notes.missing && opts.exec_stack.is_none() {
+        warnings.push("NOTE: This behaviour is deprecated and will be removed in a future version of the linker".into());
+    }
+    let exec = opts.exec_stack.unwrap_or(notes.exec || notes.missing);
+    if !objects.is_empty() {
+        let note = match notes.note {
+            Some(n) => n,
+            None => {
+                layout.sections.push(OutSection::empty(b".note.GNU-stack", SHT_PROGBITS, 0));
+                layout.sections.len() - 1
+            }
+        };
+        layout.sections[note].flags = if exec { SHF_EXECINSTR } else { 0 };
+    }
+}
+
+/// Places input section `k` of object `oi` in its output section.
+fn place_one(
+    layout: &mut Layout,
+    by_key: &mut HashMap<Key, usize>,
+    oi: usize,
+    o: &Object<'_>,
+    k: usize,
+    group_of: &HashMap<usize, usize>,
+) -> Result<()> {
+    let elf = o.elf.as_ref().expect("placing a section of a native object");
+    let s = &elf.sections[k];
+    if s.sh_flags & 0x800 != 0 {
+        return Err(Error::Link {
+            messages: vec![format!("{}: compressed section {} is not supported", o.name, String::from_utf8_lossy(&s.name))],
+        });
+    }
+    let is_eh = s.name.as_ref() == b".eh_frame" && matches!(s.sh_type, SHT_PROGBITS | SHT_X86_64_UNWIND);
+    let link_order = if s.sh_flags & SHF_LINK_ORDER != 0 {
+        match s.link {
+            Link::Section(t) => layout.placement[oi].get(t).copied().flatten().map(|(out, _)| out),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let group = group_of.get(&k).map(|&g| layout.groups[g]);
+    let key = Key { name: s.name.to_vec(), group, link_order };
+    let out = match by_key.get(&key) {
+        Some(&i) => i,
+        None => {
+            let mut os = OutSection::empty(&s.name, s.sh_type, s.sh_flags & !SHF_GROUP);
+            os.entsize = s.sh_entsize;
+            os.link = link_order;
+            os.nobits = matches!(s.data, SectionData::NoBits(_)).then_some(0);
+            os.group = group_of.get(&k).copied();
+            layout.sections.push(os);
+            by_key.insert(key, layout.sections.len() - 1);
+            if is_eh && layout.eh_frame.is_none() {
+                layout.eh_frame = Some(layout.sections.len() - 1);
+            }
+            layout.sections.len() - 1
+        }
+    };
+    let os = &mut layout.sections[out];
+    os.flags |= s.sh_flags & !SHF_GROUP;
+    if is_eh {
+        // Placed when .eh_frame is rebuilt.
+        if !s.sh_addralign.max(1).is_power_of_two() || s.sh_addralign > 1 << 16 {
+            let what = format!("{}: section .eh_frame has alignment {}", o.name, s.sh_addralign);
+            return Err(Error::Link { messages: vec![what] });
+        }
+        os.align = os.align.max(s.sh_addralign.max(1));
+        layout.placement[oi][k] = Some((out, u64::MAX));
+        return Ok(());
+    }
+    let at = os.append(s).map_err(|e| Error::Link { messages: vec![format!("{}: {e}", o.name)] })?;
+    layout.placement[oi][k] = Some((out, at));
+    Ok(())
+}

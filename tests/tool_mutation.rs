@@ -1,0 +1,68 @@
+//! Robustness of the tools on mutated inputs: a tool's error names the file, the exit status is
+//! 1, and the output is left untouched.
+
+mod harness;
+
+use harness::mutate::*;
+use harness::*;
+
+fn wrapped_seed(f: &str) -> Vec<u8> {
+    libwrap::wrapped::wrap(&read_fixture(f)).unwrap()
+}
+
+#[test]
+fn tool_errors_name_the_file_and_leave_outputs_alone() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut rng = Rng(7);
+    let seed = wrapped_seed("kinds.thin19.o");
+    let out = d.join("out.bc");
+    std::fs::write(&out, b"previous").unwrap();
+    let mut failures = 0;
+    for i in 0..200 {
+        let bad = mutate(&seed, &mut rng);
+        let input = d.join(format!("bad{i}.o"));
+        std::fs::write(&input, &bad).unwrap();
+        let r = run(tl_cmd("tl-objcopy").arg("--unwrap-bitcode").arg(&input).arg(&out));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        match r.status.code() {
+            Some(0) => std::fs::write(&out, b"previous").unwrap(),
+            Some(1) => {
+                failures += 1;
+                assert!(err.starts_with(&format!("tl-objcopy: {}", input.display())), "{err}");
+                assert_eq!(std::fs::read(&out).unwrap(), b"previous", "output touched on error");
+            }
+            other => panic!("exit {other:?}: {err}"),
+        }
+    }
+    assert!(failures > 20, "mutations should mostly fail ({failures})");
+}
+
+#[test]
+fn tl_ld_errors_name_the_file_and_leave_the_output_alone() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut rng = Rng(13);
+    let out = d.join("out.o");
+    let mut failures = 0;
+    for (i, seed) in [read_fixture("kinds.gcc.o"), wrapped_seed("kinds.thin19.o")].iter().cycle().take(120).enumerate() {
+        std::fs::write(&out, b"previous").unwrap();
+        let bad = mutate(seed, &mut rng);
+        let input = d.join(format!("bad{i}.o"));
+        std::fs::write(&input, &bad).unwrap();
+        let r = run(tl_cmd("tl-ld").arg("-r").arg(&input).arg("-o").arg(&out));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        match r.status.code() {
+            Some(0) => {}
+            Some(1) => {
+                failures += 1;
+                assert!(err.starts_with(&format!("tl-ld: {}", input.display())), "{err}");
+                assert_eq!(std::fs::read(&out).unwrap(), b"previous", "output touched on error");
+            }
+            other => panic!("exit {other:?}: {err}"),
+        }
+    }
+    assert!(failures > 20, "mutations should mostly fail ({failures})");
+}
