@@ -181,17 +181,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     let m = match command().try_get_matches_from(&args) {
         Ok(m) => m,
         Err(e) => {
-            let msg = match e.kind() {
-                clap::error::ErrorKind::UnknownArgument => {
-                    let arg = e.get(clap::error::ContextKind::InvalidArg).map(|v| v.to_string()).unwrap_or_default();
-                    format!("unrecognized option '{arg}'")
-                }
-                clap::error::ErrorKind::InvalidValue | clap::error::ErrorKind::NoEquals => {
-                    let arg = e.get(clap::error::ContextKind::InvalidArg).map(|v| v.to_string()).unwrap_or_default();
-                    format!("option '{arg}' requires an argument")
-                }
-                _ => e.to_string().lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string(),
-            };
+            let msg = cli::getopt_message(&e);
             cli::error(err, &prog, msg);
             let _ = writeln!(err, "{USAGE}\nTry '{prog} --help' for more information.");
             return 1;

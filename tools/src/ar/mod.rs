@@ -561,25 +561,13 @@ impl<'w> Ar<'w> {
 
     /// binutils' `get_file_size` check with its messages (and one for an empty file).
     fn get_file_size_ok(&mut self, name: &str) -> bool {
-        match std::fs::metadata(name) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.msg(format!("'{name}': No such file"));
-                false
-            }
-            Err(e) => {
-                self.msg(format!("Warning: could not locate '{name}'.  reason: {}", libwrap::error::io_message(&e)));
-                false
-            }
-            Ok(m) if m.is_dir() => {
-                self.msg(format!("Warning: '{name}' is a directory"));
-                false
-            }
-            Ok(m) if !m.is_file() => {
-                self.msg(format!("Warning: '{name}' is not an ordinary file"));
+        match cli::get_file_size(name) {
+            Err(message) => {
+                self.msg(message);
                 false
             }
             // GNU fails silently on an empty file; tl says why.
-            Ok(m) if m.len() == 0 => {
+            Ok(0) => {
                 self.msg(format!("{name}: file format not recognized"));
                 false
             }

@@ -124,6 +124,42 @@ pub fn gnu_message(e: &libwrap::Error) -> String {
     e.to_string()
 }
 
+/// binutils' `get_file_size`: the size of input `name`, or GNU's message for why it cannot be
+/// read (missing, a directory, not an ordinary file).
+pub fn get_file_size(name: &str) -> Result<u64, String> {
+    match std::fs::metadata(name) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!("'{name}': No such file")),
+        Err(e) => Err(format!("Warning: could not locate '{name}'.  reason: {}", libwrap::error::io_message(&e))),
+        Ok(m) if m.is_dir() => Err(format!("Warning: '{name}' is a directory")),
+        Ok(m) if !m.is_file() => Err(format!("Warning: '{name}' is not an ordinary file")),
+        Ok(m) => Ok(m.len()),
+    }
+}
+
+/// A command-line error of clap, in the words GNU's getopt uses: `unrecognized option
+/// '--x'`, `invalid option -- 'x'`, `option '--x' requires an argument`, `option requires an
+/// argument -- 'x'`; anything else by clap's first line.
+pub fn getopt_message(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ErrorKind};
+    let arg = e.get(ContextKind::InvalidArg).map(|v| v.to_string()).unwrap_or_default();
+    let long = arg.starts_with("--");
+    match e.kind() {
+        ErrorKind::UnknownArgument if long => format!("unrecognized option '{arg}'"),
+        ErrorKind::UnknownArgument => format!("invalid option -- '{}'", arg.trim_start_matches('-')),
+        ErrorKind::InvalidValue | ErrorKind::NoEquals if long => {
+            format!("option '{}' requires an argument", arg.split_whitespace().next().unwrap_or(&arg))
+        }
+        ErrorKind::InvalidValue | ErrorKind::NoEquals => {
+            format!("option requires an argument -- '{}'", arg.trim_start_matches('-').chars().next().unwrap_or('?'))
+        }
+        // A value parser's own message (e.g. nm's "unknown demangling style").
+        ErrorKind::ValueValidation if std::error::Error::source(e).is_some() => {
+            std::error::Error::source(e).map(|s| s.to_string()).unwrap_or_default()
+        }
+        _ => e.to_string().lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string(),
+    }
+}
+
 /// The version banner: tl's version and the GNU tool it stands in for.
 pub fn version_text(prog: &str, gnu: &str) -> String {
     format!(

@@ -29,6 +29,17 @@ enum Format {
     Json,
 }
 
+/// `--with-symbol-versions` / `--without-symbol-versions` (the last one given wins).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SymbolVersions {
+    /// Neither: versions of dynamic symbols are shown (GNU 2.40's default).
+    Default,
+    /// Shown.
+    With,
+    /// Cut at the `@` of ELF names.
+    Without,
+}
+
 /// Options, after GNU's last-one-wins rules.
 #[derive(Clone, Debug)]
 struct Opts {
@@ -51,8 +62,7 @@ struct Opts {
     print_size: bool,
     radix: u32,
     special: bool,
-    /// -1 default, 0 without, 1 with.
-    versions: i32,
+    versions: SymbolVersions,
     quiet: bool,
     ifunc_chars: Option<Vec<u8>>,
     summary: bool,
@@ -114,7 +124,7 @@ fn help_text(prog: &str) -> String {
 
 fn command() -> Command {
     let flag = |id: &'static str| Arg::new(id).action(ArgAction::SetTrue);
-    Command::new("tl-nm")
+    let mut cmd = Command::new("tl-nm")
         .disable_help_flag(true)
         .disable_version_flag(true)
         .infer_long_args(true)
@@ -129,7 +139,8 @@ fn command() -> Command {
                 .num_args(0..=1)
                 .require_equals(true)
                 .action(ArgAction::Append)
-                .default_missing_value(""),
+                .default_missing_value("")
+                .value_parser(demangling_style),
         )
         .arg(flag("no-demangle").long("no-demangle").alias("no-cplus"))
         .arg(flag("recurse-limit").long("recurse-limit").alias("recursion-limit"))
@@ -164,20 +175,33 @@ fn command() -> Command {
         .arg(flag("without-symbol-versions").long("without-symbol-versions"))
         .arg(Arg::new("X").short('X').num_args(1).action(ArgAction::Append))
         .arg(flag("no-llvm-bc").long("no-llvm-bc"))
-        .arg(flag("summary").long("summary"))
+        .arg(flag("summary").long("summary"));
+    // GNU's getopt loop: of each group, the option given last wins.
+    for group in LAST_WINS {
+        for id in *group {
+            let others: Vec<&str> = group.iter().copied().filter(|o| o != id).collect();
+            cmd = cmd.mut_arg(id, |a| a.overrides_with_all(others));
+        }
+    }
+    cmd
 }
 
-/// The last command-line index of any of `ids` that was given, with the id.
-fn last_of<'a>(m: &clap::ArgMatches, ids: &[&'a str]) -> Option<(&'a str, usize)> {
-    ids.iter()
-        .filter_map(|id| {
-            if m.value_source(id) != Some(clap::parser::ValueSource::CommandLine) {
-                return None;
-            }
-            m.indices_of(id).and_then(|i| i.max()).map(|i| (*id, i))
-        })
-        .max_by_key(|(_, i)| *i)
+/// `-C=STYLE`: the styles GNU nm knows (an unknown one is an error as the option is read).
+fn demangling_style(s: &str) -> Result<String, String> {
+    match s {
+        "" | "auto" | "gnu-v3" | "rust" | "none" | "java" | "gnat" | "dlang" => Ok(s.to_string()),
+        _ => Err(format!("unknown demangling style `{s}'")),
+    }
 }
+
+/// Options of which the last one given wins, as GNU nm's option loop sets one variable for them.
+const LAST_WINS: &[&[&str]] = &[
+    &["bsd", "portability", "just-symbols", "format"],
+    &["numeric-sort", "no-sort", "size-sort"],
+    &["undefined-only", "defined-only"],
+    &["demangle", "no-demangle"],
+    &["with-symbol-versions", "without-symbol-versions"],
+];
 
 enum Parsed {
     Run(Opts, Vec<String>),
@@ -188,21 +212,11 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
     let m = match command().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
-            use clap::error::{ContextKind, ErrorKind};
-            let arg = e.get(ContextKind::InvalidArg).map(|v| v.to_string()).unwrap_or_default();
-            let msg = match e.kind() {
-                ErrorKind::UnknownArgument if arg.starts_with("--") => format!("unrecognized option '{arg}'"),
-                ErrorKind::UnknownArgument => format!("invalid option -- '{}'", arg.trim_start_matches('-')),
-                ErrorKind::InvalidValue | ErrorKind::NoEquals if arg.starts_with("--") => {
-                    format!("option '{}' requires an argument", arg.split_whitespace().next().unwrap_or(&arg))
-                }
-                ErrorKind::InvalidValue | ErrorKind::NoEquals => {
-                    format!("option requires an argument -- '{}'", arg.trim_start_matches('-').chars().next().unwrap_or('?'))
-                }
-                _ => e.to_string().lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string(),
-            };
-            cli::error(err, prog, msg);
-            let _ = err.write_all(help_text(prog).as_bytes());
+            cli::error(err, prog, cli::getopt_message(&e));
+            // A bad value is fatal by itself; a bad option is followed by the usage.
+            if e.kind() != clap::error::ErrorKind::ValueValidation {
+                let _ = err.write_all(help_text(prog).as_bytes());
+            }
             return Parsed::Exit(1);
         }
     };
@@ -228,37 +242,24 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         cli::error(err, prog, "Only -X 32_64 is supported");
         return Parsed::Exit(1);
     }
-    if let Some(styles) = m.get_many::<String>("demangle") {
-        for s in styles {
-            if !s.is_empty() && !matches!(s.as_str(), "auto" | "gnu-v3" | "rust" | "none" | "java" | "gnat" | "dlang") {
-                cli::error(err, prog, format!("unknown demangling style `{s}'"));
-                return Parsed::Exit(1);
-            }
-        }
-    }
     let mut format = Format::Bsd;
     // -B, -P, -j and -f: the last one wins. -f takes the first letter (GNU), except "json".
-    if let Some((id, _)) = last_of(&m, &["bsd", "portability", "just-symbols", "format"]) {
-        format = match id {
-            "bsd" => Format::Bsd,
-            "portability" => Format::Posix,
-            "just-symbols" => Format::Just,
+    if m.get_flag("bsd") {
+        format = Format::Bsd;
+    } else if m.get_flag("portability") {
+        format = Format::Posix;
+    } else if m.get_flag("just-symbols") {
+        format = Format::Just;
+    } else if let Some(f) = m.get_many::<String>("format").and_then(|mut v| v.next_back()) {
+        format = match f.chars().next() {
+            _ if f == "json" => Format::Json,
+            Some('b' | 'B') => Format::Bsd,
+            Some('p' | 'P') => Format::Posix,
+            Some('s' | 'S') => Format::Sysv,
+            Some('j' | 'J') => Format::Just,
             _ => {
-                let f = m.get_many::<String>("format").unwrap().next_back().unwrap().clone();
-                if f == "json" {
-                    Format::Json
-                } else {
-                    match f.chars().next() {
-                        Some('b' | 'B') => Format::Bsd,
-                        Some('p' | 'P') => Format::Posix,
-                        Some('s' | 'S') => Format::Sysv,
-                        Some('j' | 'J') => Format::Just,
-                        _ => {
-                            cli::error(err, prog, format!("{f}: invalid output format"));
-                            return Parsed::Exit(1);
-                        }
-                    }
-                }
+                cli::error(err, prog, format!("{f}: invalid output format"));
+                return Parsed::Exit(1);
             }
         };
     }
@@ -274,32 +275,20 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
             }
         };
     }
-    let (mut no_sort, mut numeric, mut by_size) = (false, false, false);
-    match last_of(&m, &["numeric-sort", "no-sort", "size-sort"]) {
-        Some(("numeric-sort", _)) => numeric = true,
-        Some(("no-sort", _)) => no_sort = true,
-        Some(("size-sort", _)) => by_size = true,
-        _ => {}
-    }
-    let (mut undefined_only, mut defined_only) = (false, false);
-    match last_of(&m, &["undefined-only", "defined-only"]) {
-        Some(("undefined-only", _)) => undefined_only = true,
-        Some(("defined-only", _)) => defined_only = true,
-        _ => {}
-    }
-    let demangle = match last_of(&m, &["demangle", "no-demangle"]) {
-        Some(("demangle", _)) => m.get_many::<String>("demangle").unwrap().next_back().is_none_or(|s| s != "none"),
-        _ => false,
-    };
+    let (no_sort, numeric, by_size) = (m.get_flag("no-sort"), m.get_flag("numeric-sort"), m.get_flag("size-sort"));
+    let (undefined_only, defined_only) = (m.get_flag("undefined-only"), m.get_flag("defined-only"));
+    let demangle = m.get_many::<String>("demangle").is_some_and(|mut v| v.next_back().is_none_or(|s| s != "none"));
     let style = match m.get_many::<String>("demangle").and_then(|mut v| v.next_back().cloned()).as_deref() {
         Some("gnu-v3") => libwrap::demangle::Style::GnuV3,
         Some("rust") => libwrap::demangle::Style::Rust,
         _ => libwrap::demangle::Style::Auto,
     };
-    let versions = match last_of(&m, &["with-symbol-versions", "without-symbol-versions"]) {
-        Some(("with-symbol-versions", _)) => 1,
-        Some(("without-symbol-versions", _)) => 0,
-        _ => -1,
+    let versions = if m.get_flag("with-symbol-versions") {
+        SymbolVersions::With
+    } else if m.get_flag("without-symbol-versions") {
+        SymbolVersions::Without
+    } else {
+        SymbolVersions::Default
     };
     let files: Vec<String> = m.get_many::<String>("files").into_iter().flatten().cloned().collect();
     let opts = Opts {
@@ -398,25 +387,12 @@ impl Nm<'_> {
 
     /// GNU's `display_file`: false when the file could not be listed.
     fn display_file(&mut self, name: &str) -> bool {
-        // get_file_size
-        match std::fs::metadata(name) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.note(format!("'{name}': No such file"));
+        match cli::get_file_size(name) {
+            Err(message) => {
+                self.note(message);
                 return false;
             }
-            Err(e) => {
-                self.note(format!("Warning: could not locate '{name}'.  reason: {}", libwrap::error::io_message(&e)));
-                return false;
-            }
-            Ok(m) if m.is_dir() => {
-                self.note(format!("Warning: '{name}' is a directory"));
-                return false;
-            }
-            Ok(m) if !m.is_file() => {
-                self.note(format!("Warning: '{name}' is not an ordinary file"));
-                return false;
-            }
-            Ok(m) if m.len() == 0 => return false,
+            Ok(0) => return false,
             Ok(_) => {}
         }
         let input = match libwrap::input::Input::open(name) {
@@ -695,7 +671,7 @@ impl Nm<'_> {
     /// The printed name: version cut or appended, demangled.
     fn symname(&self, name: &[u8], version: Option<&(Vec<u8>, bool)>, is_elf: bool) -> Vec<u8> {
         let mut base: &[u8] = name;
-        if self.opts.versions == 0
+        if self.opts.versions == SymbolVersions::Without
             && is_elf
             && let Some(at) = name.iter().position(|&c| c == b'@')
         {
@@ -706,7 +682,7 @@ impl Nm<'_> {
         } else {
             base.to_vec()
         };
-        if self.opts.versions != 0
+        if self.opts.versions != SymbolVersions::Without
             && let Some((v, single)) = version
         {
             out.extend_from_slice(if *single { b"@" } else { b"@@" });
