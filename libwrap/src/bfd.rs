@@ -48,7 +48,7 @@ fn coff_section_type(name: &[u8]) -> Option<char> {
 }
 
 /// GNU nm's letter (lower case) for a symbol defined in `sec`.
-pub fn section_letter(sec: &Section<'_>) -> char {
+pub(crate) fn section_letter(sec: &Section<'_>) -> char {
     coff_section_type(&sec.name).unwrap_or_else(|| decode_section_type(sec_flags(&sec.name, sec.sh_type, sec.sh_flags)))
 }
 
@@ -70,7 +70,7 @@ fn decode_section_type(f: SecFlags) -> char {
 
 /// Target-special symbols (`bfd_is_target_special_symbol`): mapping symbols of ARM, AArch64
 /// and RISC-V (`$a`, `$d`, `$t`, `$x`, optionally followed by `.`).
-pub fn is_special(e_machine: u16, name: &[u8]) -> bool {
+pub(crate) fn is_special(e_machine: u16, name: &[u8]) -> bool {
     let mapping = |allowed: &[u8]| name.len() >= 2 && name[0] == b'$' && allowed.contains(&name[1]) && (name.len() == 2 || name[2] == b'.');
     match e_machine {
         m if m == EM_ARM.0 => mapping(b"adt"),

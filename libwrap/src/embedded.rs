@@ -7,19 +7,19 @@ use crate::elf::ElfObject;
 use crate::elf::consts::SHT_LLVM_LTO;
 
 /// The section holding bitcode in wrapped, embedded (`-fembed-bitcode`) and rustc objects.
-pub const LLVMBC: &[u8] = b".llvmbc";
+pub(crate) const LLVMBC: &[u8] = b".llvmbc";
 /// clang's fat-LTO bitcode section (`-ffat-lto-objects`, type `SHT_LLVM_LTO`).
-pub const LLVM_LTO: &[u8] = b".llvm.lto";
+pub(crate) const LLVM_LTO: &[u8] = b".llvm.lto";
 /// The summary section of a wrapped object (see [`crate::wrapped::summary_section`]).
 pub const SUMMARY_SECTION: &[u8] = b".tl.summary";
 /// The guard symbol of a wrapped object: undefined, referenced from every placeholder section,
 /// so a native final link that keeps one fails loudly.
 pub const GUARD_SYMBOL: &[u8] = b"__tl_wrapped_llvm_bitcode_must_be_linked_with_tl_ld";
 /// The marker symbol of a GCC slim LTO object (GIMPLE only, no native code).
-pub const GCC_LTO_SLIM: &[u8] = b"__gnu_lto_slim";
+pub(crate) const GCC_LTO_SLIM: &[u8] = b"__gnu_lto_slim";
 
 /// True for a section holding clang's fat-LTO bitcode.
-pub fn is_llvm_lto(sh_type: u32, name: &[u8]) -> bool {
+pub(crate) fn is_llvm_lto(sh_type: u32, name: &[u8]) -> bool {
     sh_type == SHT_LLVM_LTO || name == LLVM_LTO
 }
 

@@ -63,7 +63,7 @@ pub enum ElfKind {
 
 impl ElfKind {
     /// A short description, for messages and `--info` output.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             ElfKind::Native => "native ELF object",
             ElfKind::Wrapped => "tl wrapped bitcode object",
@@ -76,7 +76,7 @@ impl ElfKind {
     }
 
     /// True if the object carries bitcode tl can read.
-    pub fn has_bitcode(self) -> bool {
+    pub(crate) fn has_bitcode(self) -> bool {
         matches!(self, ElfKind::Wrapped | ElfKind::EmbeddedBitcode | ElfKind::FatLto | ElfKind::RustcBitcode)
     }
 }

@@ -62,15 +62,8 @@ impl Input {
     }
 
     /// The file's metadata, taken when it was opened (none for stdin and in-memory inputs).
-    pub fn metadata(&self) -> Option<&std::fs::Metadata> {
+    pub(crate) fn metadata(&self) -> Option<&std::fs::Metadata> {
         self.meta.as_ref()
-    }
-
-    /// Reads all of standard input.
-    pub fn stdin() -> Result<Input> {
-        let mut data = Vec::new();
-        std::io::stdin().read_to_end(&mut data).map_err(|e| Error::io("<stdin>", e))?;
-        Ok(Input { name: "<stdin>".to_string(), bytes: Bytes::Owned(data), meta: None })
     }
 
     /// Wraps bytes already in memory (tests, archive members of thin archives).

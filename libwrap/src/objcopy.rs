@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::archive::{self, write::{self as archive_write, NewMember, WriteOptions}};
-use crate::bitcode::{self, container};
+use crate::bitcode::container;
 use crate::elf::{self, SectionData, consts::*};
 use crate::embedded;
 use crate::error::{Error, Result, location};
@@ -54,7 +54,7 @@ fn member_err(e: crate::error::Bad, path: &str, member: Option<&str>) -> Error {
 
 /// Raw bitcode carried by a buffer: the buffer itself if it is bitcode, the `.llvmbc` /
 /// `.llvm.lto` section (normalised) if it is an ELF object carrying bitcode.
-pub fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Result<Cow<'d, [u8]>> {
+pub(crate) fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Result<Cow<'d, [u8]>> {
     match file_kind::sniff(data) {
         FileKind::Bitcode { .. } => container::normalize(data).map_err(|e| member_err(e, path, member)),
         FileKind::Elf => {
@@ -76,7 +76,7 @@ pub fn bitcode_of<'d>(data: &'d [u8], path: &str, member: Option<&str>) -> Resul
 }
 
 /// Wraps the bitcode in `data` (raw bitcode only).
-pub fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>> {
+pub(crate) fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>> {
     match file_kind::sniff(data) {
         FileKind::Bitcode { .. } => wrapped::wrap(data).map_err(|e| member_err(e, path, member)),
         FileKind::Elf => {
@@ -92,7 +92,7 @@ pub fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u
 }
 
 /// Copies an ELF relocatable object through the model.
-pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>> {
+pub(crate) fn copy_elf(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>> {
     let obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     if obj.e_type != ET_REL || obj.program_headers != 0 {
         return Err(Error::Unsupported {
@@ -229,19 +229,4 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
     drop(inp);
     output::write_atomic(out_path, &bytes, mode)?;
     Ok(report)
-}
-
-/// The bitcode units of a file, for tests and tools: `(raw bitcode of each unit)`.
-pub fn units_of(data: &[u8], path: &str) -> Result<Vec<Vec<u8>>> {
-    let bc = bitcode_of(data, path, None)?;
-    container::split(&bc).map_err(|e| e.at(path, None))
-}
-
-/// True if `data` is bitcode or an ELF carrying bitcode.
-pub fn carries_bitcode(data: &[u8]) -> bool {
-    match file_kind::sniff(data) {
-        FileKind::Bitcode { .. } => bitcode::parse(data).is_ok(),
-        FileKind::Elf => elf::read(data).map(|o| file_kind::classify(&o).has_bitcode()).unwrap_or(false),
-        _ => false,
-    }
 }

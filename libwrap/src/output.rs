@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// An output being written; call [`AtomicOutput::commit`] to put it in place.
-pub struct AtomicOutput {
+pub(crate) struct AtomicOutput {
     target: PathBuf,
     name: String,
     mode: u32,
@@ -20,7 +20,7 @@ pub struct AtomicOutput {
 }
 
 /// The process umask, read without changing it (from `/proc/self/status`, falling back to 022).
-pub fn umask() -> u32 {
+pub(crate) fn umask() -> u32 {
     if let Ok(status) = fs::read_to_string("/proc/self/status") {
         for line in status.lines() {
             if let Some(v) = line.strip_prefix("Umask:")
@@ -36,7 +36,7 @@ pub fn umask() -> u32 {
 impl AtomicOutput {
     /// Starts writing `path`. `default_mode` is used (masked by the umask) when the file is new:
     /// 0o666 for data files, 0o777 for executables.
-    pub fn create(path: impl AsRef<Path>, default_mode: u32) -> Result<AtomicOutput> {
+    pub(crate) fn create(path: impl AsRef<Path>, default_mode: u32) -> Result<AtomicOutput> {
         let given = path.as_ref();
         let name = given.display().to_string();
         let target = match fs::canonicalize(given) {
@@ -57,7 +57,7 @@ impl AtomicOutput {
     }
 
     /// The file being written.
-    pub fn file(&mut self) -> &mut fs::File {
+    pub(crate) fn file(&mut self) -> &mut fs::File {
         self.temp.as_file_mut()
     }
 

@@ -19,7 +19,7 @@ use crate::elf::{ElfObject, SymbolSection};
 
 /// Where a symbol comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Symbol `symbol` (model index) of the native part of object `object`.
     Native {
         /// Object index.
@@ -42,7 +42,7 @@ pub enum Origin {
 
 /// What a global name resolved to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     /// Nobody defines it.
     Undefined,
     /// Common: the largest size and alignment seen.
@@ -61,22 +61,22 @@ pub enum State {
 
 /// One global name.
 #[derive(Clone, Debug)]
-pub struct Global {
+pub(crate) struct Global {
     /// The name.
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// What it resolved to.
-    pub state: State,
+    pub(crate) state: State,
     /// The winning definition (or common); for an undefined name, its first mention.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// Some undefined reference is strong (pulls archive members; keeps the result strong).
-    pub strong_ref: bool,
+    pub(crate) strong_ref: bool,
     /// Most constraining visibility seen (`STV_*`).
-    pub visibility: u8,
+    pub(crate) visibility: u8,
 }
 
 /// How one mention of a name looks to resolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mention {
+pub(crate) enum Mention {
     /// An undefined reference.
     Undefined {
         /// Weak reference.
@@ -98,31 +98,31 @@ pub enum Mention {
 
 /// Two strong definitions of one name.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Duplicate {
+pub(crate) struct Duplicate {
     /// The name.
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// The definition kept.
-    pub first: Origin,
+    pub(crate) first: Origin,
     /// The one that clashed.
-    pub second: Origin,
+    pub(crate) second: Origin,
 }
 
 /// A common symbol meeting another common or a definition (what `--warn-common` reports).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommonEvent {
+pub(crate) struct CommonEvent {
     /// The name.
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// What happened, in GNU ld's words.
-    pub kind: CommonKind,
+    pub(crate) kind: CommonKind,
     /// The mention that met the earlier one.
-    pub new: Origin,
+    pub(crate) new: Origin,
     /// The earlier definition or (largest) common.
-    pub old: Origin,
+    pub(crate) old: Origin,
 }
 
 /// The cases of [`CommonEvent`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CommonKind {
+pub(crate) enum CommonKind {
     /// A definition after a common.
     DefinitionOverridesCommon,
     /// A common after a definition.
@@ -137,14 +137,14 @@ pub enum CommonKind {
 
 /// The resolution table.
 #[derive(Debug, Default)]
-pub struct Table {
+pub(crate) struct Table {
     /// Entries in order of first mention.
-    pub globals: Vec<Global>,
+    pub(crate) globals: Vec<Global>,
     index: FxHashMap<Vec<u8>, usize>,
     /// Duplicate strong definitions found so far.
-    pub duplicates: Vec<Duplicate>,
+    pub(crate) duplicates: Vec<Duplicate>,
     /// Commons that met other commons or definitions, in the order they did.
-    pub common_events: Vec<CommonEvent>,
+    pub(crate) common_events: Vec<CommonEvent>,
 }
 
 /// Constraint rank of a visibility: default < protected < hidden < internal.
@@ -159,27 +159,27 @@ fn rank(v: u8) -> u8 {
 
 impl Table {
     /// The entry of `name`.
-    pub fn get(&self, name: &[u8]) -> Option<&Global> {
+    pub(crate) fn get(&self, name: &[u8]) -> Option<&Global> {
         self.index.get(name).map(|&i| &self.globals[i])
     }
 
     /// The index of `name`'s entry.
-    pub fn position(&self, name: &[u8]) -> Option<usize> {
+    pub(crate) fn position(&self, name: &[u8]) -> Option<usize> {
         self.index.get(name).copied()
     }
 
     /// True when `name` is wanted from an archive: undefined and strongly referenced.
-    pub fn wants(&self, name: &[u8]) -> bool {
+    pub(crate) fn wants(&self, name: &[u8]) -> bool {
         self.get(name).is_some_and(|g| g.state == State::Undefined && g.strong_ref)
     }
 
     /// True when `name` is common (an archive member with a real definition replaces it).
-    pub fn is_common(&self, name: &[u8]) -> bool {
+    pub(crate) fn is_common(&self, name: &[u8]) -> bool {
         self.get(name).is_some_and(|g| matches!(g.state, State::Common { .. }))
     }
 
     /// Records one mention of `name`.
-    pub fn mention(&mut self, name: &[u8], m: Mention, visibility: u8, origin: Origin) {
+    pub(crate) fn mention(&mut self, name: &[u8], m: Mention, visibility: u8, origin: Origin) {
         let i = match self.index.get(name) {
             Some(&i) => i,
             None => {
@@ -257,7 +257,7 @@ impl Table {
 
     /// Records every global symbol of a native object. Symbols defined in `discarded` sections
     /// (COMDAT groups lost to an earlier copy) count as references.
-    pub fn add_native(&mut self, object: usize, obj: &ElfObject<'_>, discarded: &[bool]) {
+    pub(crate) fn add_native(&mut self, object: usize, obj: &ElfObject<'_>, discarded: &[bool]) {
         for (j, s) in obj.symbols.iter().enumerate() {
             let binding = s.binding();
             if binding == STB_LOCAL {
@@ -275,7 +275,7 @@ impl Table {
     }
 
     /// Records every global symbol of a bitcode module.
-    pub fn add_bitcode(&mut self, object: usize, module: usize, symbols: &[IrSym]) {
+    pub(crate) fn add_bitcode(&mut self, object: usize, module: usize, symbols: &[IrSym]) {
         for (j, s) in symbols.iter().enumerate() {
             if !s.has(flag::GLOBAL) || s.format_specific() {
                 continue;

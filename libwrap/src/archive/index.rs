@@ -16,16 +16,16 @@ use crate::elf::SymbolSection;
 use crate::elf::consts::*;
 
 /// What a member contributes to the index.
-pub struct MemberSymbols {
+pub(crate) struct MemberSymbols {
     /// Names, in index order.
-    pub names: Vec<Vec<u8>>,
+    pub(crate) names: Vec<Vec<u8>>,
     /// Why the list may be incomplete (bitcode with module asm and no irsymtab, GCC LTO).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The symbols a member contributes to the index, by libwrap's rules (see the module docs);
 /// `None` when the member is not an object.
-pub fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
+pub(crate) fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
     if crate::elf::read::is_elf(buf) {
         let obj = crate::elf::read(buf).ok()?;
         let names = obj

@@ -59,23 +59,23 @@ pub enum MemberData<'a> {
 #[derive(Clone)]
 pub struct Member<'a> {
     /// The name as stored (a path for thin archives).
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// Position in the archive (after flattening), the member's identity.
     pub position: usize,
     /// File offset of the member header (in the archive that holds it).
-    pub header_offset: u64,
+    pub(crate) header_offset: u64,
     /// File offset of the member's data (0 for thin members).
-    pub data_offset: u64,
+    pub(crate) data_offset: u64,
     /// Modification time.
-    pub date: u64,
+    pub(crate) date: u64,
     /// Owner.
-    pub uid: u64,
+    pub(crate) uid: u64,
     /// Group.
-    pub gid: u64,
+    pub(crate) gid: u64,
     /// Mode bits.
-    pub mode: u64,
+    pub(crate) mode: u64,
     /// Size in the header.
-    pub size: u64,
+    pub(crate) size: u64,
     /// The bytes.
     pub data: MemberData<'a>,
     /// For thin members: the path opened.
@@ -107,7 +107,7 @@ pub struct IndexEntry {
     /// Symbol name.
     pub name: Vec<u8>,
     /// Header offset of the member it names.
-    pub header_offset: u64,
+    pub(crate) header_offset: u64,
     /// Position of that member, if one starts at that offset.
     pub member: Option<usize>,
 }

@@ -18,22 +18,22 @@ use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use crate::bad;
-use crate::error::{Bad, PResult};
+use crate::error::PResult;
 
 /// Abbrev ID: end of block.
-pub const END_BLOCK: u64 = 0;
+pub(crate) const END_BLOCK: u64 = 0;
 /// Abbrev ID: enter a sub-block.
-pub const ENTER_SUBBLOCK: u64 = 1;
+pub(crate) const ENTER_SUBBLOCK: u64 = 1;
 /// Abbrev ID: define an abbreviation.
-pub const DEFINE_ABBREV: u64 = 2;
+pub(crate) const DEFINE_ABBREV: u64 = 2;
 /// Abbrev ID: unabbreviated record.
-pub const UNABBREV_RECORD: u64 = 3;
+pub(crate) const UNABBREV_RECORD: u64 = 3;
 /// Block ID of BLOCKINFO.
-pub const BLOCKINFO_BLOCK_ID: u32 = 0;
+pub(crate) const BLOCKINFO_BLOCK_ID: u32 = 0;
 
 /// A bit cursor over a byte slice.
 #[derive(Clone, Debug)]
-pub struct Cursor<'a> {
+pub(crate) struct Cursor<'a> {
     data: &'a [u8],
     bit: u64,
     end: u64,
@@ -41,39 +41,40 @@ pub struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     /// A cursor over all of `data`, at bit 0.
-    pub fn new(data: &'a [u8]) -> Cursor<'a> {
+    #[cfg(test)]
+    pub(crate) fn new(data: &'a [u8]) -> Cursor<'a> {
         Cursor { data, bit: 0, end: data.len() as u64 * 8 }
     }
 
     /// A cursor at `bit`, not reading past `end` (both in bits from the start of `data`).
-    pub fn at(data: &'a [u8], bit: u64, end: u64) -> Cursor<'a> {
+    pub(crate) fn at(data: &'a [u8], bit: u64, end: u64) -> Cursor<'a> {
         let end = end.min(data.len() as u64 * 8);
         Cursor { data, bit: bit.min(end), end }
     }
 
     /// The underlying bytes.
-    pub fn data(&self) -> &'a [u8] {
+    pub(crate) fn data(&self) -> &'a [u8] {
         self.data
     }
 
     /// Current position in bits.
-    pub fn bit_pos(&self) -> u64 {
+    pub(crate) fn bit_pos(&self) -> u64 {
         self.bit
     }
 
     /// Bits left before the end.
-    pub fn remaining(&self) -> u64 {
+    pub(crate) fn remaining(&self) -> u64 {
         self.end - self.bit
     }
 
     /// Moves to `bit` (clamped to the end).
-    pub fn seek(&mut self, bit: u64) {
+    pub(crate) fn seek(&mut self, bit: u64) {
         self.bit = bit.min(self.end);
     }
 
     /// Reads `n` ≤ 64 bits.
     #[inline]
-    pub fn read(&mut self, n: u32) -> PResult<u64> {
+    pub(crate) fn read(&mut self, n: u32) -> PResult<u64> {
         // Fast path: one unaligned 64-bit load covers the field.
         let byte = (self.bit >> 3) as usize;
         let off = (self.bit & 7) as u32;
@@ -121,7 +122,7 @@ impl<'a> Cursor<'a> {
 
     /// Reads a VBR(`n`) value of at most 64 bits.
     #[inline]
-    pub fn read_vbr(&mut self, n: u32) -> PResult<u64> {
+    pub(crate) fn read_vbr(&mut self, n: u32) -> PResult<u64> {
         if !(2..=32).contains(&n) {
             return Err(bad!("invalid VBR width {n}"));
         }
@@ -160,7 +161,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips to the next multiple of 32 bits.
-    pub fn align32(&mut self) {
+    pub(crate) fn align32(&mut self) {
         let aligned = (self.bit + 31) & !31;
         self.bit = aligned.min(self.end);
     }
@@ -168,7 +169,7 @@ impl<'a> Cursor<'a> {
 
 /// One operand of an abbreviation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     /// A constant; nothing is stored.
     Literal(u64),
     /// A fixed-width field.
@@ -185,67 +186,67 @@ pub enum Op {
 
 /// An abbreviation: the shape of a record.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Abbrev {
+pub(crate) struct Abbrev {
     /// Its operands; the first gives the record code.
-    pub ops: Vec<Op>,
+    pub(crate) ops: Vec<Op>,
 }
 
 /// The abbreviations BLOCKINFO registered, per block ID.
 #[derive(Default, Debug, Clone)]
-pub struct BlockInfo {
+pub(crate) struct BlockInfo {
     abbrevs: FxHashMap<u32, Vec<Rc<Abbrev>>>,
 }
 
 impl BlockInfo {
     /// The abbrevs registered for `block_id`.
-    pub fn for_block(&self, block_id: u32) -> &[Rc<Abbrev>] {
+    pub(crate) fn for_block(&self, block_id: u32) -> &[Rc<Abbrev>] {
         self.abbrevs.get(&block_id).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 
 /// Where a sub-block is in the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BlockHeader {
+pub(crate) struct BlockHeader {
     /// Block ID.
-    pub id: u32,
+    pub(crate) id: u32,
     /// Abbrev ID width inside the block.
-    pub abbrev_width: u32,
+    pub(crate) abbrev_width: u32,
     /// Bit position of the ENTER_SUBBLOCK abbrev ID.
-    pub start_bit: u64,
+    pub(crate) start_bit: u64,
     /// Bit position of the first entry of the body (after the length word).
-    pub body_bit: u64,
+    pub(crate) body_bit: u64,
     /// Bit position just after the block (after END_BLOCK and its alignment).
-    pub end_bit: u64,
+    pub(crate) end_bit: u64,
 }
 
 /// A record: a code and operands (and a blob when its abbrev has one).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record<'a> {
+pub(crate) struct Record<'a> {
     /// Record code.
-    pub code: u32,
+    pub(crate) code: u32,
     /// Operands, excluding the code. Char6 and array elements are stored as values.
-    pub ops: Vec<u64>,
+    pub(crate) ops: Vec<u64>,
     /// The blob operand, if any.
-    pub blob: Option<&'a [u8]>,
+    pub(crate) blob: Option<&'a [u8]>,
     /// Bit position of the record's abbrev ID.
-    pub start_bit: u64,
+    pub(crate) start_bit: u64,
 }
 
 impl Record<'_> {
     /// Operand `i`, or 0 when the record is shorter (LLVM treats trailing fields as optional).
-    pub fn op(&self, i: usize) -> u64 {
+    pub(crate) fn op(&self, i: usize) -> u64 {
         self.ops.get(i).copied().unwrap_or(0)
     }
 
     /// The operands as bytes (for string records); values above 255 make it an error.
-    pub fn string(&self) -> PResult<Vec<u8>> {
+    pub(crate) fn string(&self) -> PResult<Vec<u8>> {
         self.ops.iter().map(|&v| u8::try_from(v).map_err(|_| bad!("character record with value {v}"))).collect()
     }
 }
 
 /// One entry of a block.
 #[derive(Debug)]
-pub enum Entry<'a> {
+pub(crate) enum Entry<'a> {
     /// A sub-block; the reader has already moved past it. Open it with [`BlockReader::open`].
     Block(BlockHeader),
     /// A record.
@@ -255,7 +256,7 @@ pub enum Entry<'a> {
 }
 
 /// Reads the entries of one block.
-pub struct BlockReader<'a> {
+pub(crate) struct BlockReader<'a> {
     cur: Cursor<'a>,
     id: u32,
     width: u32,
@@ -285,7 +286,7 @@ fn read_block_header(cur: &mut Cursor<'_>, start_bit: u64, limit: u64) -> PResul
 }
 
 /// Reads the top-level block header at byte `offset` of `data` (abbrev width 2).
-pub fn read_top_level_block(data: &[u8], offset: usize) -> PResult<BlockHeader> {
+pub(crate) fn read_top_level_block(data: &[u8], offset: usize) -> PResult<BlockHeader> {
     let mut cur = Cursor::at(data, offset as u64 * 8, data.len() as u64 * 8);
     let start = cur.bit_pos();
     let abbrev = cur.read(2)?;
@@ -297,7 +298,7 @@ pub fn read_top_level_block(data: &[u8], offset: usize) -> PResult<BlockHeader> 
 
 /// Reads a sub-block header at bit `bit` of `data`, in a parent whose abbrev width is `width`
 /// (used to open a function block from its VST offset).
-pub fn read_block_at(data: &[u8], bit: u64, width: u32, limit: u64) -> PResult<BlockHeader> {
+pub(crate) fn read_block_at(data: &[u8], bit: u64, width: u32, limit: u64) -> PResult<BlockHeader> {
     let mut cur = Cursor::at(data, bit, limit);
     let abbrev = cur.read(width)?;
     if abbrev != ENTER_SUBBLOCK {
@@ -308,7 +309,7 @@ pub fn read_block_at(data: &[u8], bit: u64, width: u32, limit: u64) -> PResult<B
 
 impl<'a> BlockReader<'a> {
     /// Opens the body of the block described by `header` in `data`.
-    pub fn open(data: &'a [u8], header: &BlockHeader, info: &BlockInfo) -> BlockReader<'a> {
+    pub(crate) fn open(data: &'a [u8], header: &BlockHeader, info: &BlockInfo) -> BlockReader<'a> {
         BlockReader {
             cur: Cursor::at(data, header.body_bit, header.end_bit),
             id: header.id,
@@ -318,25 +319,15 @@ impl<'a> BlockReader<'a> {
         }
     }
 
-    /// The block ID.
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    /// Bit position of the next entry.
-    pub fn bit_pos(&self) -> u64 {
-        self.cur.bit_pos()
-    }
-
     /// Reads the next entry. DEFINE_ABBREVs are absorbed (into this block, or into `info` when
     /// this is BLOCKINFO). Reaching the block's end without END_BLOCK is an error.
-    pub fn next(&mut self, info: &mut BlockInfo) -> PResult<Entry<'a>> {
+    pub(crate) fn next(&mut self, info: &mut BlockInfo) -> PResult<Entry<'a>> {
         self.next_with(info, Vec::new())
     }
 
     /// [`BlockReader::next`], filling `ops` (cleared first) with a record's operands, so a loop
     /// can hand the same buffer back instead of allocating one per record.
-    pub fn next_with(&mut self, info: &mut BlockInfo, mut ops: Vec<u64>) -> PResult<Entry<'a>> {
+    pub(crate) fn next_with(&mut self, info: &mut BlockInfo, mut ops: Vec<u64>) -> PResult<Entry<'a>> {
         ops.clear();
         loop {
             if self.cur.remaining() == 0 {
@@ -523,7 +514,7 @@ fn code_u32(code: u64) -> PResult<u32> {
 }
 
 /// Reads a whole block, calling `f` for each record and collecting sub-block headers.
-pub fn for_each_record<'a>(
+pub(crate) fn for_each_record<'a>(
     data: &'a [u8],
     header: &BlockHeader,
     info: &mut BlockInfo,
@@ -542,11 +533,6 @@ pub fn for_each_record<'a>(
             }
         }
     }
-}
-
-/// Error helper for parsers above the bitstream: `Bad` with a prefix.
-pub fn context(prefix: &str) -> impl Fn(Bad) -> Bad + '_ {
-    move |b| bad!("{prefix}: {}", b.0)
 }
 
 #[cfg(test)]

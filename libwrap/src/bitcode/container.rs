@@ -23,32 +23,32 @@ use crate::bitcode::bitstream::{BlockHeader, read_top_level_block};
 use crate::error::PResult;
 
 /// Raw bitcode magic.
-pub const MAGIC: [u8; 4] = [b'B', b'C', 0xC0, 0xDE];
+pub(crate) const MAGIC: [u8; 4] = [b'B', b'C', 0xC0, 0xDE];
 /// Bitcode wrapper magic (`0x0B17C0DE` little-endian).
-pub const WRAPPER_MAGIC: [u8; 4] = [0xDE, 0xC0, 0x17, 0x0B];
+pub(crate) const WRAPPER_MAGIC: [u8; 4] = [0xDE, 0xC0, 0x17, 0x0B];
 
 /// Top-level block IDs.
 pub mod block {
     /// BLOCKINFO
-    pub const BLOCKINFO: u32 = 0;
+    pub(crate) const BLOCKINFO: u32 = 0;
     /// MODULE_BLOCK
-    pub const MODULE: u32 = 8;
+    pub(crate) const MODULE: u32 = 8;
     /// CONSTANTS_BLOCK
-    pub const CONSTANTS: u32 = 11;
+    pub(crate) const CONSTANTS: u32 = 11;
     /// FUNCTION_BLOCK
-    pub const FUNCTION: u32 = 12;
+    pub(crate) const FUNCTION: u32 = 12;
     /// IDENTIFICATION_BLOCK
-    pub const IDENTIFICATION: u32 = 13;
+    pub(crate) const IDENTIFICATION: u32 = 13;
     /// VALUE_SYMTAB_BLOCK
-    pub const VALUE_SYMTAB: u32 = 14;
+    pub(crate) const VALUE_SYMTAB: u32 = 14;
     /// GLOBALVAL_SUMMARY_BLOCK (ThinLTO)
-    pub const GLOBALVAL_SUMMARY: u32 = 20;
+    pub(crate) const GLOBALVAL_SUMMARY: u32 = 20;
     /// STRTAB_BLOCK
-    pub const STRTAB: u32 = 23;
+    pub(crate) const STRTAB: u32 = 23;
     /// FULL_LTO_GLOBALVAL_SUMMARY_BLOCK
-    pub const FULL_LTO_GLOBALVAL_SUMMARY: u32 = 24;
+    pub(crate) const FULL_LTO_GLOBALVAL_SUMMARY: u32 = 24;
     /// SYMTAB_BLOCK
-    pub const SYMTAB: u32 = 25;
+    pub(crate) const SYMTAB: u32 = 25;
 }
 
 /// True if `data` starts like bitcode (raw magic or wrapper).
@@ -57,7 +57,7 @@ pub fn is_bitcode(data: &[u8]) -> bool {
 }
 
 /// A byte range `[start, end)` in the buffer.
-pub type Span = std::ops::Range<usize>;
+pub(crate) type Span = std::ops::Range<usize>;
 
 /// The irsymtab that covers a module.
 #[derive(Clone, Debug)]
@@ -67,30 +67,26 @@ pub struct SymtabRef<'a> {
     /// The STRTAB that follows it (its strings), if any.
     pub strtab: Option<&'a [u8]>,
     /// This module's index in the irsymtab's module list.
-    pub index: usize,
-    /// Byte range of the SYMTAB block.
-    pub block: Span,
-    /// Byte range of its STRTAB block.
-    pub strtab_block: Option<Span>,
+    pub(crate) index: usize,
 }
 
 /// One module found in a buffer. Offsets are bytes from the start of the buffer.
 #[derive(Clone, Debug)]
 pub struct ModuleUnit<'a> {
     /// The whole buffer the offsets refer to.
-    pub data: &'a [u8],
+    pub(crate) data: &'a [u8],
     /// Index of the unit (see the module docs) this module belongs to.
-    pub unit: usize,
+    pub(crate) unit: usize,
     /// BCBegin: start of the IDENTIFICATION block, or of the MODULE_BLOCK.
     pub begin: usize,
     /// End of the MODULE_BLOCK.
     pub end: usize,
     /// The IDENTIFICATION block, if present.
-    pub identification: Option<BlockHeader>,
+    pub(crate) identification: Option<BlockHeader>,
     /// The MODULE_BLOCK.
-    pub module_block: BlockHeader,
+    pub(crate) module_block: BlockHeader,
     /// The module's string table blob.
-    pub strtab: Option<&'a [u8]>,
+    pub(crate) strtab: Option<&'a [u8]>,
     /// Byte range of the STRTAB block that holds it.
     pub strtab_block: Option<Span>,
     /// The irsymtab covering this module.
@@ -106,16 +102,16 @@ impl<'a> ModuleUnit<'a> {
 
 /// A unit: modules written together, with the bytes to copy to reproduce them.
 #[derive(Clone, Debug)]
-pub struct Unit {
+pub(crate) struct Unit {
     /// Start of the unit (its magic or wrapper header when it starts a stream, else BCBegin of
     /// its first module).
-    pub start: usize,
+    pub(crate) start: usize,
     /// Where its first module begins (after magic and wrapper).
-    pub first_begin: usize,
+    pub(crate) first_begin: usize,
     /// End of its last block.
-    pub end: usize,
+    pub(crate) end: usize,
     /// Indices into [`Container::modules`].
-    pub modules: Vec<usize>,
+    pub(crate) modules: Vec<usize>,
 }
 
 /// Everything found in a bitcode buffer.
@@ -124,7 +120,7 @@ pub struct Container<'a> {
     /// The modules, in order.
     pub modules: Vec<ModuleUnit<'a>>,
     /// The units, in order.
-    pub units: Vec<Unit>,
+    pub(crate) units: Vec<Unit>,
     /// Number of streams (magics) seen; more than one means the buffer was concatenated.
     pub streams: usize,
 }
@@ -159,8 +155,8 @@ struct Scanner<'a> {
     modules: Vec<ModuleUnit<'a>>,
     units: Vec<Unit>,
     streams: usize,
-    /// SYMTABs waiting for their STRTAB: (indices of modules, blob, block span).
-    pending_symtab: Option<(Vec<usize>, &'a [u8], Span)>,
+    /// SYMTABs waiting for their STRTAB: (indices of modules, blob).
+    pending_symtab: Option<(Vec<usize>, &'a [u8])>,
 }
 
 impl<'a> Scanner<'a> {
@@ -251,15 +247,9 @@ impl<'a> Scanner<'a> {
                         m.strtab = Some(blob);
                         m.strtab_block = Some(pos..block_end);
                     }
-                    if let Some((mods, sblob, span)) = self.pending_symtab.take() {
+                    if let Some((mods, sblob)) = self.pending_symtab.take() {
                         for (k, &mi) in mods.iter().enumerate() {
-                            self.modules[mi].symtab = Some(SymtabRef {
-                                blob: sblob,
-                                strtab: Some(blob),
-                                index: k,
-                                block: span.clone(),
-                                strtab_block: Some(pos..block_end),
-                            });
+                            self.modules[mi].symtab = Some(SymtabRef { blob: sblob, strtab: Some(blob), index: k });
                         }
                     }
                     // A STRTAB completes the unit unless a SYMTAB is still to come for these
@@ -283,7 +273,7 @@ impl<'a> Scanner<'a> {
                         && k <= unit_mods.len()
                     {
                         let mods = unit_mods[unit_mods.len() - k..].to_vec();
-                        self.pending_symtab = Some((mods, blob, pos..block_end));
+                        self.pending_symtab = Some((mods, blob));
                     }
                 }
                 _ => {}
@@ -322,14 +312,14 @@ pub fn parse(data: &[u8]) -> PResult<Container<'_>> {
 
 impl<'a> Container<'a> {
     /// The blocks of unit `k` without its magic or wrapper header: what a concatenation copies.
-    pub fn unit_body(&self, k: usize) -> &'a [u8] {
+    pub(crate) fn unit_body(&self, k: usize) -> &'a [u8] {
         let u = &self.units[k];
         &self.modules[u.modules[0]].data[u.first_begin..u.end]
     }
 
     /// One standalone bitcode file per unit (the modules one producer wrote together; a split
     /// LTO unit's two halves stay together, so each file holds at most one ThinLTO module).
-    pub fn unit_files(&self) -> Vec<Vec<u8>> {
+    pub(crate) fn unit_files(&self) -> Vec<Vec<u8>> {
         (0..self.units.len())
             .map(|k| {
                 let mut out = MAGIC.to_vec();

@@ -31,7 +31,7 @@ pub fn module_details(c: &Container<'_>) -> PResult<Vec<ModuleDetails>> {
 }
 
 /// Symbols only (no records, summary or function blocks): what listing symbols needs.
-pub fn module_details_symbols_only(c: &Container<'_>) -> PResult<Vec<ModuleDetails>> {
+pub(crate) fn module_details_symbols_only(c: &Container<'_>) -> PResult<Vec<ModuleDetails>> {
     read_all(c, None)
 }
 

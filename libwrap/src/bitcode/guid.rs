@@ -9,7 +9,7 @@
 use md5::{Digest, Md5};
 
 /// The delimiter an LLVM major version uses between file name and local name.
-pub fn delimiter(llvm_major: Option<u32>) -> u8 {
+pub(crate) fn delimiter(llvm_major: Option<u32>) -> u8 {
     match llvm_major {
         Some(v) if v < 18 => b':',
         _ => b';',
@@ -17,7 +17,7 @@ pub fn delimiter(llvm_major: Option<u32>) -> u8 {
 }
 
 /// The global identifier of a value.
-pub fn global_identifier(name: &[u8], local: bool, source_filename: &str, delim: u8) -> Vec<u8> {
+pub(crate) fn global_identifier(name: &[u8], local: bool, source_filename: &str, delim: u8) -> Vec<u8> {
     let name = name.strip_prefix(b"\x01").unwrap_or(name);
     let mut id = Vec::with_capacity(name.len() + source_filename.len() + 1);
     if local {
@@ -33,7 +33,7 @@ pub fn global_identifier(name: &[u8], local: bool, source_filename: &str, delim:
 }
 
 /// GUID of an identifier.
-pub fn guid_of(identifier: &[u8]) -> u64 {
+pub(crate) fn guid_of(identifier: &[u8]) -> u64 {
     let digest = Md5::digest(identifier);
     let mut low = [0u8; 8];
     low.copy_from_slice(&digest[..8]);
@@ -41,7 +41,7 @@ pub fn guid_of(identifier: &[u8]) -> u64 {
 }
 
 /// GUID of a value with the given name and linkage locality.
-pub fn guid(name: &[u8], local: bool, source_filename: &str, delim: u8) -> u64 {
+pub(crate) fn guid(name: &[u8], local: bool, source_filename: &str, delim: u8) -> u64 {
     guid_of(&global_identifier(name, local, source_filename, delim))
 }
 

@@ -19,46 +19,47 @@
 use crate::bad;
 use crate::error::PResult;
 
-/// Flag bits of an irsymtab symbol.
+/// Flag bits of an irsymtab symbol (every bit of the format, used or not).
+#[allow(dead_code)]
 pub mod flag {
     /// Bits 0–1: visibility (0 default, 1 hidden, 2 protected).
-    pub const VISIBILITY_MASK: u32 = 3;
+    pub(crate) const VISIBILITY_MASK: u32 = 3;
     /// An Uncommon entry follows for this symbol.
-    pub const HAS_UNCOMMON: u32 = 1 << 2;
+    pub(crate) const HAS_UNCOMMON: u32 = 1 << 2;
     /// Undefined (a declaration, available_externally, or an undefined asm symbol).
-    pub const UNDEFINED: u32 = 1 << 3;
+    pub(crate) const UNDEFINED: u32 = 1 << 3;
     /// linkonce, weak, extern_weak, or asm `.weak`.
-    pub const WEAK: u32 = 1 << 4;
+    pub(crate) const WEAK: u32 = 1 << 4;
     /// Common linkage.
-    pub const COMMON: u32 = 1 << 5;
+    pub(crate) const COMMON: u32 = 1 << 5;
     /// An alias.
-    pub const INDIRECT: u32 = 1 << 6;
+    pub(crate) const INDIRECT: u32 = 1 << 6;
     /// In llvm.used / llvm.compiler.used, or an undefined asm symbol.
-    pub const USED: u32 = 1 << 7;
+    pub(crate) const USED: u32 = 1 << 7;
     /// thread_local.
     pub const TLS: u32 = 1 << 8;
     /// Can be omitted from the symbol table (linkonce_odr + unnamed_addr).
-    pub const MAY_OMIT: u32 = 1 << 9;
+    pub(crate) const MAY_OMIT: u32 = 1 << 9;
     /// Not local linkage.
-    pub const GLOBAL: u32 = 1 << 10;
+    pub(crate) const GLOBAL: u32 = 1 << 10;
     /// Private, `llvm.*`, or in section `llvm.metadata`.
-    pub const FORMAT_SPECIFIC: u32 = 1 << 11;
+    pub(crate) const FORMAT_SPECIFIC: u32 = 1 << 11;
     /// Global unnamed_addr.
-    pub const UNNAMED_ADDR: u32 = 1 << 12;
+    pub(crate) const UNNAMED_ADDR: u32 = 1 << 12;
     /// The (aliasee) object is a function or ifunc; every asm symbol.
-    pub const EXECUTABLE: u32 = 1 << 13;
+    pub(crate) const EXECUTABLE: u32 = 1 << 13;
 }
 
 /// Versions this decoder reads.
-pub const SUPPORTED_VERSIONS: [u32; 2] = [3, 4];
+pub(crate) const SUPPORTED_VERSIONS: [u32; 2] = [3, 4];
 
 /// A comdat of the irsymtab.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IrComdat {
+pub(crate) struct IrComdat {
     /// Its name.
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// In-memory selection kind, 0–4.
-    pub selection: u32,
+    pub(crate) selection: u32,
 }
 
 /// Data kept for common symbols and symbols with a section.
@@ -67,44 +68,44 @@ pub struct Uncommon {
     /// Size of a common symbol.
     pub common_size: u64,
     /// Alignment of a common symbol.
-    pub common_align: u32,
+    pub(crate) common_align: u32,
     /// COFF weak external fallback name.
-    pub coff_weak_external_fallback_name: Vec<u8>,
+    pub(crate) coff_weak_external_fallback_name: Vec<u8>,
     /// Explicit section name.
-    pub section_name: Vec<u8>,
+    pub(crate) section_name: Vec<u8>,
 }
 
 /// A symbol of the irsymtab.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IrSymbol {
     /// The mangled (linker) name.
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// The IR name (empty for module-asm symbols).
-    pub ir_name: Vec<u8>,
+    pub(crate) ir_name: Vec<u8>,
     /// Index into [`IrSymtab::comdats`].
-    pub comdat: Option<u32>,
+    pub(crate) comdat: Option<u32>,
     /// Flag bits (see [`flag`]).
-    pub flags: u32,
+    pub(crate) flags: u32,
     /// Common size/alignment and section, when present.
     pub uncommon: Option<Uncommon>,
 }
 
 impl IrSymbol {
     /// True if `bit` is set in the flags.
-    pub fn has(&self, bit: u32) -> bool {
+    pub(crate) fn has(&self, bit: u32) -> bool {
         self.flags & bit != 0
     }
 }
 
 /// A module's slice of the symbol table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct IrModule {
+pub(crate) struct IrModule {
     /// First symbol index.
-    pub begin: u32,
+    pub(crate) begin: u32,
     /// One past the last symbol index.
-    pub end: u32,
+    pub(crate) end: u32,
     /// Index of its first Uncommon.
-    pub uncommon_begin: u32,
+    pub(crate) uncommon_begin: u32,
 }
 
 /// A decoded irsymtab.
@@ -113,17 +114,17 @@ pub struct IrSymtab {
     /// Format version (3 or 4).
     pub version: u32,
     /// Producer, e.g. `19.1.7`.
-    pub producer: Vec<u8>,
+    pub(crate) producer: Vec<u8>,
     /// Per-module symbol ranges.
-    pub modules: Vec<IrModule>,
+    pub(crate) modules: Vec<IrModule>,
     /// Comdats.
-    pub comdats: Vec<IrComdat>,
+    pub(crate) comdats: Vec<IrComdat>,
     /// Symbols of all modules, with their Uncommons attached.
     pub symbols: Vec<IrSymbol>,
     /// Target triple of the first module.
-    pub target_triple: Vec<u8>,
+    pub(crate) target_triple: Vec<u8>,
     /// Source file name of the first module.
-    pub source_filename: Vec<u8>,
+    pub(crate) source_filename: Vec<u8>,
     /// COFF linker options.
     pub coff_linker_opts: Vec<u8>,
     /// `#pragma comment(lib, …)` libraries.
@@ -172,7 +173,7 @@ impl<'a> Blob<'a> {
 }
 
 /// Size of the header.
-pub const HEADER_SIZE: usize = 76;
+pub(crate) const HEADER_SIZE: usize = 76;
 
 /// Decodes a SYMTAB blob whose strings are in `strtab`.
 pub fn decode(blob: &[u8], strtab: &[u8]) -> PResult<Decoded> {
@@ -285,7 +286,7 @@ pub fn decode(blob: &[u8], strtab: &[u8]) -> PResult<Decoded> {
 
 impl IrSymtab {
     /// The symbols of module `index`.
-    pub fn module_symbols(&self, index: usize) -> &[IrSymbol] {
+    pub(crate) fn module_symbols(&self, index: usize) -> &[IrSymbol] {
         match self.modules.get(index) {
             Some(m) => &self.symbols[m.begin as usize..m.end as usize],
             None => &[],

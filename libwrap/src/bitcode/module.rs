@@ -20,25 +20,25 @@ use crate::error::PResult;
 
 /// Module record codes.
 mod code {
-    pub const VERSION: u32 = 1;
-    pub const TRIPLE: u32 = 2;
-    pub const DATALAYOUT: u32 = 3;
-    pub const ASM: u32 = 4;
-    pub const SECTIONNAME: u32 = 5;
-    pub const GLOBALVAR: u32 = 7;
-    pub const FUNCTION: u32 = 8;
-    pub const ALIAS_OLD: u32 = 9;
-    pub const COMDAT: u32 = 12;
-    pub const VSTOFFSET: u32 = 13;
-    pub const ALIAS: u32 = 14;
-    pub const SOURCE_FILENAME: u32 = 16;
-    pub const HASH: u32 = 17;
-    pub const IFUNC: u32 = 18;
+    pub(crate) const VERSION: u32 = 1;
+    pub(crate) const TRIPLE: u32 = 2;
+    pub(crate) const DATALAYOUT: u32 = 3;
+    pub(crate) const ASM: u32 = 4;
+    pub(crate) const SECTIONNAME: u32 = 5;
+    pub(crate) const GLOBALVAR: u32 = 7;
+    pub(crate) const FUNCTION: u32 = 8;
+    pub(crate) const ALIAS_OLD: u32 = 9;
+    pub(crate) const COMDAT: u32 = 12;
+    pub(crate) const VSTOFFSET: u32 = 13;
+    pub(crate) const ALIAS: u32 = 14;
+    pub(crate) const SOURCE_FILENAME: u32 = 16;
+    pub(crate) const HASH: u32 = 17;
+    pub(crate) const IFUNC: u32 = 18;
 }
 
 /// Linkage of a global value, in LLVM's in-memory order (the order summary flags use).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Linkage {
+pub(crate) enum Linkage {
     /// `external`
     External = 0,
     /// `available_externally`
@@ -65,7 +65,7 @@ pub enum Linkage {
 
 impl Linkage {
     /// Decodes the bitcode record encoding (`getDecodedLinkage`); unknown values are external.
-    pub fn from_bitcode(v: u64) -> Linkage {
+    pub(crate) fn from_bitcode(v: u64) -> Linkage {
         match v {
             2 => Linkage::Appending,
             3 => Linkage::Internal,
@@ -81,53 +81,18 @@ impl Linkage {
         }
     }
 
-    /// Decodes the in-memory encoding used in summary flags (bits 0–3).
-    pub fn from_memory(v: u64) -> Option<Linkage> {
-        Some(match v {
-            0 => Linkage::External,
-            1 => Linkage::AvailableExternally,
-            2 => Linkage::LinkOnceAny,
-            3 => Linkage::LinkOnceOdr,
-            4 => Linkage::WeakAny,
-            5 => Linkage::WeakOdr,
-            6 => Linkage::Appending,
-            7 => Linkage::Internal,
-            8 => Linkage::Private,
-            9 => Linkage::ExternWeak,
-            10 => Linkage::Common,
-            _ => return None,
-        })
-    }
-
     /// The in-memory encoding.
-    pub fn as_memory(self) -> u8 {
+    pub(crate) fn as_memory(self) -> u8 {
         self as u8
     }
 
-    /// The keyword `llvm-dis` prints.
-    pub fn name(self) -> &'static str {
-        match self {
-            Linkage::External => "external",
-            Linkage::AvailableExternally => "available_externally",
-            Linkage::LinkOnceAny => "linkonce",
-            Linkage::LinkOnceOdr => "linkonce_odr",
-            Linkage::WeakAny => "weak",
-            Linkage::WeakOdr => "weak_odr",
-            Linkage::Appending => "appending",
-            Linkage::Internal => "internal",
-            Linkage::Private => "private",
-            Linkage::ExternWeak => "extern_weak",
-            Linkage::Common => "common",
-        }
-    }
-
     /// internal or private.
-    pub fn is_local(self) -> bool {
+    pub(crate) fn is_local(self) -> bool {
         matches!(self, Linkage::Internal | Linkage::Private)
     }
 
     /// linkonce*, weak* or extern_weak: what symbol tables call weak.
-    pub fn is_weak_for_linker(self) -> bool {
+    pub(crate) fn is_weak_for_linker(self) -> bool {
         matches!(self, Linkage::LinkOnceAny | Linkage::LinkOnceOdr | Linkage::WeakAny | Linkage::WeakOdr | Linkage::ExternWeak)
     }
 }
@@ -151,39 +116,39 @@ pub struct GlobalValue {
     /// Record kind.
     pub kind: GlobalKind,
     /// IR name (may start with `\x01`).
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// Linkage.
-    pub linkage: Linkage,
+    pub(crate) linkage: Linkage,
     /// 0 default, 1 hidden, 2 protected (default for local linkage, as LLVM's reader forces).
-    pub visibility: u8,
+    pub(crate) visibility: u8,
     /// A declaration (variable without initializer, function prototype).
     pub is_declaration: bool,
     /// Thread-local mode (0 = not TLS).
-    pub thread_local: u8,
+    pub(crate) thread_local: u8,
     /// Constant variable.
-    pub is_const: bool,
+    pub(crate) is_const: bool,
     /// 0 none, 1 unnamed_addr, 2 local_unnamed_addr.
-    pub unnamed_addr: u8,
+    pub(crate) unnamed_addr: u8,
     /// 1-based SECTIONNAME index (0 none).
-    pub section: u32,
+    pub(crate) section: u32,
     /// 1-based COMDAT index (0 none).
-    pub comdat: u32,
+    pub(crate) comdat: u32,
     /// log2(alignment) + 1 (0 none).
-    pub alignment: u8,
+    pub(crate) alignment: u8,
     /// dso_local.
-    pub dso_local: bool,
+    pub(crate) dso_local: bool,
     /// Aliasee or resolver value ID (aliases and ifuncs).
-    pub target: Option<u64>,
+    pub(crate) target: Option<u64>,
 }
 
 /// A COMDAT record.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Comdat {
+pub(crate) struct Comdat {
     /// Name.
-    pub name: Vec<u8>,
+    pub(crate) name: Vec<u8>,
     /// Selection kind in the bitcode encoding 1–5 (any, exactmatch, largest, nodeduplicate,
     /// samesize).
-    pub selection: u8,
+    pub(crate) selection: u8,
 }
 
 /// A function body located through the module VST.
@@ -217,37 +182,37 @@ pub struct ReadOptions {
 #[derive(Clone, Debug, Default)]
 pub struct ModuleInfo {
     /// IDENTIFICATION producer, e.g. `LLVM19.1.7`.
-    pub producer: Option<String>,
+    pub(crate) producer: Option<String>,
     /// MODULE VERSION record.
-    pub version: u64,
+    pub(crate) version: u64,
     /// Target triple.
-    pub triple: String,
+    pub(crate) triple: String,
     /// Data layout string.
-    pub datalayout: String,
+    pub(crate) datalayout: String,
     /// SOURCE_FILENAME.
-    pub source_filename: String,
+    pub(crate) source_filename: String,
     /// Module-level inline asm (fragments joined by `\n`).
-    pub asm: String,
+    pub(crate) asm: String,
     /// SECTIONNAME records.
-    pub section_names: Vec<Vec<u8>>,
+    pub(crate) section_names: Vec<Vec<u8>>,
     /// COMDAT records.
-    pub comdats: Vec<Comdat>,
+    pub(crate) comdats: Vec<Comdat>,
     /// GLOBALVAR/FUNCTION/ALIAS/IFUNC records; index = value ID.
     pub globals: Vec<GlobalValue>,
     /// MODULE_CODE_HASH.
-    pub hash: Option<[u32; 5]>,
+    pub(crate) hash: Option<[u32; 5]>,
     /// Function blocks (when requested).
     pub function_blocks: Vec<FunctionBlock>,
     /// The summary (when requested and present).
     pub summary: Option<Summary>,
     /// For value IDs past the globals: the global a module-level constant expression is based
     /// on (a cast or GEP of a global), when it could be determined.
-    pub constant_bases: Vec<Option<u64>>,
+    pub(crate) constant_bases: Vec<Option<u64>>,
 }
 
 /// The major version in an IDENTIFICATION producer (`LLVM19.1.7` → 19,
 /// `LLVM22.1.2-rust-1.95.0-stable` → 22).
-pub fn producer_major(producer: &str) -> Option<u32> {
+pub(crate) fn producer_major(producer: &str) -> Option<u32> {
     let rest = producer.strip_prefix("LLVM")?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
@@ -266,7 +231,7 @@ fn name_from_strtab(strtab: Option<&[u8]>, off: u64, size: u64) -> PResult<Vec<u
 }
 
 /// Reads the IDENTIFICATION block's producer string.
-pub fn read_producer(m: &ModuleUnit<'_>) -> PResult<Option<String>> {
+pub(crate) fn read_producer(m: &ModuleUnit<'_>) -> PResult<Option<String>> {
     let Some(h) = m.identification else { return Ok(None) };
     let mut info = BlockInfo::default();
     let mut producer = None;
@@ -522,7 +487,7 @@ fn read_constant_bases(m: &ModuleUnit<'_>, h: &BlockHeader, blockinfo: &mut Bloc
 impl ModuleInfo {
     /// The global value (index) that value ID `id` ultimately names, following aliases and
     /// constant casts/GEPs; `None` if it cannot be told.
-    pub fn base_object(&self, mut id: u64) -> Option<usize> {
+    pub(crate) fn base_object(&self, mut id: u64) -> Option<usize> {
         for _ in 0..64 {
             let n = self.globals.len() as u64;
             if id < n {

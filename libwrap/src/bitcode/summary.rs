@@ -26,15 +26,15 @@ use crate::error::PResult;
 
 /// A call edge.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Call {
+pub(crate) struct Call {
     /// Callee value ID (a module global, or an ID given a GUID by `FS_VALUE_GUID`).
-    pub callee: u64,
+    pub(crate) callee: u64,
     /// Hotness: 0 unknown, 1 cold, 2 none, 3 hot, 4 critical.
-    pub hotness: u8,
+    pub(crate) hotness: u8,
     /// Tail call (v ≥ 10 profile records).
-    pub tail: bool,
+    pub(crate) tail: bool,
     /// Relative block frequency (`FS_PERMODULE_RELBF` only).
-    pub relbf: u64,
+    pub(crate) relbf: u64,
 }
 
 /// A function summary.
@@ -43,19 +43,19 @@ pub struct FunctionSummary {
     /// Value ID.
     pub value_id: u64,
     /// gvflags.
-    pub flags: u64,
+    pub(crate) flags: u64,
     /// Instruction count.
     pub inst_count: u32,
     /// Function flags.
-    pub fflags: u64,
+    pub(crate) fflags: u64,
     /// Referenced value IDs.
-    pub refs: Vec<u64>,
+    pub(crate) refs: Vec<u64>,
     /// Read-only refs (the last `ro + wo` refs are read-only then write-only).
-    pub ro_refs: u64,
+    pub(crate) ro_refs: u64,
     /// Write-only refs.
-    pub wo_refs: u64,
+    pub(crate) wo_refs: u64,
     /// Calls.
-    pub calls: Vec<Call>,
+    pub(crate) calls: Vec<Call>,
 }
 
 /// A summary entry.
@@ -85,44 +85,26 @@ pub enum Entry {
     },
 }
 
-impl Entry {
-    /// The value ID the entry summarises.
-    pub fn value_id(&self) -> u64 {
-        match self {
-            Entry::Function(f) => f.value_id,
-            Entry::Variable { value_id, .. } | Entry::Alias { value_id, .. } => *value_id,
-        }
-    }
-
-    /// gvflags.
-    pub fn flags(&self) -> u64 {
-        match self {
-            Entry::Function(f) => f.flags,
-            Entry::Variable { flags, .. } | Entry::Alias { flags, .. } => *flags,
-        }
-    }
-}
-
 /// A module's summary.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Summary {
     /// True for the ThinLTO block (20), false for the regular-LTO one (24).
-    pub thin: bool,
+    pub(crate) thin: bool,
     /// FS_VERSION.
     pub version: u64,
     /// FS_FLAGS.
-    pub flags: u64,
+    pub(crate) flags: u64,
     /// Entries in record order.
     pub entries: Vec<Entry>,
     /// GUIDs given explicitly to value IDs.
-    pub value_guids: FxHashMap<u64, u64>,
+    pub(crate) value_guids: FxHashMap<u64, u64>,
 }
 
 /// Highest summary version this reader knows; newer ones are refused like LLVM refuses them.
-pub const MAX_VERSION: u64 = 14;
+pub(crate) const MAX_VERSION: u64 = 14;
 
 /// Reads a summary block.
-pub fn read(data: &[u8], h: &BlockHeader, thin: bool) -> PResult<Summary> {
+pub(crate) fn read(data: &[u8], h: &BlockHeader, thin: bool) -> PResult<Summary> {
     let mut s = Summary { thin, ..Summary::default() };
     let mut info = BlockInfo::default();
     let mut seen_version = false;

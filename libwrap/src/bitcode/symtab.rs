@@ -27,21 +27,21 @@ pub struct IrSym {
     /// Mangled (linker) name.
     pub name: Vec<u8>,
     /// IR name (empty for asm symbols).
-    pub ir_name: Vec<u8>,
+    pub(crate) ir_name: Vec<u8>,
     /// irsymtab flag bits (see [`irsymtab::flag`]), computed the same way in the fallback.
     pub flags: u32,
     /// Comdat name.
-    pub comdat: Option<Vec<u8>>,
+    pub(crate) comdat: Option<Vec<u8>>,
     /// Size of a common symbol, when known.
     pub common_size: Option<u64>,
     /// Alignment of a common symbol, when known.
     pub common_align: Option<u32>,
     /// Explicit section.
-    pub section: Option<Vec<u8>>,
+    pub(crate) section: Option<Vec<u8>>,
     /// Record kind, when the module records were read.
-    pub kind: Option<GlobalKind>,
+    pub(crate) kind: Option<GlobalKind>,
     /// Linkage, when the module records were read.
-    pub linkage: Option<Linkage>,
+    pub(crate) linkage: Option<Linkage>,
 }
 
 impl IrSym {
@@ -62,7 +62,7 @@ impl IrSym {
 
     /// The ELF visibility (`STV_*`) of the irsymtab's visibility bits (0 default, 1 hidden,
     /// 2 protected).
-    pub fn elf_visibility(&self) -> u8 {
+    pub(crate) fn elf_visibility(&self) -> u8 {
         match self.flags & flag::VISIBILITY_MASK {
             1 => STV_HIDDEN,
             2 => STV_PROTECTED,
@@ -72,7 +72,7 @@ impl IrSym {
 }
 
 /// llvm-nm's letter for irsymtab flags.
-pub fn letter(flags: u32) -> char {
+pub(crate) fn letter(flags: u32) -> char {
     let has = |b| flags & b != 0;
     if has(flag::UNDEFINED) {
         return if has(flag::WEAK) { 'w' } else { 'U' };
@@ -87,24 +87,13 @@ pub fn letter(flags: u32) -> char {
     if has(flag::GLOBAL) { c.to_ascii_uppercase() } else { c }
 }
 
-/// Where a module's symbols came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// The irsymtab in a SYMTAB block.
-    Irsymtab,
-    /// The module records (no usable SYMTAB).
-    ModuleRecords,
-}
-
-/// A module's symbols, their source and any warnings.
+/// A module's symbols and any warnings.
 #[derive(Clone, Debug)]
 pub struct ModuleSymbols {
     /// Symbols in LLVM's order (functions, variables, aliases, ifuncs, asm symbols).
     pub symbols: Vec<IrSym>,
-    /// Where they came from.
-    pub source: Source,
     /// Target triple.
-    pub triple: String,
+    pub(crate) triple: String,
     /// Problems worth telling the user (never fatal).
     pub warnings: Vec<String>,
 }
@@ -145,14 +134,13 @@ fn from_irsymtab(t: &irsymtab::IrSymtab, index: usize) -> ModuleSymbols {
         .collect();
     ModuleSymbols {
         symbols,
-        source: Source::Irsymtab,
         triple: String::from_utf8_lossy(&t.target_triple).into_owned(),
         warnings: Vec::new(),
     }
 }
 
 /// Name prefixes of a datalayout mangling mode: (private prefix, global prefix).
-pub fn mangling_prefixes(datalayout: &str) -> (&'static str, &'static str) {
+pub(crate) fn mangling_prefixes(datalayout: &str) -> (&'static str, &'static str) {
     let mode = datalayout.split('-').find_map(|c| c.strip_prefix("m:")).unwrap_or("");
     match mode {
         "e" => (".L", ""),
@@ -167,7 +155,7 @@ pub fn mangling_prefixes(datalayout: &str) -> (&'static str, &'static str) {
 }
 
 /// The linker name LLVM's Mangler gives an IR name.
-pub fn mangle(name: &[u8], private: bool, datalayout: &str) -> Vec<u8> {
+pub(crate) fn mangle(name: &[u8], private: bool, datalayout: &str) -> Vec<u8> {
     if let Some(raw) = name.strip_prefix(b"\x01") {
         return raw.to_vec();
     }
@@ -182,7 +170,7 @@ pub fn mangle(name: &[u8], private: bool, datalayout: &str) -> Vec<u8> {
 }
 
 /// The symbols LLVM would list for a module, computed from its records.
-pub fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
+pub(crate) fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
     let mut warnings = Vec::new();
     if !info.asm.trim().is_empty() {
         warnings.push("module has inline asm and no symbol table; symbols defined in the asm are not listed".to_string());
@@ -268,5 +256,5 @@ pub fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
             });
         }
     }
-    Ok(ModuleSymbols { symbols, source: Source::ModuleRecords, triple: info.triple.clone(), warnings })
+    Ok(ModuleSymbols { symbols, triple: info.triple.clone(), warnings })
 }

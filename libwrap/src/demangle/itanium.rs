@@ -16,13 +16,13 @@ type Id = usize;
 
 /// Demangling options (a subset of libiberty's `DMGL_*`).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// `DMGL_PARAMS`: function parameters (nm always sets it).
-    pub params: bool,
+    pub(crate) params: bool,
     /// `DMGL_VERBOSE`: full expansions of `std::` abbreviations (c++filt sets it, nm does not).
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// `DMGL_NO_RECURSE_LIMIT`.
-    pub no_recurse_limit: bool,
+    pub(crate) no_recurse_limit: bool,
 }
 
 const RECURSION_LIMIT: usize = 2048;
@@ -3270,7 +3270,7 @@ fn too_deep(p: &Parser<'_>, root: Id) -> bool {
 }
 
 /// Demangles an Itanium C++ ABI name (`_Z…`, or `_GLOBAL_[._$][DI]_…`) the way libiberty does.
-pub fn demangle(mangled: &str, opts: Options) -> Option<String> {
+pub(crate) fn demangle(mangled: &str, opts: Options) -> Option<String> {
     let b = mangled.as_bytes();
     let global =
         b.len() > 10 && b.starts_with(b"_GLOBAL_") && matches!(b[8], b'.' | b'_' | b'$') && matches!(b[9], b'D' | b'I') && b[10] == b'_';

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::consts;
 /// A section's `sh_link`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Link {
+pub(crate) enum Link {
     /// A raw value (0 or something that is not a section reference).
     Raw(u32),
     /// Another section of the model.
@@ -19,7 +19,7 @@ pub enum Link {
 
 /// A section's `sh_info`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Info {
+pub(crate) enum Info {
     /// A raw value.
     Raw(u32),
     /// A section of the model (relocation target, or an `SHF_INFO_LINK` reference).
@@ -30,20 +30,20 @@ pub enum Info {
 
 /// A relocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reloc {
+pub(crate) struct Reloc {
     /// Offset in the target section.
-    pub offset: u64,
+    pub(crate) offset: u64,
     /// Symbol (model index), `None` for symbol 0.
-    pub symbol: Option<usize>,
+    pub(crate) symbol: Option<usize>,
     /// Relocation type.
-    pub r_type: u32,
+    pub(crate) r_type: u32,
     /// Explicit addend (RELA), 0 for REL.
-    pub addend: i64,
+    pub(crate) addend: i64,
 }
 
 /// The contents of a section.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SectionData<'a> {
+pub(crate) enum SectionData<'a> {
     /// Bytes in the file.
     Bytes(Cow<'a, [u8]>),
     /// `SHT_NOBITS` of this size.
@@ -78,26 +78,26 @@ pub struct Section<'a> {
     /// Name.
     pub name: Cow<'a, [u8]>,
     /// `sh_type`.
-    pub sh_type: u32,
+    pub(crate) sh_type: u32,
     /// `sh_flags`.
     pub sh_flags: u64,
     /// `sh_addr`.
-    pub sh_addr: u64,
+    pub(crate) sh_addr: u64,
     /// `sh_addralign`.
-    pub sh_addralign: u64,
+    pub(crate) sh_addralign: u64,
     /// `sh_entsize`.
-    pub sh_entsize: u64,
+    pub(crate) sh_entsize: u64,
     /// `sh_link`.
-    pub link: Link,
+    pub(crate) link: Link,
     /// `sh_info`.
-    pub info: Info,
+    pub(crate) info: Info,
     /// Contents.
-    pub data: SectionData<'a>,
+    pub(crate) data: SectionData<'a>,
 }
 
 impl<'a> Section<'a> {
     /// A section with bytes and no links.
-    pub fn bytes(name: &[u8], sh_type: u32, sh_flags: u64, align: u64, data: Cow<'a, [u8]>) -> Section<'a> {
+    pub(crate) fn bytes(name: &[u8], sh_type: u32, sh_flags: u64, align: u64, data: Cow<'a, [u8]>) -> Section<'a> {
         Section {
             name: Cow::Owned(name.to_vec()),
             sh_type,
@@ -112,7 +112,7 @@ impl<'a> Section<'a> {
     }
 
     /// The section's size in the file (or in memory for NOBITS); markers report 0.
-    pub fn size(&self, is_64: bool) -> u64 {
+    pub(crate) fn size(&self, is_64: bool) -> u64 {
         match &self.data {
             SectionData::Bytes(b) => b.len() as u64,
             SectionData::NoBits(n) => *n,
@@ -131,7 +131,7 @@ impl<'a> Section<'a> {
     }
 
     /// The bytes, if the section holds plain bytes.
-    pub fn bytes_data(&self) -> Option<&[u8]> {
+    pub(crate) fn bytes_data(&self) -> Option<&[u8]> {
         match &self.data {
             SectionData::Bytes(b) => Some(b),
             _ => None,
@@ -160,30 +160,30 @@ pub struct Symbol<'a> {
     /// Name.
     pub name: Cow<'a, [u8]>,
     /// `st_info` (binding << 4 | type).
-    pub st_info: u8,
+    pub(crate) st_info: u8,
     /// `st_other` (visibility in bits 0–1).
-    pub st_other: u8,
+    pub(crate) st_other: u8,
     /// `st_shndx`.
     pub section: SymbolSection,
     /// `st_value`.
-    pub value: u64,
+    pub(crate) value: u64,
     /// `st_size`.
-    pub size: u64,
+    pub(crate) size: u64,
 }
 
 impl Symbol<'_> {
     /// Binding (`STB_*`).
-    pub fn binding(&self) -> u8 {
+    pub(crate) fn binding(&self) -> u8 {
         self.st_info >> 4
     }
 
     /// Type (`STT_*`).
-    pub fn kind(&self) -> u8 {
+    pub(crate) fn kind(&self) -> u8 {
         self.st_info & 0xf
     }
 
     /// Visibility (`STV_*`).
-    pub fn visibility(&self) -> u8 {
+    pub(crate) fn visibility(&self) -> u8 {
         self.st_other & 3
     }
 }
@@ -192,21 +192,21 @@ impl Symbol<'_> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ElfObject<'a> {
     /// ELFCLASS64.
-    pub is_64: bool,
+    pub(crate) is_64: bool,
     /// ELFDATA2MSB.
-    pub big_endian: bool,
+    pub(crate) big_endian: bool,
     /// `EI_OSABI`.
-    pub os_abi: u8,
+    pub(crate) os_abi: u8,
     /// `EI_ABIVERSION`.
-    pub abi_version: u8,
+    pub(crate) abi_version: u8,
     /// `e_type`.
     pub e_type: u16,
     /// `e_machine`.
     pub e_machine: u16,
     /// `e_flags`.
-    pub e_flags: u32,
+    pub(crate) e_flags: u32,
     /// `e_entry`.
-    pub e_entry: u64,
+    pub(crate) e_entry: u64,
     /// Number of program headers in the file read (the model does not keep them).
     pub program_headers: u32,
     /// Sections (file index − 1).
@@ -217,7 +217,7 @@ pub struct ElfObject<'a> {
 
 impl<'a> ElfObject<'a> {
     /// An empty relocatable object.
-    pub fn new_relocatable(is_64: bool, big_endian: bool, e_machine: u16, e_flags: u32) -> ElfObject<'a> {
+    pub(crate) fn new_relocatable(is_64: bool, big_endian: bool, e_machine: u16, e_flags: u32) -> ElfObject<'a> {
         ElfObject {
             is_64,
             big_endian,
@@ -234,18 +234,18 @@ impl<'a> ElfObject<'a> {
     }
 
     /// Index of the first section named `name`.
-    pub fn section_by_name(&self, name: &[u8]) -> Option<usize> {
+    pub(crate) fn section_by_name(&self, name: &[u8]) -> Option<usize> {
         self.sections.iter().position(|s| s.name.as_ref() == name)
     }
 
     /// Adds a section, returning its model index.
-    pub fn add_section(&mut self, s: Section<'a>) -> usize {
+    pub(crate) fn add_section(&mut self, s: Section<'a>) -> usize {
         self.sections.push(s);
         self.sections.len() - 1
     }
 
     /// Adds a symbol, returning its model index.
-    pub fn add_symbol(&mut self, s: Symbol<'a>) -> usize {
+    pub(crate) fn add_symbol(&mut self, s: Symbol<'a>) -> usize {
         self.symbols.push(s);
         self.symbols.len() - 1
     }
@@ -255,7 +255,7 @@ impl ElfObject<'_> {
     /// Removes the sections and symbols not marked to keep, renumbering every reference between
     /// them. References to removed items become neutral: a link or info of 0, a group without
     /// the member, a relocation against symbol 0, a symbol that is undefined.
-    pub fn retain(&mut self, keep_sections: &[bool], keep_symbols: &[bool]) {
+    pub(crate) fn retain(&mut self, keep_sections: &[bool], keep_symbols: &[bool]) {
         let remap = |keep: &[bool], len: usize| -> Vec<Option<usize>> {
             let mut next = 0;
             (0..len)

@@ -13,7 +13,7 @@ use crate::bad;
 use crate::error::PResult;
 
 /// True if `data` starts with the ELF magic.
-pub fn is_elf(data: &[u8]) -> bool {
+pub(crate) fn is_elf(data: &[u8]) -> bool {
     data.starts_with(b"\x7fELF")
 }
 

@@ -8,20 +8,20 @@ use super::consts::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ElfTarget {
     /// ELFCLASS64.
-    pub is_64: bool,
+    pub(crate) is_64: bool,
     /// Big-endian.
-    pub big_endian: bool,
+    pub(crate) big_endian: bool,
     /// `e_machine`.
-    pub e_machine: u16,
+    pub(crate) e_machine: u16,
     /// `e_flags`.
-    pub e_flags: u32,
+    pub(crate) e_flags: u32,
 }
 
 /// EM_LOONGARCH (not in every `object` version's constant list).
-pub const EM_LOONGARCH: u16 = 258;
+pub(crate) const EM_LOONGARCH: u16 = 258;
 
 /// The ELF identity for `triple`, or why there is none.
-pub fn for_triple(triple: &str) -> Result<ElfTarget, String> {
+pub(crate) fn for_triple(triple: &str) -> Result<ElfTarget, String> {
     let mut parts = triple.split('-');
     let arch = parts.next().unwrap_or("");
     let rest: Vec<&str> = parts.collect();
@@ -62,7 +62,7 @@ pub fn for_triple(triple: &str) -> Result<ElfTarget, String> {
 
 /// Why modules have no one ELF identity.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TargetConflict<'t, K> {
+pub(crate) enum TargetConflict<'t, K> {
     /// A module's triple has no ELF mapping (the message says why), with its key.
     Unmapped(String, K),
     /// Two triples map to different identities: (triple, key) of the first and of the other.
@@ -76,7 +76,7 @@ pub enum TargetConflict<'t, K> {
 
 /// The ELF identity that every `(triple, key)` maps to, with the first triple and key; `None`
 /// when there is no triple. The key identifies a module in the caller's messages.
-pub fn agreed<'t, K: Clone>(triples: impl IntoIterator<Item = (&'t str, K)>) -> Result<Option<(ElfTarget, &'t str, K)>, TargetConflict<'t, K>> {
+pub(crate) fn agreed<'t, K: Clone>(triples: impl IntoIterator<Item = (&'t str, K)>) -> Result<Option<(ElfTarget, &'t str, K)>, TargetConflict<'t, K>> {
     let mut found: Option<(ElfTarget, &'t str, K)> = None;
     for (triple, key) in triples {
         let t = for_triple(triple).map_err(|e| TargetConflict::Unmapped(e, key.clone()))?;
@@ -93,7 +93,7 @@ pub fn agreed<'t, K: Clone>(triples: impl IntoIterator<Item = (&'t str, K)>) -> 
 
 /// The absolute-address relocation of a machine, as `(r_type, width in bytes, RELA)`: what the
 /// guard of a wrapped object is referenced with.
-pub fn abs_reloc(e_machine: u16, is_64: bool) -> Option<(u32, u64, bool)> {
+pub(crate) fn abs_reloc(e_machine: u16, is_64: bool) -> Option<(u32, u64, bool)> {
     Some(match e_machine {
         m if m == EM_X86_64.0 && is_64 => (1, 8, true),
         m if m == EM_X86_64.0 => (10, 4, true),
@@ -112,7 +112,7 @@ pub fn abs_reloc(e_machine: u16, is_64: bool) -> Option<(u32, u64, bool)> {
 }
 
 /// GNU's name of a machine (BFD's `printable_name`), for messages.
-pub fn machine_name(e_machine: u16, is_64: bool) -> String {
+pub(crate) fn machine_name(e_machine: u16, is_64: bool) -> String {
     match e_machine {
         m if m == EM_X86_64.0 && is_64 => "i386:x86-64".into(),
         m if m == EM_X86_64.0 => "i386:x64-32".into(),
@@ -127,7 +127,7 @@ pub fn machine_name(e_machine: u16, is_64: bool) -> String {
 }
 
 /// GNU ld's emulations tl knows, with their machine: `(name, e_machine, ELFCLASS64, big-endian)`.
-pub const EMULATIONS: &[(&str, u16, bool, bool)] = &[
+pub(crate) const EMULATIONS: &[(&str, u16, bool, bool)] = &[
     ("elf_x86_64", EM_X86_64.0, true, false),
     ("elf32_x86_64", EM_X86_64.0, false, false),
     ("elf_i386", EM_386.0, false, false),

@@ -37,7 +37,7 @@ fn bitcode_target(objects: &[Object<'_>]) -> Result<Option<ElfTarget>> {
 }
 
 /// Adds the carried bitcode to the output: `.llvmbc`, `.tl.summary`, the mirror and the guard.
-pub fn carry(objects: &[Object<'_>], table: &Table, out: &mut Output<'_>) -> Result<()> {
+pub(crate) fn carry(objects: &[Object<'_>], table: &Table, out: &mut Output<'_>) -> Result<()> {
     let Some(t) = bitcode_target(objects)? else { return Ok(()) };
     let obj = &mut out.obj;
     if out.native_machine {

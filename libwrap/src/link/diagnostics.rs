@@ -13,7 +13,7 @@ use crate::resolve::{CommonKind, Origin, Table};
 
 /// The messages that come before any output is built: multiple definitions (an error unless
 /// `--allow-multiple-definition`), then `--warn-common`'s and the `.gnu.warning` warnings.
-pub fn check(objects: &[Object<'_>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<()> {
+pub(crate) fn check(objects: &[Object<'_>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<()> {
     if !table.duplicates.is_empty() && !opts.allow_multiple_definition {
         return Err(Error::Link { messages: duplicate_messages(objects, table) });
     }

@@ -20,16 +20,16 @@ use crate::resolve::{Mention, Origin, Table};
 use crate::wrapped::decompose::{self, BitcodePart, decompose};
 
 /// An opened input file.
-pub struct Opened {
+pub(crate) struct Opened {
     /// The name messages use (as given, or as found by `-l`).
-    pub name: String,
+    pub(crate) name: String,
     /// Its contents.
-    pub input: Input,
+    pub(crate) input: Input,
 }
 
 /// One command-line item after `-l` lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Item {
+pub(crate) enum Item {
     /// File `i` of [`Files::opened`].
     File(usize),
     /// `--whole-archive` / `--no-whole-archive`.
@@ -41,16 +41,16 @@ pub enum Item {
 }
 
 /// The opened inputs.
-pub struct Files {
+pub(crate) struct Files {
     /// Opened files.
-    pub opened: Vec<Opened>,
+    pub(crate) opened: Vec<Opened>,
     /// Items in command-line order.
-    pub items: Vec<Item>,
+    pub(crate) items: Vec<Item>,
 }
 
 /// `f` over `items` on as many threads as there are cores (at least 16 items per thread),
 /// results in order.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(items.len().div_ceil(16).max(1));
     if threads <= 1 {
         return items.iter().map(f).collect();
@@ -76,7 +76,7 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -
 }
 
 /// Opens every file and library of the command line (the files in parallel).
-pub fn open_inputs(opts: &Options) -> Result<Files> {
+pub(crate) fn open_inputs(opts: &Options) -> Result<Files> {
     // Each input item: a path to open, a message, or a marker.
     enum Step {
         Open(PathBuf),
@@ -132,7 +132,7 @@ pub fn open_inputs(opts: &Options) -> Result<Files> {
 }
 
 /// Parses the archives among the opened files (`None` for other files).
-pub fn parse_archives(files: &Files) -> Result<Vec<Option<Archive<'_>>>> {
+pub(crate) fn parse_archives(files: &Files) -> Result<Vec<Option<Archive<'_>>>> {
     files
         .opened
         .iter()
@@ -144,26 +144,26 @@ pub fn parse_archives(files: &Files) -> Result<Vec<Option<Archive<'_>>>> {
 }
 
 /// One loaded object: a file or an archive member.
-pub struct Object<'a> {
+pub(crate) struct Object<'a> {
     /// Its name in messages (`a.o`, `lib.a(m.o)`).
-    pub name: String,
+    pub(crate) name: String,
     /// Its file name without directories (the member's name for a member): what GNU ld names
     /// the FILE symbol it adds when an input's local symbols come before any FILE symbol.
-    pub file_name: String,
+    pub(crate) file_name: String,
     /// The native part (absent for raw bitcode).
-    pub elf: Option<ElfObject<'a>>,
+    pub(crate) elf: Option<ElfObject<'a>>,
     /// For each section of `elf`: discarded (a COMDAT group an earlier object already has).
-    pub discarded: Vec<bool>,
+    pub(crate) discarded: Vec<bool>,
     /// The bitcode part.
-    pub bitcode: Option<BitcodePart<'a>>,
+    pub(crate) bitcode: Option<BitcodePart<'a>>,
 }
 
 /// Everything loaded, in load order, with the resolution table.
-pub struct Loaded<'a> {
+pub(crate) struct Loaded<'a> {
     /// Objects in load order.
-    pub objects: Vec<Object<'a>>,
+    pub(crate) objects: Vec<Object<'a>>,
     /// The resolution table.
-    pub table: Table,
+    pub(crate) table: Table,
 }
 
 /// Parses an object file or member (`file_name`: see [`Object::file_name`]).
@@ -195,7 +195,7 @@ fn parse_object<'a>(name: String, file_name: &str, data: &'a [u8]) -> Result<Obj
 
 /// The signature of a group section: its symbol's name, or the section's name for a section
 /// symbol.
-pub fn group_signature<'o>(obj: &'o ElfObject<'_>, group: usize) -> Option<&'o [u8]> {
+pub(crate) fn group_signature<'o>(obj: &'o ElfObject<'_>, group: usize) -> Option<&'o [u8]> {
     let Info::Symbol(j) = obj.sections[group].info else { return None };
     let s = obj.symbols.get(j)?;
     if s.kind() == STT_SECTION
@@ -304,7 +304,7 @@ impl<'a, 'f> ArchiveScan<'a, 'f> {
 }
 
 /// Loads every input: objects in order, archive members as needed.
-pub fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<'a>>]) -> Result<Loaded<'a>> {
+pub(crate) fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<'a>>]) -> Result<Loaded<'a>> {
     let mut l = Loader { objects: Vec::new(), table: Table::default(), comdats: HashMap::new() };
     for u in &opts.undefined {
         l.table.mention(u, Mention::Undefined { weak: false }, STV_DEFAULT, Origin::CommandLine);

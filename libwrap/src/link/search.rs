@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// Finds `-lNAME` as a GNU linker would: `libNAME.so` then `libNAME.a` in each directory (only
 /// `.a` under `-Bstatic`, and always in a partial link).
-pub fn find_library(name: &str, verbatim: bool, static_only: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
+pub(crate) fn find_library(name: &str, verbatim: bool, static_only: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
     for d in dirs {
         if verbatim {
             let p = d.join(name);
@@ -28,6 +28,6 @@ pub fn find_library(name: &str, verbatim: bool, static_only: bool, dirs: &[PathB
 }
 
 /// True for a path named like an archive (`.a`).
-pub fn is_archive_path(p: &Path) -> bool {
+pub(crate) fn is_archive_path(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "a")
 }

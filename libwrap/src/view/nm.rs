@@ -501,7 +501,7 @@ fn read_dynsym(obj: &ElfObject<'_>, index: usize) -> PResult<Vec<RawSym>> {
 
 /// GNU nm's view of (all modules of) raw bitcode: what it shows for the wrapped mirror, minus the
 /// guard, plus format-specific symbols as debugging symbols.
-pub fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
+pub(crate) fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
     let c = container::parse(data)?;
     let details = details::module_details_symbols_only(&c)?;
     let mut warnings: Vec<String> = details.iter().flat_map(|d| d.symbols.warnings.clone()).collect();

@@ -27,22 +27,22 @@ use crate::error::PResult;
 
 /// One module carried by an input.
 #[derive(Clone, Debug)]
-pub struct ModulePart {
+pub(crate) struct ModulePart {
     /// Its symbols (llvm-nm's view).
-    pub symbols: Vec<IrSym>,
+    pub(crate) symbols: Vec<IrSym>,
     /// Its summary record (renumbered on output).
-    pub record: ModuleRecord,
+    pub(crate) record: ModuleRecord,
     /// Index of its unit in [`BitcodePart::units`].
-    pub unit: usize,
+    pub(crate) unit: usize,
 }
 
 /// The bitcode an input carries.
 #[derive(Clone, Debug)]
-pub struct BitcodePart<'a> {
+pub(crate) struct BitcodePart<'a> {
     /// Each unit's bytes, without magic or wrapper header.
-    pub units: Vec<Cow<'a, [u8]>>,
+    pub(crate) units: Vec<Cow<'a, [u8]>>,
     /// The modules, in order.
-    pub modules: Vec<ModulePart>,
+    pub(crate) modules: Vec<ModulePart>,
 }
 
 /// Reads bitcode: units, symbols, and records (from `records` when they match, else computed).
@@ -67,19 +67,19 @@ fn part<'b>(data: &'b [u8], records: &[ModuleRecord]) -> PResult<BitcodePart<'b>
 }
 
 /// Raw bitcode (a file or an archive member).
-pub fn from_raw(data: &[u8]) -> PResult<BitcodePart<'_>> {
+pub(crate) fn from_raw(data: &[u8]) -> PResult<BitcodePart<'_>> {
     part(data, &[])
 }
 
 /// The symbols of each module of raw bitcode (no records: what pulling from archives needs).
-pub fn module_symbols(data: &[u8]) -> PResult<Vec<Vec<IrSym>>> {
+pub(crate) fn module_symbols(data: &[u8]) -> PResult<Vec<Vec<IrSym>>> {
     let c = container::parse(data)?;
     Ok(details::module_details_symbols_only(&c)?.into_iter().map(|d| d.symbols.symbols).collect())
 }
 
 /// Splits a wrapped object (or an earlier partial link's output) into its native part and its
 /// bitcode (see the module documentation).
-pub fn decompose(mut obj: ElfObject<'_>) -> PResult<(ElfObject<'_>, BitcodePart<'_>)> {
+pub(crate) fn decompose(mut obj: ElfObject<'_>) -> PResult<(ElfObject<'_>, BitcodePart<'_>)> {
     let bytes = embedded::bitcode_section(&obj).ok_or_else(|| bad!("carries the tl guard or summary but no bitcode"))?;
     let records = read_records(&obj)?;
     let bitcode = match bytes {
@@ -184,6 +184,6 @@ pub fn decompose(mut obj: ElfObject<'_>) -> PResult<(ElfObject<'_>, BitcodePart<
 }
 
 /// True when an object has native code or data: an allocated section, or relocations.
-pub fn has_native_code(obj: &ElfObject<'_>) -> bool {
+pub(crate) fn has_native_code(obj: &ElfObject<'_>) -> bool {
     obj.sections.iter().any(|s| s.sh_flags & SHF_ALLOC != 0 || matches!(s.data, SectionData::Relocations { .. }))
 }

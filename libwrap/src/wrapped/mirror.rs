@@ -17,7 +17,7 @@ use crate::resolve::{Origin, State, Table};
 
 /// Placeholder sections of a wrapped object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Placeholder {
+pub(crate) enum Placeholder {
     /// `.text`: functions.
     Text,
     /// `.data`: other definitions.
@@ -29,7 +29,7 @@ pub enum Placeholder {
 /// The mirror of a buffer's modules, resolved across them as a partial link resolves them (see
 /// [`crate::resolve`]): every local symbol, then one symbol per global name (its winning
 /// definition, its merged common, or one undefined symbol, weak only if every reference is).
-pub fn resolved_mirror(details: &[ModuleDetails]) -> Vec<(ElfSymbol<'static>, Option<Placeholder>)> {
+pub(crate) fn resolved_mirror(details: &[ModuleDetails]) -> Vec<(ElfSymbol<'static>, Option<Placeholder>)> {
     let mut table = Table::default();
     for (m, d) in details.iter().enumerate() {
         table.add_bitcode(0, m, &d.symbols.symbols);
@@ -64,7 +64,7 @@ pub fn resolved_mirror(details: &[ModuleDetails]) -> Vec<(ElfSymbol<'static>, Op
 
 /// The mirror of a bitcode symbol: the ELF symbol (in no section yet) and the placeholder its
 /// definition goes to (`None` for undefined and common symbols, which need none).
-pub fn mirror_symbol(s: &IrSym) -> (ElfSymbol<'static>, Option<Placeholder>) {
+pub(crate) fn mirror_symbol(s: &IrSym) -> (ElfSymbol<'static>, Option<Placeholder>) {
     let global = s.has(flag::GLOBAL);
     let weak = s.has(flag::WEAK);
     let binding = if !global {
@@ -109,7 +109,7 @@ pub fn mirror_symbol(s: &IrSym) -> (ElfSymbol<'static>, Option<Placeholder>) {
 /// Adds the placeholder sections the `placed` symbols (model index, placeholder) need (a `.text`
 /// always, so the guard is referenced), defines those symbols there, and adds the guard with
 /// one absolute relocation from each placeholder.
-pub fn place_mirror(obj: &mut ElfObject<'_>, t: ElfTarget, placed: &[(usize, Placeholder)]) -> PResult<()> {
+pub(crate) fn place_mirror(obj: &mut ElfObject<'_>, t: ElfTarget, placed: &[(usize, Placeholder)]) -> PResult<()> {
     let (r_type, width, rela) = target::abs_reloc(t.e_machine, t.is_64).ok_or_else(|| bad!("no absolute relocation known for machine {}", t.e_machine))?;
     let mut sections: Vec<(Placeholder, usize)> = Vec::new();
     for p in [Placeholder::Text, Placeholder::Data, Placeholder::Tdata] {

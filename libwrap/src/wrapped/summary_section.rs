@@ -29,7 +29,7 @@ use crate::error::PResult;
 /// Record magic.
 pub const MAGIC: &[u8; 4] = b"TLSM";
 /// Version written.
-pub const VERSION: u16 = 1;
+pub(crate) const VERSION: u16 = 1;
 
 /// A symbol entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,13 +39,13 @@ pub struct SymbolRecord {
     /// ThinLTO GUID.
     pub guid: u64,
     /// In-memory linkage, 255 when unknown.
-    pub linkage: u8,
+    pub(crate) linkage: u8,
     /// 0 default, 1 hidden, 2 protected.
-    pub visibility: u8,
+    pub(crate) visibility: u8,
     /// Kind code (see [`SymbolKind`]).
-    pub kind: u8,
+    pub(crate) kind: u8,
     /// irsymtab flag bits.
-    pub flags: u32,
+    pub(crate) flags: u32,
 }
 
 /// A call edge.
@@ -73,7 +73,7 @@ pub struct FunctionRecord {
     /// Size of the FUNCTION_BLOCK in bytes.
     pub block_size: u64,
     /// Summary function flags.
-    pub fflags: u64,
+    pub(crate) fflags: u64,
     /// Calls (from the ThinLTO summary).
     pub calls: Vec<CallRecord>,
     /// References (GUIDs, from the ThinLTO summary).
@@ -86,13 +86,13 @@ pub struct ModuleRecord {
     /// Module index in the `.llvmbc` the record was written with.
     pub module_index: u32,
     /// Offset of the module's unit in that `.llvmbc`.
-    pub unit_offset: u64,
+    pub(crate) unit_offset: u64,
     /// Size of the unit.
-    pub unit_size: u64,
+    pub(crate) unit_size: u64,
     /// Size of the module's bytes (BCBegin to end of MODULE_BLOCK).
-    pub module_size: u64,
+    pub(crate) module_size: u64,
     /// CRC-32 of those bytes.
-    pub module_crc: u32,
+    pub(crate) module_crc: u32,
     /// SOURCE_FILENAME.
     pub source_filename: String,
     /// Target triple.
@@ -113,11 +113,11 @@ pub struct ModuleRecord {
     pub functions: Vec<FunctionRecord>,
 }
 
-/// What a symbol names, as its `kind` byte says. The numbering is part of the format.
+/// What a symbol names, as its `kind` byte says. The numbering is part of the format; codes
+/// 0 (no type), 7 (section), 8 (file) and 9 (other) are reserved for ELF kinds that bitcode
+/// symbols never have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SymbolKind {
-    /// No type (0).
-    NoType = 0,
+pub(crate) enum SymbolKind {
     /// Code (1).
     Function = 1,
     /// Data (2).
@@ -130,17 +130,11 @@ pub enum SymbolKind {
     Ifunc = 5,
     /// An alias (6).
     Alias = 6,
-    /// A section symbol (7).
-    Section = 7,
-    /// A file symbol (8).
-    File = 8,
-    /// Anything else (9, and every unknown code when read).
-    Other = 9,
 }
 
 impl SymbolKind {
     /// The byte stored in a symbol entry.
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         self as u8
     }
 }
@@ -213,7 +207,7 @@ impl<'a> In<'a> {
 }
 
 /// Encodes one record.
-pub fn encode(r: &ModuleRecord) -> Vec<u8> {
+pub(crate) fn encode(r: &ModuleRecord) -> Vec<u8> {
     let mut b = Out(Vec::new());
     b.u32(r.module_index);
     b.u64(r.unit_offset);
@@ -271,7 +265,7 @@ pub fn encode(r: &ModuleRecord) -> Vec<u8> {
 }
 
 /// Encodes a section's worth of records.
-pub fn encode_all(records: &[ModuleRecord]) -> Vec<u8> {
+pub(crate) fn encode_all(records: &[ModuleRecord]) -> Vec<u8> {
     let mut out = Vec::new();
     for r in records {
         out.extend_from_slice(&encode(r));

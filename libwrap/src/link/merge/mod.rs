@@ -29,17 +29,17 @@ use crate::error::{Error, Result};
 use crate::resolve::Table;
 
 /// The output being built.
-pub struct Output<'a> {
+pub(crate) struct Output<'a> {
     /// The model.
-    pub obj: ElfObject<'a>,
+    pub(crate) obj: ElfObject<'a>,
     /// For each entry of the resolution table, its output symbol.
-    pub global_symbols: Vec<usize>,
+    pub(crate) global_symbols: Vec<usize>,
     /// The machine came from a native input (bitcode must then match it).
-    pub native_machine: bool,
+    pub(crate) native_machine: bool,
 }
 
 /// Builds the native output (see the module documentation).
-pub fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<Output<'a>> {
+pub(crate) fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<Output<'a>> {
     diagnostics::check(objects, table, opts, warnings)?;
     let (mut obj, native_machine) = output_header(objects, opts)?;
     let mut layout = sections::place(objects, opts, warnings)?;
