@@ -76,3 +76,9 @@ pub(crate) const STV_INTERNAL: u8 = 1;
 pub(crate) const STV_HIDDEN: u8 = 2;
 /// STV_PROTECTED
 pub(crate) const STV_PROTECTED: u8 = 3;
+/// SHT_GNU_verdef
+pub(crate) const SHT_GNU_VERDEF: u32 = 0x6fff_fffd;
+/// SHT_GNU_verneed
+pub(crate) const SHT_GNU_VERNEED: u32 = 0x6fff_fffe;
+/// SHT_GNU_versym
+pub(crate) const SHT_GNU_VERSYM: u32 = 0x6fff_ffff;

@@ -33,143 +33,86 @@ fn oerr(e: object::read::Error) -> crate::error::Bad {
     bad!("{e}")
 }
 
-fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PResult<ElfObject<'d>> {
-    let header = Elf::parse(data).map_err(oerr)?;
-    let endian = header.endian().map_err(oerr)?;
-    let is_mips64el = header.is_mips64el(endian);
-    let sections = header.sections(endian, data).map_err(oerr)?;
-    let shnum = sections.len();
-    let shstrndx = if shnum > 0 { header.shstrndx(endian, data).map_err(oerr)? as usize } else { 0 };
-    let program_headers = header.phnum(endian, data).map_err(oerr)?;
+/// What reading one file's sections needs.
+struct Reader<'d, 's, Elf: FileHeader<Endian = Endianness>> {
+    data: &'d [u8],
+    endian: Endianness,
+    big_endian: bool,
+    is_mips64el: bool,
+    sections: &'s object::read::elf::SectionTable<'d, Elf>,
+    shstrndx: usize,
+    /// The one SHT_SYMTAB (dynamic objects' .dynsym is kept as bytes) and its string table.
+    symtab: Option<usize>,
+    strtab: Option<usize>,
+}
 
-    // The one SHT_SYMTAB (dynamic objects' .dynsym is kept as bytes).
-    let mut symtab_index = None;
-    for (i, s) in sections.iter().enumerate() {
-        if s.sh_type(endian).0 == SHT_SYMTAB {
-            if symtab_index.is_some() {
-                return Err(bad!("more than one symbol table"));
-            }
-            symtab_index = Some(i);
-        }
+impl<'d, Elf: FileHeader<Endian = Endianness>> Reader<'d, '_, Elf> {
+    /// Model index of file section `idx`.
+    fn to_model(&self, idx: usize) -> Option<usize> {
+        if idx >= 1 && idx < self.sections.len() { Some(idx - 1) } else { None }
     }
-    let strtab_index =
-        symtab_index.map(|i| sections.section(object::SectionIndex(i)).map(|s| s.sh_link(endian) as usize)).transpose().map_err(oerr)?;
 
-    let mut obj = ElfObject {
-        is_64: header.is_class_64(),
-        big_endian: header.is_big_endian(),
-        os_abi: header.e_ident().os_abi.0,
-        abi_version: header.e_ident().abi_version,
-        e_type: header.e_type(endian).0,
-        e_machine: header.e_machine(endian).0,
-        e_flags: header.e_flags(endian).0,
-        e_entry: header.e_entry(endian).into(),
-        program_headers,
-        sections: Vec::with_capacity(shnum.saturating_sub(1)),
-        symbols: Vec::new(),
-    };
+    /// True when `raw_link` names the symbol table.
+    fn links_symtab(&self, raw_link: u32) -> bool {
+        self.symtab.is_some_and(|st| st == raw_link as usize)
+    }
 
-    let to_model = |idx: usize| -> Option<usize> { if idx >= 1 && idx < shnum { Some(idx - 1) } else { None } };
-
-    for (i, s) in sections.iter().enumerate().skip(1) {
-        let name = sections.section_name(endian, s).map_err(oerr)?;
+    /// File section `i` as a model section.
+    fn section(&self, i: usize, s: &'d Elf::SectionHeader) -> PResult<Section<'d>> {
+        let endian = self.endian;
+        let name = self.sections.section_name(endian, s).map_err(oerr)?;
         let sh_type = s.sh_type(endian).0;
         let sh_flags: u64 = s.sh_flags(endian).0;
         let raw_link = s.sh_link(endian);
         let raw_info = s.sh_info(endian);
         let mut link = Link::Raw(raw_link);
         let mut info = Info::Raw(raw_info);
-        let data_of = || -> PResult<&'d [u8]> { s.data(endian, data).map_err(|e| bad!("section {}: {e}", String::from_utf8_lossy(name))) };
-        let section_data = if Some(i) == symtab_index {
+        let data_of = || -> PResult<&'d [u8]> { s.data(endian, self.data).map_err(|e| bad!("section {}: {e}", String::from_utf8_lossy(name))) };
+        let section_data = if Some(i) == self.symtab {
             SectionData::SymbolTable
-        } else if i == shstrndx {
+        } else if i == self.shstrndx {
             SectionData::SectionNames
-        } else if Some(i) == strtab_index {
+        } else if Some(i) == self.strtab {
             SectionData::StringTable
-        } else if sh_type == SHT_SYMTAB_SHNDX && symtab_index.is_some_and(|st| st == raw_link as usize) {
+        } else if sh_type == SHT_SYMTAB_SHNDX && self.links_symtab(raw_link) {
             SectionData::SymtabShndx
         } else if sh_type == SHT_NOBITS {
             SectionData::NoBits(s.sh_size(endian).into())
-        } else if (sh_type == SHT_REL || sh_type == SHT_RELA) && symtab_index.is_some_and(|st| st == raw_link as usize) {
-            let rela = sh_type == SHT_RELA;
-            let nsyms = symtab_symbol_count(&sections, symtab_index, endian)?;
-            let mut relocs = Vec::new();
-            let sym_of = |r: u32| -> PResult<Option<usize>> {
-                match r {
-                    0 => Ok(None),
-                    r if (r as usize) < nsyms => Ok(Some(r as usize - 1)),
-                    r => Err(bad!("relocation refers to symbol {r} of {nsyms}")),
-                }
-            };
-            if rela {
-                let entries: &[Elf::Rela] = s.data_as_array(endian, data).map_err(oerr)?;
-                for r in entries {
-                    relocs.push(Reloc {
-                        offset: r.r_offset(endian).into(),
-                        symbol: sym_of(r.r_sym(endian, is_mips64el))?,
-                        r_type: r.r_type(endian, is_mips64el).0,
-                        addend: r.r_addend(endian).into(),
-                    });
-                }
-            } else {
-                let entries: &[Elf::Rel] = s.data_as_array(endian, data).map_err(oerr)?;
-                for r in entries {
-                    relocs.push(Reloc {
-                        offset: r.r_offset(endian).into(),
-                        symbol: sym_of(r.r_sym(endian))?,
-                        r_type: r.r_type(endian).0,
-                        addend: 0,
-                    });
-                }
-            }
+        } else if (sh_type == SHT_REL || sh_type == SHT_RELA) && self.links_symtab(raw_link) {
             link = Link::Symtab;
-            info = match to_model(raw_info as usize) {
+            info = match self.to_model(raw_info as usize) {
                 Some(t) => Info::Section(t),
                 None if raw_info == 0 => Info::Raw(0),
                 None => return Err(bad!("relocation section {} applies to section {raw_info}", String::from_utf8_lossy(name))),
             };
-            SectionData::Relocations { rela, relocs }
-        } else if sh_type == SHT_GROUP && symtab_index.is_some_and(|st| st == raw_link as usize) {
-            let words = data_of()?;
-            if words.len() < 4 || words.len() % 4 != 0 {
-                return Err(bad!("group section {} of {} bytes", String::from_utf8_lossy(name), words.len()));
-            }
-            let word = |k: usize| -> u32 {
-                let b = [words[k * 4], words[k * 4 + 1], words[k * 4 + 2], words[k * 4 + 3]];
-                if obj.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
-            };
-            let flags = word(0);
-            let mut members = Vec::with_capacity(words.len() / 4 - 1);
-            for k in 1..words.len() / 4 {
-                let m = word(k) as usize;
-                members.push(to_model(m).ok_or_else(|| bad!("group member {m} out of range"))?);
-            }
-            let nsyms = symtab_symbol_count(&sections, symtab_index, endian)?;
-            if raw_info == 0 || raw_info as usize >= nsyms {
+            self.relocations(s, sh_type == SHT_RELA)?
+        } else if sh_type == SHT_GROUP && self.links_symtab(raw_link) {
+            let group = self.group(name, data_of()?)?;
+            if raw_info == 0 || raw_info as usize >= symtab_symbol_count(self.sections, self.symtab, endian)? {
                 return Err(bad!("group signature symbol {raw_info} out of range"));
             }
             link = Link::Symtab;
             info = Info::Symbol(raw_info as usize - 1);
-            SectionData::Group { flags, members }
+            group
         } else {
             SectionData::Bytes(Cow::Borrowed(data_of()?))
         };
         if matches!(link, Link::Raw(_)) && raw_link != 0 {
-            if Some(raw_link as usize) == symtab_index {
+            if Some(raw_link as usize) == self.symtab {
                 link = Link::Symtab;
-            } else if Some(raw_link as usize) == strtab_index {
+            } else if Some(raw_link as usize) == self.strtab {
                 link = Link::Strtab;
-            } else if let Some(t) = to_model(raw_link as usize) {
+            } else if let Some(t) = self.to_model(raw_link as usize) {
                 link = Link::Section(t);
             }
         }
         if matches!(info, Info::Raw(_))
             && sh_flags & SHF_INFO_LINK != 0
-            && let Some(t) = to_model(raw_info as usize)
+            && let Some(t) = self.to_model(raw_info as usize)
         {
             info = Info::Section(t);
         }
-        obj.sections.push(Section {
+        Ok(Section {
             name: Cow::Borrowed(name),
             sh_type,
             sh_flags,
@@ -179,15 +122,69 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
             link,
             info,
             data: section_data,
-        });
+        })
     }
 
-    if symtab_index.is_some() {
-        let table = sections.symbols(endian, data, object::elf::SHT_SYMTAB).map_err(oerr)?;
+    /// A relocation section against the symbol table.
+    fn relocations(&self, s: &'d Elf::SectionHeader, rela: bool) -> PResult<SectionData<'d>> {
+        let endian = self.endian;
+        let nsyms = symtab_symbol_count(self.sections, self.symtab, endian)?;
+        let sym_of = |r: u32| -> PResult<Option<usize>> {
+            match r {
+                0 => Ok(None),
+                r if (r as usize) < nsyms => Ok(Some(r as usize - 1)),
+                r => Err(bad!("relocation refers to symbol {r} of {nsyms}")),
+            }
+        };
+        let mut relocs = Vec::new();
+        if rela {
+            let entries: &[Elf::Rela] = s.data_as_array(endian, self.data).map_err(oerr)?;
+            for r in entries {
+                relocs.push(Reloc {
+                    offset: r.r_offset(endian).into(),
+                    symbol: sym_of(r.r_sym(endian, self.is_mips64el))?,
+                    r_type: r.r_type(endian, self.is_mips64el).0,
+                    addend: r.r_addend(endian).into(),
+                });
+            }
+        } else {
+            let entries: &[Elf::Rel] = s.data_as_array(endian, self.data).map_err(oerr)?;
+            for r in entries {
+                relocs.push(Reloc { offset: r.r_offset(endian).into(), symbol: sym_of(r.r_sym(endian))?, r_type: r.r_type(endian).0, addend: 0 });
+            }
+        }
+        Ok(SectionData::Relocations { rela, relocs })
+    }
+
+    /// A group section: its flag word and members.
+    fn group(&self, name: &[u8], words: &[u8]) -> PResult<SectionData<'d>> {
+        if words.len() < 4 || !words.len().is_multiple_of(4) {
+            return Err(bad!("group section {} of {} bytes", String::from_utf8_lossy(name), words.len()));
+        }
+        let word = |k: usize| -> u32 {
+            let b = [words[k * 4], words[k * 4 + 1], words[k * 4 + 2], words[k * 4 + 3]];
+            if self.big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+        };
+        let mut members = Vec::with_capacity(words.len() / 4 - 1);
+        for k in 1..words.len() / 4 {
+            let m = word(k) as usize;
+            members.push(self.to_model(m).ok_or_else(|| bad!("group member {m} out of range"))?);
+        }
+        Ok(SectionData::Group { flags: word(0), members })
+    }
+
+    /// The symbols of `.symtab`.
+    fn symbols(&self) -> PResult<Vec<Symbol<'d>>> {
+        let endian = self.endian;
+        let mut out = Vec::new();
+        if self.symtab.is_none() {
+            return Ok(out);
+        }
+        let shnum = self.sections.len();
+        let table = self.sections.symbols(endian, self.data, object::elf::SHT_SYMTAB).map_err(oerr)?;
         for (j, sym) in table.iter().enumerate().skip(1) {
             let name = table.symbol_name(endian, sym).map_err(oerr)?;
-            let shndx = sym.st_shndx(endian).0;
-            let section = match shndx {
+            let section = match sym.st_shndx(endian).0 {
                 0 => SymbolSection::Undefined,
                 0xfff1 => SymbolSection::Absolute,
                 0xfff2 => SymbolSection::Common,
@@ -195,12 +192,12 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
                     let x = table
                         .shndx(endian, object::SymbolIndex(j))
                         .ok_or_else(|| bad!("symbol {j} has SHN_XINDEX but no extended index"))?;
-                    SymbolSection::Section(to_model(x as usize).ok_or_else(|| bad!("symbol {j} in section {x}"))?)
+                    SymbolSection::Section(self.to_model(x as usize).ok_or_else(|| bad!("symbol {j} in section {x}"))?)
                 }
                 s if s >= 0xff00 => SymbolSection::Reserved(s),
-                s => SymbolSection::Section(to_model(s as usize).ok_or_else(|| bad!("symbol {j} in section {s} of {shnum}"))?),
+                s => SymbolSection::Section(self.to_model(s as usize).ok_or_else(|| bad!("symbol {j} in section {s} of {shnum}"))?),
             };
-            obj.symbols.push(Symbol {
+            out.push(Symbol {
                 name: Cow::Borrowed(name),
                 st_info: sym.st_info().0,
                 st_other: sym.st_other().0,
@@ -209,8 +206,54 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
                 size: sym.st_size(endian).into(),
             });
         }
+        Ok(out)
     }
-    Ok(obj)
+}
+
+fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PResult<ElfObject<'d>> {
+    let header = Elf::parse(data).map_err(oerr)?;
+    let endian = header.endian().map_err(oerr)?;
+    let sections = header.sections(endian, data).map_err(oerr)?;
+    let shnum = sections.len();
+    let shstrndx = if shnum > 0 { header.shstrndx(endian, data).map_err(oerr)? as usize } else { 0 };
+    let program_headers = header.phnum(endian, data).map_err(oerr)?;
+    let mut symtab = None;
+    for (i, s) in sections.iter().enumerate() {
+        if s.sh_type(endian).0 == SHT_SYMTAB {
+            if symtab.is_some() {
+                return Err(bad!("more than one symbol table"));
+            }
+            symtab = Some(i);
+        }
+    }
+    let strtab = symtab.map(|i| sections.section(object::SectionIndex(i)).map(|s| s.sh_link(endian) as usize)).transpose().map_err(oerr)?;
+    let reader = Reader {
+        data,
+        endian,
+        big_endian: header.is_big_endian(),
+        is_mips64el: header.is_mips64el(endian),
+        sections: &sections,
+        shstrndx,
+        symtab,
+        strtab,
+    };
+    let mut model_sections = Vec::with_capacity(shnum.saturating_sub(1));
+    for (i, s) in sections.iter().enumerate().skip(1) {
+        model_sections.push(reader.section(i, s)?);
+    }
+    Ok(ElfObject {
+        is_64: header.is_class_64(),
+        big_endian: header.is_big_endian(),
+        os_abi: header.e_ident().os_abi.0,
+        abi_version: header.e_ident().abi_version,
+        e_type: header.e_type(endian).0,
+        e_machine: header.e_machine(endian).0,
+        e_flags: header.e_flags(endian).0,
+        e_entry: header.e_entry(endian).into(),
+        program_headers,
+        sections: model_sections,
+        symbols: reader.symbols()?,
+    })
 }
 
 fn symtab_symbol_count<'d, Elf: FileHeader<Endian = Endianness>>(

@@ -31,35 +31,27 @@ enum Slot {
     Shndx,
 }
 
-/// Serializes the model.
-pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
-    let endian = if obj.big_endian { Endianness::Big } else { Endianness::Little };
-
-    // Section slots, in output order.
+/// The output's sections in order: the model's, with the markers' tables where they stand and
+/// the missing tables appended (`.symtab_shndx` only when section indices need it).
+fn slots(obj: &ElfObject<'_>) -> Vec<Slot> {
     let mut slots: Vec<Slot> = Vec::with_capacity(obj.sections.len() + 4);
     let (mut has_symtab, mut has_strtab, mut has_shstrtab, mut has_shndx) = (false, false, false, false);
     let needs_symtab = !obj.symbols.is_empty()
         || obj.sections.iter().any(|s| matches!(s.data, SectionData::Relocations { .. } | SectionData::Group { .. }));
     for (i, s) in obj.sections.iter().enumerate() {
-        match s.data {
-            SectionData::SymbolTable if !has_symtab => {
-                has_symtab = true;
-                slots.push(Slot::Symtab)
+        let (seen, slot) = match s.data {
+            SectionData::SymbolTable => (&mut has_symtab, Slot::Symtab),
+            SectionData::StringTable => (&mut has_strtab, Slot::Strtab),
+            SectionData::SectionNames => (&mut has_shstrtab, Slot::Shstrtab),
+            SectionData::SymtabShndx => (&mut has_shndx, Slot::Shndx),
+            _ => {
+                slots.push(Slot::Model(i));
+                continue;
             }
-            SectionData::StringTable if !has_strtab => {
-                has_strtab = true;
-                slots.push(Slot::Strtab)
-            }
-            SectionData::SectionNames if !has_shstrtab => {
-                has_shstrtab = true;
-                slots.push(Slot::Shstrtab)
-            }
-            SectionData::SymtabShndx if !has_shndx => {
-                has_shndx = true;
-                slots.push(Slot::Shndx)
-            }
-            SectionData::SymbolTable | SectionData::StringTable | SectionData::SectionNames | SectionData::SymtabShndx => {}
-            _ => slots.push(Slot::Model(i)),
+        };
+        if !*seen {
+            *seen = true;
+            slots.push(slot);
         }
     }
     if needs_symtab && !has_symtab {
@@ -75,51 +67,138 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
     if !has_shstrtab {
         slots.push(Slot::Shstrtab);
     }
-    // .symtab_shndx only when section indices need it.
-    let total_sections = slots.len() + 1;
-    let need_shndx = has_symtab && total_sections >= 0xff00;
+    let need_shndx = has_symtab && slots.len() + 1 >= 0xff00;
     if need_shndx && !slots.contains(&Slot::Shndx) {
         let at = slots.iter().position(|s| *s == Slot::Symtab).map(|p| p + 1).unwrap_or(slots.len());
         slots.insert(at, Slot::Shndx);
     } else if !need_shndx {
         slots.retain(|s| *s != Slot::Shndx);
     }
+    slots
+}
 
-    // Symbol order: locals first.
-    let mut order: Vec<usize> = (0..obj.symbols.len()).filter(|&j| obj.symbols[j].binding() == STB_LOCAL).collect();
-    let num_local = order.len();
-    order.extend((0..obj.symbols.len()).filter(|&j| obj.symbols[j].binding() != STB_LOCAL));
-    let mut new_sym = vec![0u32; obj.symbols.len()];
-    for (pos, &j) in order.iter().enumerate() {
-        new_sym[j] = pos as u32 + 1;
+/// Symbol order in the output: locals first (ELF requires it).
+struct SymbolOrder {
+    /// Model indices in output order.
+    order: Vec<usize>,
+    /// How many are local.
+    num_local: usize,
+    /// Output index (from 1) of each model symbol.
+    index: Vec<u32>,
+}
+
+impl SymbolOrder {
+    fn new(obj: &ElfObject<'_>) -> SymbolOrder {
+        let mut order: Vec<usize> = (0..obj.symbols.len()).filter(|&j| obj.symbols[j].binding() == STB_LOCAL).collect();
+        let num_local = order.len();
+        order.extend((0..obj.symbols.len()).filter(|&j| obj.symbols[j].binding() != STB_LOCAL));
+        let mut index = vec![0u32; obj.symbols.len()];
+        for (pos, &j) in order.iter().enumerate() {
+            index[j] = pos as u32 + 1;
+        }
+        SymbolOrder { order, num_local, index }
     }
-    let sym_index = |j: Option<usize>| -> PResult<u32> {
+
+    /// The output index of a model symbol (0 for none).
+    fn of(&self, j: Option<usize>) -> PResult<u32> {
         match j {
             None => Ok(0),
-            Some(j) => new_sym.get(j).copied().ok_or_else(|| bad!("reference to missing symbol {j}")),
+            Some(j) => self.index.get(j).copied().ok_or_else(|| bad!("reference to missing symbol {j}")),
         }
-    };
+    }
+}
 
+/// What the first phase reserved: section indices, names, and file offsets.
+struct Plan {
+    slots: Vec<Slot>,
+    symbols: SymbolOrder,
+    has_symtab: bool,
+    /// Output index of each model section (0 for markers).
+    section: Vec<SectionIndex>,
+    /// Name of each slot.
+    names: Vec<Option<StringId>>,
+    /// Name of each symbol.
+    symbol_names: Vec<Option<StringId>>,
+    symtab: SectionIndex,
+    strtab: SectionIndex,
+    /// File offset of each slot's contents.
+    offsets: Vec<u64>,
+}
+
+impl Plan {
+    /// The output index of model section `i`.
+    fn section_ref(&self, i: usize) -> PResult<SectionIndex> {
+        match self.section.get(i) {
+            Some(s) if s.0 != 0 => Ok(*s),
+            _ => Err(bad!("reference to missing or marker section {i}")),
+        }
+    }
+}
+
+/// Entry size of a relocation section.
+fn reloc_entsize(is_64: bool, rela: bool) -> u64 {
+    match (is_64, rela) {
+        (true, true) => 24,
+        (true, false) => 16,
+        (false, true) => 12,
+        (false, false) => 8,
+    }
+}
+
+/// Serializes the model.
+pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
+    let endian = if obj.big_endian { Endianness::Big } else { Endianness::Little };
+    let slots = slots(obj);
+    let has_symtab = slots.contains(&Slot::Symtab);
+    if !has_symtab && !obj.symbols.is_empty() {
+        return Err(bad!("symbols without a symbol table"));
+    }
+    let mut plan = Plan {
+        names: vec![None; slots.len()],
+        offsets: vec![0; slots.len()],
+        slots,
+        symbols: SymbolOrder::new(obj),
+        has_symtab,
+        section: vec![SectionIndex(0); obj.sections.len()],
+        symbol_names: vec![None; obj.symbols.len()],
+        symtab: SectionIndex(0),
+        strtab: SectionIndex(0),
+    };
     let mut buf = Vec::new();
     let mut w = Writer::new(endian, obj.is_64, &mut buf);
     w.reserve_file_header();
+    reserve_sections(obj, &mut w, &mut plan)?;
+    reserve_symbols(obj, &mut w, &mut plan)?;
+    reserve_ranges(obj, &mut w, &mut plan)?;
+    w.reserve_section_headers();
+    w.write_file_header(&FileHeader {
+        os_abi: oelf::OsAbi(obj.os_abi),
+        abi_version: obj.abi_version,
+        e_type: oelf::FileType(obj.e_type),
+        e_machine: oelf::Machine(obj.e_machine),
+        e_entry: obj.e_entry,
+        e_flags: oelf::FileFlags(obj.e_flags),
+    })
+    .map_err(|e| bad!("{e}"))?;
+    write_contents(obj, &mut w, &plan)?;
+    write_headers(obj, &mut w, &plan)?;
+    drop(w);
+    Ok(buf)
+}
 
-    // Section indices and names.
-    let mut sec_index = vec![SectionIndex(0); obj.sections.len()];
-    let mut names: Vec<Option<StringId>> = vec![None; slots.len()];
-    let mut symtab_idx = SectionIndex(0);
-    let mut strtab_idx = SectionIndex(0);
-    for (k, slot) in slots.iter().enumerate() {
+/// Phase 1: section indices and names.
+fn reserve_sections<'a>(obj: &'a ElfObject<'_>, w: &mut Writer<'a>, plan: &mut Plan) -> PResult<()> {
+    for (k, slot) in plan.slots.iter().enumerate() {
         match *slot {
             Slot::Model(i) => {
                 if obj.sections[i].name.contains(&0) {
                     return Err(bad!("section name {:?} contains a NUL byte", String::from_utf8_lossy(&obj.sections[i].name)));
                 }
-                names[k] = Some(w.add_section_name(&obj.sections[i].name));
-                sec_index[i] = w.reserve_section_index();
+                plan.names[k] = Some(w.add_section_name(&obj.sections[i].name));
+                plan.section[i] = w.reserve_section_index();
             }
-            Slot::Symtab => symtab_idx = w.reserve_symtab_section_index(),
-            Slot::Strtab => strtab_idx = w.reserve_strtab_section_index(),
+            Slot::Symtab => plan.symtab = w.reserve_symtab_section_index(),
+            Slot::Strtab => plan.strtab = w.reserve_strtab_section_index(),
             Slot::Shstrtab => {
                 w.reserve_shstrtab_section_index();
             }
@@ -128,40 +207,37 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
             }
         }
     }
-    let section_ref = |i: usize| -> PResult<SectionIndex> {
-        match sec_index.get(i) {
-            Some(s) if s.0 != 0 => Ok(*s),
-            _ => Err(bad!("reference to missing or marker section {i}")),
-        }
-    };
+    Ok(())
+}
 
-    // Symbol names and indices.
-    let mut sym_names: Vec<Option<StringId>> = vec![None; obj.symbols.len()];
-    if has_symtab {
-        w.reserve_null_symbol_index();
-        for &j in &order {
-            let s = &obj.symbols[j];
-            if s.name.contains(&0) {
-                // ELF names end at their first NUL; bitcode names may hold one.
-                return Err(bad!("symbol name {:?} contains a NUL byte", String::from_utf8_lossy(&s.name)));
-            }
-            if !s.name.is_empty() {
-                sym_names[j] = Some(w.add_string(&s.name));
-            }
-            let shndx = match s.section {
-                SymbolSection::Section(i) => Some(section_ref(i)?),
-                _ => None,
-            };
-            w.reserve_symbol_index(shndx);
-        }
-    } else if !obj.symbols.is_empty() {
-        return Err(bad!("symbols without a symbol table"));
+/// Phase 1: symbol names and indices.
+fn reserve_symbols<'a>(obj: &'a ElfObject<'_>, w: &mut Writer<'a>, plan: &mut Plan) -> PResult<()> {
+    if !plan.has_symtab {
+        return Ok(());
     }
+    w.reserve_null_symbol_index();
+    for &j in &plan.symbols.order {
+        let s = &obj.symbols[j];
+        if s.name.contains(&0) {
+            // ELF names end at their first NUL; bitcode names may hold one.
+            return Err(bad!("symbol name {:?} contains a NUL byte", String::from_utf8_lossy(&s.name)));
+        }
+        if !s.name.is_empty() {
+            plan.symbol_names[j] = Some(w.add_string(&s.name));
+        }
+        let shndx = match s.section {
+            SymbolSection::Section(i) => Some(plan.section_ref(i)?),
+            _ => None,
+        };
+        w.reserve_symbol_index(shndx);
+    }
+    Ok(())
+}
 
-    // File ranges.
-    let mut offsets = vec![0u64; slots.len()];
-    for (k, slot) in slots.iter().enumerate() {
-        offsets[k] = match *slot {
+/// Phase 1: file ranges, in slot order.
+fn reserve_ranges(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &mut Plan) -> PResult<()> {
+    for (k, slot) in plan.slots.iter().enumerate() {
+        plan.offsets[k] = match *slot {
             Slot::Model(i) => {
                 let s = &obj.sections[i];
                 let align = file_align(s.sh_addralign);
@@ -194,76 +270,15 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
             }
         };
     }
-    w.reserve_section_headers();
+    Ok(())
+}
 
-    // Contents.
-    w.write_file_header(&FileHeader {
-        os_abi: oelf::OsAbi(obj.os_abi),
-        abi_version: obj.abi_version,
-        e_type: oelf::FileType(obj.e_type),
-        e_machine: oelf::Machine(obj.e_machine),
-        e_entry: obj.e_entry,
-        e_flags: oelf::FileFlags(obj.e_flags),
-    })
-    .map_err(|e| bad!("{e}"))?;
-    for slot in &slots {
+/// Phase 2: every slot's contents.
+fn write_contents(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan) -> PResult<()> {
+    for slot in &plan.slots {
         match *slot {
-            Slot::Model(i) => {
-                let s = &obj.sections[i];
-                match &s.data {
-                    SectionData::Bytes(b) => {
-                        w.write_align(file_align(s.sh_addralign));
-                        w.write(b);
-                    }
-                    SectionData::Relocations { rela, relocs } => {
-                        w.write_align_relocation();
-                        for r in relocs {
-                            w.write_relocation(
-                                *rela,
-                                &object::write::elf::Rel {
-                                    r_offset: r.offset,
-                                    r_sym: sym_index(r.symbol)?,
-                                    r_type: oelf::RelocationType(r.r_type),
-                                    r_addend: r.addend,
-                                },
-                            );
-                        }
-                    }
-                    SectionData::Group { flags, members } => {
-                        w.write_align(4);
-                        let mut words = Vec::with_capacity(4 * (members.len() + 1));
-                        let mut put = |v: u32| words.extend_from_slice(&if obj.big_endian { v.to_be_bytes() } else { v.to_le_bytes() });
-                        put(*flags);
-                        for &m in members {
-                            put(section_ref(m)?.0);
-                        }
-                        w.write(&words);
-                    }
-                    _ => {}
-                }
-            }
-            Slot::Symtab => {
-                w.write_null_symbol();
-                for &j in &order {
-                    let s = &obj.symbols[j];
-                    let (section, st_shndx) = match s.section {
-                        SymbolSection::Section(i) => (Some(section_ref(i)?.0), oelf::SymbolSection(0)),
-                        SymbolSection::Undefined => (None, oelf::SHN_UNDEF),
-                        SymbolSection::Absolute => (None, oelf::SHN_ABS),
-                        SymbolSection::Common => (None, oelf::SHN_COMMON),
-                        SymbolSection::Reserved(v) => (None, oelf::SymbolSection(v)),
-                    };
-                    w.write_symbol(&Sym {
-                        section,
-                        st_name: w.string_offset(sym_names[j]),
-                        st_info: oelf::SymbolInfo(s.st_info),
-                        st_other: oelf::SymbolOther(s.st_other),
-                        st_shndx,
-                        st_value: s.value,
-                        st_size: s.size,
-                    });
-                }
-            }
+            Slot::Model(i) => write_section(obj, w, plan, i)?,
+            Slot::Symtab => write_symtab(obj, w, plan)?,
             Slot::Strtab => w.write_strtab(),
             Slot::Shstrtab => w.write_shstrtab(),
             Slot::Shndx => {
@@ -271,56 +286,110 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
             }
         }
     }
+    Ok(())
+}
 
-    // Section headers.
+/// Phase 2: the contents of model section `i`.
+fn write_section(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan, i: usize) -> PResult<()> {
+    let s = &obj.sections[i];
+    match &s.data {
+        SectionData::Bytes(b) => {
+            w.write_align(file_align(s.sh_addralign));
+            w.write(b);
+        }
+        SectionData::Relocations { rela, relocs } => {
+            w.write_align_relocation();
+            for r in relocs {
+                let rel = object::write::elf::Rel {
+                    r_offset: r.offset,
+                    r_sym: plan.symbols.of(r.symbol)?,
+                    r_type: oelf::RelocationType(r.r_type),
+                    r_addend: r.addend,
+                };
+                w.write_relocation(*rela, &rel);
+            }
+        }
+        SectionData::Group { flags, members } => {
+            w.write_align(4);
+            let mut words = Vec::with_capacity(4 * (members.len() + 1));
+            let mut put = |v: u32| words.extend_from_slice(&if obj.big_endian { v.to_be_bytes() } else { v.to_le_bytes() });
+            put(*flags);
+            for &m in members {
+                put(plan.section_ref(m)?.0);
+            }
+            w.write(&words);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Phase 2: the symbol table.
+fn write_symtab(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan) -> PResult<()> {
+    w.write_null_symbol();
+    for &j in &plan.symbols.order {
+        let s = &obj.symbols[j];
+        let (section, st_shndx) = match s.section {
+            SymbolSection::Section(i) => (Some(plan.section_ref(i)?.0), oelf::SymbolSection(0)),
+            SymbolSection::Undefined => (None, oelf::SHN_UNDEF),
+            SymbolSection::Absolute => (None, oelf::SHN_ABS),
+            SymbolSection::Common => (None, oelf::SHN_COMMON),
+            SymbolSection::Reserved(v) => (None, oelf::SymbolSection(v)),
+        };
+        w.write_symbol(&Sym {
+            section,
+            st_name: w.string_offset(plan.symbol_names[j]),
+            st_info: oelf::SymbolInfo(s.st_info),
+            st_other: oelf::SymbolOther(s.st_other),
+            st_shndx,
+            st_value: s.value,
+            st_size: s.size,
+        });
+    }
+    Ok(())
+}
+
+/// Phase 2: the section header table.
+fn write_headers(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan) -> PResult<()> {
     w.write_null_section_header();
-    for (k, slot) in slots.iter().enumerate() {
+    for (k, slot) in plan.slots.iter().enumerate() {
         match *slot {
             Slot::Model(i) => {
                 let s = &obj.sections[i];
                 let link = match &s.link {
                     Link::Raw(v) => *v,
-                    Link::Section(t) => section_ref(*t)?.0,
-                    Link::Symtab => symtab_idx.0,
-                    Link::Strtab => strtab_idx.0,
+                    Link::Section(t) => plan.section_ref(*t)?.0,
+                    Link::Symtab => plan.symtab.0,
+                    Link::Strtab => plan.strtab.0,
                 };
                 let info = match &s.info {
                     Info::Raw(v) => *v,
-                    Info::Section(t) => section_ref(*t)?.0,
-                    Info::Symbol(j) => sym_index(Some(*j))?,
+                    Info::Section(t) => plan.section_ref(*t)?.0,
+                    Info::Symbol(j) => plan.symbols.of(Some(*j))?,
                 };
-                let (size, entsize) = match &s.data {
-                    SectionData::Relocations { rela, .. } => {
-                        let e = match (obj.is_64, rela) {
-                            (true, true) => 24,
-                            (true, false) => 16,
-                            (false, true) => 12,
-                            (false, false) => 8,
-                        };
-                        (s.size(obj.is_64), e)
-                    }
-                    SectionData::Group { .. } => (s.size(obj.is_64), 4),
-                    _ => (s.size(obj.is_64), s.sh_entsize),
+                let entsize = match &s.data {
+                    SectionData::Relocations { rela, .. } => reloc_entsize(obj.is_64, *rela),
+                    SectionData::Group { .. } => 4,
+                    _ => s.sh_entsize,
                 };
                 w.write_section_header(&SectionHeader {
-                    sh_name: w.section_name_offset(names[k]),
+                    sh_name: w.section_name_offset(plan.names[k]),
                     sh_type: oelf::SectionType(s.sh_type),
                     sh_flags: oelf::SectionFlags(s.sh_flags),
                     sh_addr: s.sh_addr,
-                    sh_offset: offsets[k],
-                    sh_size: size,
+                    sh_offset: plan.offsets[k],
+                    sh_size: s.size(obj.is_64),
                     sh_link: link,
                     sh_info: info,
                     sh_addralign: s.sh_addralign,
                     sh_entsize: entsize,
                 });
             }
-            Slot::Symtab => w.write_symtab_section_header(num_local as u32 + 1),
+            Slot::Symtab => w.write_symtab_section_header(plan.symbols.num_local as u32 + 1),
             Slot::Strtab => w.write_strtab_section_header(),
             Slot::Shstrtab => w.write_shstrtab_section_header(),
             Slot::Shndx => w.write_symtab_shndx_section_header(),
         }
     }
-    drop(w);
-    Ok(buf)
+    Ok(())
 }

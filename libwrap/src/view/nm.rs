@@ -20,6 +20,10 @@
 //! the guard: llvm-nm's letters, value 0 (a common's value is its size), pointer width from the
 //! target triple; format-specific symbols are added as debugging symbols.
 
+use object::Endianness;
+use object::elf;
+use object::endian::U16Bytes;
+
 use crate::bad;
 use crate::bfd::{is_special, section_letter};
 use crate::bitcode::{self, container, details};
@@ -80,6 +84,47 @@ pub struct NmSymbol {
     pub visibility: u8,
     /// The bitcode module it came from (`None` for ELF symbols).
     pub module: Option<usize>,
+}
+
+impl NmSymbol {
+    /// The binding's name (`global`, `weak`, `unique`, `local`), for JSON.
+    pub fn binding_name(&self) -> &'static str {
+        if self.unique {
+            "unique"
+        } else if self.weak {
+            "weak"
+        } else if self.global || self.undefined || self.common {
+            "global"
+        } else {
+            "local"
+        }
+    }
+
+    /// The visibility's name (`default`, `internal`, `hidden`, `protected`), for JSON.
+    pub fn visibility_name(&self) -> &'static str {
+        match self.visibility {
+            STV_INTERNAL => "internal",
+            STV_HIDDEN => "hidden",
+            STV_PROTECTED => "protected",
+            _ => "default",
+        }
+    }
+
+    /// What the symbol names (`function`, `data`, `common`, `tls`, `ifunc`, `section`, `file`,
+    /// `notype`, `other`), for JSON.
+    pub fn kind_name(&self) -> &'static str {
+        match (self.common, self.elf_type) {
+            (true, _) | (_, Some(STT_COMMON)) => "common",
+            (_, None | Some(STT_SECTION)) => "section",
+            (_, Some(STT_NOTYPE)) => "notype",
+            (_, Some(STT_OBJECT)) => "data",
+            (_, Some(STT_FUNC)) => "function",
+            (_, Some(STT_FILE)) => "file",
+            (_, Some(STT_TLS)) => "tls",
+            (_, Some(STT_GNU_IFUNC)) => "ifunc",
+            _ => "other",
+        }
+    }
 }
 
 /// An object as nm sees it.
@@ -322,26 +367,16 @@ struct RawSym {
     version: Option<(Vec<u8>, bool)>,
 }
 
-fn rd16(d: &[u8], at: usize, be: bool) -> Option<u16> {
-    let b = d.get(at..at + 2)?;
-    Some(if be { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) })
-}
-fn rd32(d: &[u8], at: usize, be: bool) -> Option<u32> {
-    let b = d.get(at..at + 4)?;
-    let a = [b[0], b[1], b[2], b[3]];
-    Some(if be { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) })
-}
-fn rd64(d: &[u8], at: usize, be: bool) -> Option<u64> {
-    let b = d.get(at..at + 8)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(b);
-    Some(if be { u64::from_be_bytes(a) } else { u64::from_le_bytes(a) })
-}
-
+/// A NUL-terminated string at `at`.
 fn cstr(d: &[u8], at: usize) -> Option<Vec<u8>> {
     let rest = d.get(at..)?;
     let end = rest.iter().position(|&b| b == 0)?;
     Some(rest[..end].to_vec())
+}
+
+/// A record of type `T` at byte `at` of `d`.
+fn record<T: object::Pod>(d: &[u8], at: usize) -> Option<&T> {
+    object::read::Bytes(d).read_at::<T>(at).ok()
 }
 
 /// Symbol versions of a dynamic object: verdef names by index, verneed names by `vna_other`.
@@ -365,66 +400,60 @@ fn linked_strtab<'o>(obj: &'o ElfObject<'_>, i: usize) -> &'o [u8] {
 }
 
 fn read_versions(obj: &ElfObject<'_>) -> Versions {
-    let be = obj.big_endian;
+    let e = if obj.big_endian { Endianness::Big } else { Endianness::Little };
     let mut v = Versions { versym: None, defs: Vec::new(), needs: Vec::new() };
     for (i, s) in obj.sections.iter().enumerate() {
         let d = section_bytes(obj, i);
         match s.sh_type {
-            0x6fff_ffff => {
-                v.versym = Some((0..d.len() / 2).filter_map(|k| rd16(d, 2 * k, be)).collect());
+            SHT_GNU_VERSYM => {
+                let entries: &[U16Bytes<Endianness>] = object::pod::slice_from_all_bytes(&d[..d.len() & !1]).unwrap_or(&[]);
+                v.versym = Some(entries.iter().map(|x| x.get(e)).collect());
             }
-            0x6fff_fffd => {
-                // Elf_Verdef: vd_version u16, vd_flags u16, vd_ndx u16, vd_cnt u16, vd_hash u32,
-                // vd_aux u32, vd_next u32; Verdaux: vda_name u32, vda_next u32.
-                let strtab = linked_strtab(obj, i);
-                let mut at = 0usize;
-                for _ in 0..4096 {
-                    let (Some(flags), Some(ndx), Some(aux), Some(next)) =
-                        (rd16(d, at + 2, be), rd16(d, at + 4, be), rd32(d, at + 12, be), rd32(d, at + 16, be))
-                    else {
-                        break;
-                    };
-                    if let Some(name) = rd32(d, at + aux as usize, be).and_then(|n| cstr(strtab, n as usize)) {
-                        v.defs.push((ndx, flags, name));
-                    }
-                    if next == 0 {
-                        break;
-                    }
-                    at += next as usize;
-                }
-            }
-            0x6fff_fffe => {
-                // Elf_Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32;
-                // Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
-                let strtab = linked_strtab(obj, i);
-                let mut at = 0usize;
-                for _ in 0..4096 {
-                    let (Some(cnt), Some(aux), Some(next)) = (rd16(d, at + 2, be), rd32(d, at + 8, be), rd32(d, at + 12, be)) else {
-                        break;
-                    };
-                    let mut a = at + aux as usize;
-                    for _ in 0..cnt.min(4096) {
-                        let (Some(other), Some(name), Some(anext)) = (rd16(d, a + 6, be), rd32(d, a + 8, be), rd32(d, a + 12, be)) else {
-                            break;
-                        };
-                        if let Some(n) = cstr(strtab, name as usize) {
-                            v.needs.push((other, n));
-                        }
-                        if anext == 0 {
-                            break;
-                        }
-                        a += anext as usize;
-                    }
-                    if next == 0 {
-                        break;
-                    }
-                    at += next as usize;
-                }
-            }
+            SHT_GNU_VERDEF => read_verdefs(d, linked_strtab(obj, i), e, &mut v.defs),
+            SHT_GNU_VERNEED => read_verneeds(d, linked_strtab(obj, i), e, &mut v.needs),
             _ => {}
         }
     }
     v
+}
+
+/// The version definitions of a `.gnu.version_d`: (index, flags, name) of each (at most 4096).
+fn read_verdefs(d: &[u8], strtab: &[u8], e: Endianness, out: &mut Vec<(u16, u16, Vec<u8>)>) {
+    let mut at = 0usize;
+    for _ in 0..4096 {
+        let Some(def) = record::<elf::Verdef<Endianness>>(d, at) else { break };
+        let aux = at + def.vd_aux.get(e) as usize;
+        if let Some(name) = record::<elf::Verdaux<Endianness>>(d, aux).and_then(|a| cstr(strtab, a.vda_name.get(e) as usize)) {
+            out.push((def.vd_ndx.get(e).0, def.vd_flags.get(e).0, name));
+        }
+        match def.vd_next.get(e) {
+            0 => break,
+            next => at += next as usize,
+        }
+    }
+}
+
+/// The versions a `.gnu.version_r` needs: (`vna_other`, name) of each (at most 4096 per file).
+fn read_verneeds(d: &[u8], strtab: &[u8], e: Endianness, out: &mut Vec<(u16, Vec<u8>)>) {
+    let mut at = 0usize;
+    for _ in 0..4096 {
+        let Some(need) = record::<elf::Verneed<Endianness>>(d, at) else { break };
+        let mut a = at + need.vn_aux.get(e) as usize;
+        for _ in 0..need.vn_cnt.get(e).min(4096) {
+            let Some(aux) = record::<elf::Vernaux<Endianness>>(d, a) else { break };
+            if let Some(n) = cstr(strtab, aux.vna_name.get(e) as usize) {
+                out.push((aux.vna_other.get(e).0, n));
+            }
+            match aux.vna_next.get(e) {
+                0 => break,
+                next => a += next as usize,
+            }
+        }
+        match need.vn_next.get(e) {
+            0 => break,
+            next => at += next as usize,
+        }
+    }
 }
 
 /// `_bfd_elf_get_symbol_version_string` for dynamic symbol `k` (1-based).
@@ -457,32 +486,20 @@ fn version_of(v: &Versions, k: usize, name: &[u8], undefined: bool) -> Option<(V
 fn read_dynsym(obj: &ElfObject<'_>, index: usize) -> PResult<Vec<RawSym>> {
     let d = section_bytes(obj, index);
     let strtab = linked_strtab(obj, index);
-    let be = obj.big_endian;
+    let e = if obj.big_endian { Endianness::Big } else { Endianness::Little };
     let entsize = if obj.is_64 { 24 } else { 16 };
     let versions = read_versions(obj);
     let shnum = obj.sections.len() + 1;
     let mut out = Vec::new();
     for k in 1..d.len() / entsize {
         let at = k * entsize;
-        let err = || bad!("truncated dynamic symbol {k}");
+        let truncated = || bad!("truncated dynamic symbol {k}");
         let (st_name, st_info, st_other, shndx, value, size) = if obj.is_64 {
-            (
-                rd32(d, at, be).ok_or_else(err)?,
-                d[at + 4],
-                d[at + 5],
-                rd16(d, at + 6, be).ok_or_else(err)?,
-                rd64(d, at + 8, be).ok_or_else(err)?,
-                rd64(d, at + 16, be).ok_or_else(err)?,
-            )
+            let s = record::<elf::Sym64<Endianness>>(d, at).ok_or_else(truncated)?;
+            (s.st_name.get(e), s.st_info, s.st_other, s.st_shndx.get(e).0, s.st_value.get(e), s.st_size.get(e))
         } else {
-            (
-                rd32(d, at, be).ok_or_else(err)?,
-                d[at + 12],
-                d[at + 13],
-                rd16(d, at + 14, be).ok_or_else(err)?,
-                u64::from(rd32(d, at + 4, be).ok_or_else(err)?),
-                u64::from(rd32(d, at + 8, be).ok_or_else(err)?),
-            )
+            let s = record::<elf::Sym32<Endianness>>(d, at).ok_or_else(truncated)?;
+            (s.st_name.get(e), s.st_info, s.st_other, s.st_shndx.get(e).0, u64::from(s.st_value.get(e)), u64::from(s.st_size.get(e)))
         };
         let name = cstr(strtab, st_name as usize).unwrap_or_else(|| b"(null)".to_vec());
         let section = match shndx {
@@ -494,7 +511,7 @@ fn read_dynsym(obj: &ElfObject<'_>, index: usize) -> PResult<Vec<RawSym>> {
             s => SymbolSection::Reserved(s),
         };
         let version = version_of(&versions, k, &name, section == SymbolSection::Undefined);
-        out.push(RawSym { name, st_info, st_other, section, value, size, version });
+        out.push(RawSym { name, st_info: st_info.0, st_other: st_other.0, section, value, size, version });
     }
     Ok(out)
 }

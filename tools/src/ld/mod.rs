@@ -393,12 +393,36 @@ struct Parsed {
     /// Options that may not be combined with -r (GNU's message).
     conflicts_with_r: Vec<&'static str>,
     unknown: Vec<String>,
+    /// `-Bstatic` (or `-static`) is in force.
+    static_only: bool,
+    /// The last `-plugin` was GCC's (its `-plugin-opt`s are not passed on).
+    gcc_plugin: bool,
+}
+
+/// An option's value: joined (`-lfoo`, `--x=y`) or the next argument.
+struct Value<'a, 'i> {
+    inline: Option<&'a str>,
+    args: &'a [String],
+    next: &'i mut usize,
+}
+
+impl Value<'_, '_> {
+    fn take(&mut self) -> Option<String> {
+        if let Some(v) = self.inline {
+            return Some(v.to_string());
+        }
+        let v = self.args.get(*self.next).cloned();
+        *self.next += 1;
+        v
+    }
+
+    fn or_empty(&mut self) -> String {
+        self.take().unwrap_or_default()
+    }
 }
 
 fn parse(args: &[String]) -> Parsed {
     let mut p = Parsed { raw: args.to_vec(), ..Parsed::default() };
-    let mut static_only = false;
-    let mut gcc_plugin = false;
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -408,182 +432,192 @@ fn parse(args: &[String]) -> Parsed {
             p.final_args.push(Arg::Input(PathBuf::from(a)));
             continue;
         }
-        // Short options with a joined value.
-        let joined = |prefix: &str| -> Option<String> { a.strip_prefix(prefix).filter(|v| !v.is_empty()).map(str::to_string) };
         let (name, inline) = split_long(a).unwrap_or((a.as_str(), None));
-        // The option's value: joined (`-lfoo`, `--x=y`) or the next argument.
-        let value = |i: &mut usize| -> Option<String> {
-            if let Some(v) = inline {
-                return Some(v.to_string());
-            }
-            let v = args.get(*i).cloned();
-            *i += 1;
-            v
-        };
-        match name {
-            "r" | "i" | "relocatable" | "Ur" => {
-                p.relocatable = true;
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "o" | "output" => {
-                let v = value(&mut i).unwrap_or_default();
-                p.final_args.push(Arg::Other("-o".into()));
-                p.final_args.push(Arg::Other(v.clone().into()));
-                p.output = Some(PathBuf::from(v));
-            }
-            "L" | "library-path" => {
-                let v = value(&mut i).unwrap_or_default();
-                p.opts.search_dirs.push(PathBuf::from(&v));
-                p.final_args.push(Arg::Other(format!("-L{v}").into()));
-            }
-            "l" | "library" => {
-                let v = value(&mut i).unwrap_or_default();
-                push_library(&mut p, &v, static_only);
-            }
-            "u" | "undefined" => {
-                let v = value(&mut i).unwrap_or_default();
-                p.opts.undefined.push(v.clone().into_bytes());
-                p.final_args.push(Arg::Other(format!("--undefined={v}").into()));
-            }
-            "whole-archive" | "no-whole-archive" => {
-                p.opts.inputs.push(InputSpec::WholeArchive(name == "whole-archive"));
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "start-group" | "(" => {
-                p.opts.inputs.push(InputSpec::GroupStart);
-                p.final_args.push(Arg::Other("--start-group".into()));
-            }
-            "end-group" | ")" => {
-                p.opts.inputs.push(InputSpec::GroupEnd);
-                p.final_args.push(Arg::Other("--end-group".into()));
-            }
-            "d" | "dc" | "dp" => {
-                p.opts.define_common = true;
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "z" => {
-                let v = value(&mut i).unwrap_or_default();
-                z_keyword(&mut p, &v);
-                p.final_args.push(Arg::Other("-z".into()));
-                p.final_args.push(Arg::Other(v.into()));
-            }
-            "m" => {
-                let v = value(&mut i).unwrap_or_default();
-                p.opts.emulation = Some(v.clone());
-                p.final_args.push(Arg::Other("-m".into()));
-                p.final_args.push(Arg::Other(v.into()));
-            }
-            "e" | "entry" => {
-                let v = value(&mut i).unwrap_or_default();
-                p.opts.entry = Some(v.clone().into_bytes());
-                p.final_args.push(Arg::Other(format!("--entry={v}").into()));
-            }
-            "v" | "V" => {
-                p.version = true;
-            }
-            "version" => {
-                p.version = true;
-                p.version_only = true;
-            }
-            "help" => p.help = true,
-            "sort-common" => {
-                // It orders commons only when they get space (-d); tl-ld allocates them in GNU's
-                // default order only, so the pair is refused below.
-                p.sort_common = true;
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "warn-common" => {
-                p.opts.warn_common = true;
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "allow-multiple-definition" => {
-                p.opts.allow_multiple_definition = true;
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "fatal-warnings" => {
-                p.fatal_warnings = true;
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "lto-linker" => {
-                p.lto_linker = value(&mut i).map(PathBuf::from);
-            }
-            "Bstatic" | "static" | "dn" | "non_shared" => {
-                static_only = true;
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "Bdynamic" | "dy" | "call_shared" => {
-                static_only = false;
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "plugin" => {
-                let v = value(&mut i).unwrap_or_default();
-                gcc_plugin = v.contains("liblto_plugin");
-                // ld.lld does LTO itself: the plugin is not passed on.
-            }
-            "plugin-opt" => {
-                let v = value(&mut i).unwrap_or_default();
-                if !gcc_plugin {
-                    p.final_args.push(Arg::Other(format!("--plugin-opt={v}").into()));
-                }
-            }
-            "shared" | "Bshareable" => {
-                p.conflicts_with_r.push("-shared");
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "pie" | "pic-executable" => {
-                p.conflicts_with_r.push("-pie");
-                p.final_args.push(Arg::Other(a.into()));
-            }
-            "T" | "script" | "dT" | "default-script" => {
-                let v = value(&mut i).unwrap_or_default();
-                p.unsupported_with_r.push(format!("{a} {v} (linker scripts)"));
-                p.final_args.push(Arg::Other(a.into()));
-                p.final_args.push(Arg::Other(v.into()));
-            }
-            _ => {
-                let known_ignored = IGNORED_WITH_R.contains(&name);
-                let takes = WITH_ARGUMENT.contains(&name) && inline.is_none();
-                p.final_args.push(Arg::Other(a.into()));
-                let mut shown = a.clone();
-                if takes && let Some(v) = args.get(i) {
-                    p.final_args.push(Arg::Other(v.into()));
-                    shown = format!("{a} {v}");
-                    i += 1;
-                }
-                if known_ignored {
-                    continue;
-                }
-                if UNSUPPORTED_WITH_R.contains(&name) {
-                    p.unsupported_with_r.push(shown);
-                    continue;
-                }
-                // -lNAME, -LDIR, -uSYM, -oFILE, -mEMU, -zKW joined to the letter.
-                if let Some(v) = joined("-l") {
-                    p.final_args.pop();
-                    push_library(&mut p, &v, static_only);
-                } else if let Some(v) = joined("-L") {
-                    p.opts.search_dirs.push(PathBuf::from(v));
-                } else if let Some(v) = joined("-u") {
-                    p.opts.undefined.push(v.into_bytes());
-                } else if let Some(v) = joined("-o") {
-                    p.output = Some(PathBuf::from(v));
-                } else if let Some(v) = joined("-m") {
-                    p.opts.emulation = Some(v);
-                } else if let Some(v) = joined("-z") {
-                    z_keyword(&mut p, &v);
-                } else if let Some(v) = joined("-e") {
-                    p.opts.entry = Some(v.into_bytes());
-                } else if a.starts_with("-O") || a.starts_with("--build-id") || a.starts_with("--hash-style") {
-                    // Joined forms of ignored options.
-                } else if WITH_ARGUMENT.contains(&name) || name.starts_with("thinlto") || name.starts_with("lto") {
-                    p.unsupported_with_r.push(shown);
-                } else {
-                    p.unknown.push(a.clone());
-                }
-            }
+        let mut value = Value { inline, args, next: &mut i };
+        if !p.input_option(name, a, &mut value) && !p.link_option(name, a, &mut value) {
+            p.other_option(name, a, inline, args, &mut i);
         }
     }
     p
+}
+
+impl Parsed {
+    fn pass(&mut self, a: &str) {
+        self.final_args.push(Arg::Other(a.into()));
+    }
+
+    /// Options about inputs: libraries, archives, groups, `-B` modes. False when not one.
+    fn input_option(&mut self, name: &str, a: &str, value: &mut Value<'_, '_>) -> bool {
+        match name {
+            "L" | "library-path" => {
+                let v = value.or_empty();
+                self.opts.search_dirs.push(PathBuf::from(&v));
+                self.final_args.push(Arg::Other(format!("-L{v}").into()));
+            }
+            "l" | "library" => {
+                let v = value.or_empty();
+                push_library(self, &v, self.static_only);
+            }
+            "u" | "undefined" => {
+                let v = value.or_empty();
+                self.opts.undefined.push(v.clone().into_bytes());
+                self.final_args.push(Arg::Other(format!("--undefined={v}").into()));
+            }
+            "whole-archive" | "no-whole-archive" => {
+                self.opts.inputs.push(InputSpec::WholeArchive(name == "whole-archive"));
+                self.pass(a);
+            }
+            "start-group" | "(" => {
+                self.opts.inputs.push(InputSpec::GroupStart);
+                self.pass("--start-group");
+            }
+            "end-group" | ")" => {
+                self.opts.inputs.push(InputSpec::GroupEnd);
+                self.pass("--end-group");
+            }
+            "Bstatic" | "static" | "dn" | "non_shared" => {
+                self.static_only = true;
+                self.pass(a);
+            }
+            "Bdynamic" | "dy" | "call_shared" => {
+                self.static_only = false;
+                self.pass(a);
+            }
+            "plugin" => {
+                // ld.lld does LTO itself: the plugin is not passed on.
+                self.gcc_plugin = value.or_empty().contains("liblto_plugin");
+            }
+            "plugin-opt" => {
+                let v = value.or_empty();
+                if !self.gcc_plugin {
+                    self.final_args.push(Arg::Other(format!("--plugin-opt={v}").into()));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Options about the link and its output. False when not one.
+    fn link_option(&mut self, name: &str, a: &str, value: &mut Value<'_, '_>) -> bool {
+        match name {
+            "r" | "i" | "relocatable" | "Ur" => {
+                self.relocatable = true;
+                self.pass(a);
+            }
+            "o" | "output" => {
+                let v = value.or_empty();
+                self.pass("-o");
+                self.pass(&v);
+                self.output = Some(PathBuf::from(v));
+            }
+            "d" | "dc" | "dp" => {
+                self.opts.define_common = true;
+                self.pass(a);
+            }
+            "z" => {
+                let v = value.or_empty();
+                z_keyword(self, &v);
+                self.pass("-z");
+                self.pass(&v);
+            }
+            "m" => {
+                let v = value.or_empty();
+                self.opts.emulation = Some(v.clone());
+                self.pass("-m");
+                self.pass(&v);
+            }
+            "e" | "entry" => {
+                let v = value.or_empty();
+                self.opts.entry = Some(v.clone().into_bytes());
+                self.final_args.push(Arg::Other(format!("--entry={v}").into()));
+            }
+            "v" | "V" => self.version = true,
+            "version" => {
+                self.version = true;
+                self.version_only = true;
+            }
+            "help" => self.help = true,
+            "sort-common" => {
+                // It orders commons only when they get space (-d); tl-ld allocates them in GNU's
+                // default order only, so the pair is refused.
+                self.sort_common = true;
+                self.pass(a);
+            }
+            "warn-common" => {
+                self.opts.warn_common = true;
+                self.pass(a);
+            }
+            "allow-multiple-definition" => {
+                self.opts.allow_multiple_definition = true;
+                self.pass(a);
+            }
+            "fatal-warnings" => {
+                self.fatal_warnings = true;
+                self.pass(a);
+            }
+            "lto-linker" => self.lto_linker = value.take().map(PathBuf::from),
+            "shared" | "Bshareable" => {
+                self.conflicts_with_r.push("-shared");
+                self.pass(a);
+            }
+            "pie" | "pic-executable" => {
+                self.conflicts_with_r.push("-pie");
+                self.pass(a);
+            }
+            "T" | "script" | "dT" | "default-script" => {
+                let v = value.or_empty();
+                self.unsupported_with_r.push(format!("{a} {v} (linker scripts)"));
+                self.pass(a);
+                self.pass(&v);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Everything else: options passed on (ignored, unsupported or unknown with -r), and the
+    /// short options with a joined value (`-lNAME`, `-LDIR`, `-uSYM`, `-oFILE`, `-mEMU`, `-zKW`).
+    fn other_option(&mut self, name: &str, a: &str, inline: Option<&str>, args: &[String], i: &mut usize) {
+        let joined = |prefix: &str| -> Option<String> { a.strip_prefix(prefix).filter(|v| !v.is_empty()).map(str::to_string) };
+        let takes = WITH_ARGUMENT.contains(&name) && inline.is_none();
+        self.pass(a);
+        let mut shown = a.to_string();
+        if takes && let Some(v) = args.get(*i) {
+            self.pass(v);
+            shown = format!("{a} {v}");
+            *i += 1;
+        }
+        if IGNORED_WITH_R.contains(&name) {
+            return;
+        }
+        if UNSUPPORTED_WITH_R.contains(&name) {
+            self.unsupported_with_r.push(shown);
+            return;
+        }
+        if let Some(v) = joined("-l") {
+            self.final_args.pop();
+            push_library(self, &v, self.static_only);
+        } else if let Some(v) = joined("-L") {
+            self.opts.search_dirs.push(PathBuf::from(v));
+        } else if let Some(v) = joined("-u") {
+            self.opts.undefined.push(v.into_bytes());
+        } else if let Some(v) = joined("-o") {
+            self.output = Some(PathBuf::from(v));
+        } else if let Some(v) = joined("-m") {
+            self.opts.emulation = Some(v);
+        } else if let Some(v) = joined("-z") {
+            z_keyword(self, &v);
+        } else if let Some(v) = joined("-e") {
+            self.opts.entry = Some(v.into_bytes());
+        } else if a.starts_with("-O") || a.starts_with("--build-id") || a.starts_with("--hash-style") {
+            // Joined forms of ignored options.
+        } else if WITH_ARGUMENT.contains(&name) || name.starts_with("thinlto") || name.starts_with("lto") {
+            self.unsupported_with_r.push(shown);
+        } else {
+            self.unknown.push(a.to_string());
+        }
+    }
 }
 
 fn push_library(p: &mut Parsed, v: &str, static_only: bool) {

@@ -224,99 +224,19 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         let _ = out.write_all(help_text(prog).as_bytes());
         return Parsed::Exit(0);
     }
-    for unsupported in ["line-numbers", "synthetic"] {
-        if m.get_flag(unsupported) {
-            cli::error(err, prog, format!("option '--{unsupported}' is not supported yet"));
+    if let Some(message) = refused(&m) {
+        cli::error(err, prog, message);
+        return Parsed::Exit(1);
+    }
+    let (format, radix) = match (format_of(&m), radix_of(&m)) {
+        (Ok(f), Ok(r)) => (f, r),
+        (Err(message), _) | (_, Err(message)) => {
+            cli::error(err, prog, message);
             return Parsed::Exit(1);
         }
-    }
-    if let Some(u) = m.get_many::<String>("unicode").and_then(|mut v| v.next_back().cloned())
-        && !matches!(u.as_str(), "default" | "d")
-    {
-        cli::error(err, prog, format!("option '--unicode={u}' is not supported yet"));
-        return Parsed::Exit(1);
-    }
-    if let Some(x) = m.get_many::<String>("X").and_then(|mut v| v.next_back().cloned())
-        && x != "32_64"
-    {
-        cli::error(err, prog, "Only -X 32_64 is supported");
-        return Parsed::Exit(1);
-    }
-    let mut format = Format::Bsd;
-    // -B, -P, -j and -f: the last one wins. -f takes the first letter (GNU), except "json".
-    if m.get_flag("bsd") {
-        format = Format::Bsd;
-    } else if m.get_flag("portability") {
-        format = Format::Posix;
-    } else if m.get_flag("just-symbols") {
-        format = Format::Just;
-    } else if let Some(f) = m.get_many::<String>("format").and_then(|mut v| v.next_back()) {
-        format = match f.chars().next() {
-            _ if f == "json" => Format::Json,
-            Some('b' | 'B') => Format::Bsd,
-            Some('p' | 'P') => Format::Posix,
-            Some('s' | 'S') => Format::Sysv,
-            Some('j' | 'J') => Format::Just,
-            _ => {
-                cli::error(err, prog, format!("{f}: invalid output format"));
-                return Parsed::Exit(1);
-            }
-        };
-    }
-    let mut radix = 16;
-    if let Some(r) = m.get_many::<String>("radix").and_then(|mut v| v.next_back().cloned()) {
-        radix = match r.chars().next() {
-            Some('x') => 16,
-            Some('d') => 10,
-            Some('o') => 8,
-            _ => {
-                cli::error(err, prog, format!("{r}: invalid radix"));
-                return Parsed::Exit(1);
-            }
-        };
-    }
-    let (no_sort, numeric, by_size) = (m.get_flag("no-sort"), m.get_flag("numeric-sort"), m.get_flag("size-sort"));
-    let (undefined_only, defined_only) = (m.get_flag("undefined-only"), m.get_flag("defined-only"));
-    let demangle = m.get_many::<String>("demangle").is_some_and(|mut v| v.next_back().is_none_or(|s| s != "none"));
-    let style = match m.get_many::<String>("demangle").and_then(|mut v| v.next_back().cloned()).as_deref() {
-        Some("gnu-v3") => libwrap::demangle::Style::GnuV3,
-        Some("rust") => libwrap::demangle::Style::Rust,
-        _ => libwrap::demangle::Style::Auto,
-    };
-    let versions = if m.get_flag("with-symbol-versions") {
-        SymbolVersions::With
-    } else if m.get_flag("without-symbol-versions") {
-        SymbolVersions::Without
-    } else {
-        SymbolVersions::Default
     };
     let files: Vec<String> = m.get_many::<String>("files").into_iter().flatten().cloned().collect();
-    let opts = Opts {
-        debug_syms: m.get_flag("debug-syms"),
-        per_symbol: m.get_flag("print-file-name"),
-        per_file: files.len() > 1,
-        format,
-        demangle,
-        style,
-        dynamic: m.get_flag("dynamic"),
-        external_only: m.get_flag("extern-only"),
-        defined_only,
-        undefined_only,
-        non_weak: m.get_flag("no-weak"),
-        no_sort,
-        numeric,
-        by_size,
-        reverse: m.get_flag("reverse-sort"),
-        armap: m.get_flag("print-armap"),
-        print_size: m.get_flag("print-size"),
-        radix,
-        special: m.get_flag("special-syms"),
-        versions,
-        quiet: m.get_flag("quiet"),
-        ifunc_chars: m.get_many::<String>("ifunc-chars").and_then(|mut v| v.next_back()).map(|s| s.as_bytes().to_vec()),
-        summary: m.get_flag("summary"),
-        choice: if m.get_flag("no-llvm-bc") { BitcodeChoice::Elf } else { BitcodeChoice::Default },
-    };
+    let opts = opts_of(&m, format, radix, files.len() > 1);
     if m.get_flag("version") {
         let _ = out.write_all(
             format!(
@@ -329,6 +249,102 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
         return Parsed::Exit(0);
     }
     Parsed::Run(opts, files)
+}
+
+/// The options tl-nm recognises and refuses, with the message.
+fn refused(m: &clap::ArgMatches) -> Option<String> {
+    for unsupported in ["line-numbers", "synthetic"] {
+        if m.get_flag(unsupported) {
+            return Some(format!("option '--{unsupported}' is not supported yet"));
+        }
+    }
+    if let Some(u) = m.get_many::<String>("unicode").and_then(|mut v| v.next_back().cloned())
+        && !matches!(u.as_str(), "default" | "d")
+    {
+        return Some(format!("option '--unicode={u}' is not supported yet"));
+    }
+    if let Some(x) = m.get_many::<String>("X").and_then(|mut v| v.next_back().cloned())
+        && x != "32_64"
+    {
+        return Some("Only -X 32_64 is supported".to_string());
+    }
+    None
+}
+
+/// -B, -P, -j and -f (the last one wins). -f takes the first letter (GNU), except "json".
+fn format_of(m: &clap::ArgMatches) -> Result<Format, String> {
+    if m.get_flag("bsd") {
+        return Ok(Format::Bsd);
+    }
+    if m.get_flag("portability") {
+        return Ok(Format::Posix);
+    }
+    if m.get_flag("just-symbols") {
+        return Ok(Format::Just);
+    }
+    let Some(f) = m.get_many::<String>("format").and_then(|mut v| v.next_back()) else { return Ok(Format::Bsd) };
+    match f.chars().next() {
+        _ if f == "json" => Ok(Format::Json),
+        Some('b' | 'B') => Ok(Format::Bsd),
+        Some('p' | 'P') => Ok(Format::Posix),
+        Some('s' | 'S') => Ok(Format::Sysv),
+        Some('j' | 'J') => Ok(Format::Just),
+        _ => Err(format!("{f}: invalid output format")),
+    }
+}
+
+/// -t RADIX.
+fn radix_of(m: &clap::ArgMatches) -> Result<u32, String> {
+    let Some(r) = m.get_many::<String>("radix").and_then(|mut v| v.next_back().cloned()) else { return Ok(16) };
+    match r.chars().next() {
+        Some('x') => Ok(16),
+        Some('d') => Ok(10),
+        Some('o') => Ok(8),
+        _ => Err(format!("{r}: invalid radix")),
+    }
+}
+
+/// The options of a run that lists symbols.
+fn opts_of(m: &clap::ArgMatches, format: Format, radix: u32, per_file: bool) -> Opts {
+    let last_demangle = m.get_many::<String>("demangle").and_then(|mut v| v.next_back().cloned());
+    let style = match last_demangle.as_deref() {
+        Some("gnu-v3") => libwrap::demangle::Style::GnuV3,
+        Some("rust") => libwrap::demangle::Style::Rust,
+        _ => libwrap::demangle::Style::Auto,
+    };
+    let versions = if m.get_flag("with-symbol-versions") {
+        SymbolVersions::With
+    } else if m.get_flag("without-symbol-versions") {
+        SymbolVersions::Without
+    } else {
+        SymbolVersions::Default
+    };
+    Opts {
+        debug_syms: m.get_flag("debug-syms"),
+        per_symbol: m.get_flag("print-file-name"),
+        per_file,
+        format,
+        demangle: m.get_many::<String>("demangle").is_some_and(|mut v| v.next_back().is_none_or(|s| s != "none")),
+        style,
+        dynamic: m.get_flag("dynamic"),
+        external_only: m.get_flag("extern-only"),
+        defined_only: m.get_flag("defined-only"),
+        undefined_only: m.get_flag("undefined-only"),
+        non_weak: m.get_flag("no-weak"),
+        no_sort: m.get_flag("no-sort"),
+        numeric: m.get_flag("numeric-sort"),
+        by_size: m.get_flag("size-sort"),
+        reverse: m.get_flag("reverse-sort"),
+        armap: m.get_flag("print-armap"),
+        print_size: m.get_flag("print-size"),
+        radix,
+        special: m.get_flag("special-syms"),
+        versions,
+        quiet: m.get_flag("quiet"),
+        ifunc_chars: m.get_many::<String>("ifunc-chars").and_then(|mut v| v.next_back()).map(|s| s.as_bytes().to_vec()),
+        summary: m.get_flag("summary"),
+        choice: if m.get_flag("no-llvm-bc") { BitcodeChoice::Elf } else { BitcodeChoice::Default },
+    }
 }
 
 /// Runs tl-nm with `args` (argv[0] first); returns the exit status.
@@ -787,34 +803,7 @@ impl Nm<'_> {
     fn json_symbol(&self, v: &NmObject, s: &NmSymbol, letter: char, shown: &[u8], size: u64, place: &Place<'_>) -> String {
         let raw = self.symname(&s.name, s.version.as_ref(), v.is_elf);
         let demangled = libwrap::demangle::bfd_demangle(&s.name, None);
-        let binding = if s.unique {
-            "unique"
-        } else if s.weak {
-            "weak"
-        } else if s.global || s.undefined || s.common {
-            "global"
-        } else {
-            "local"
-        };
-        let visibility = match s.visibility {
-            1 => "internal",
-            2 => "hidden",
-            3 => "protected",
-            _ => "default",
-        };
-        let kind = match (s.common, s.elf_type) {
-            (true, _) => "common",
-            (_, None) => "section",
-            (_, Some(0)) => "notype",
-            (_, Some(1)) => "data",
-            (_, Some(2)) => "function",
-            (_, Some(3)) => "section",
-            (_, Some(4)) => "file",
-            (_, Some(5)) => "common",
-            (_, Some(6)) => "tls",
-            (_, Some(10)) => "ifunc",
-            _ => "other",
-        };
+        let (binding, visibility, kind) = (s.binding_name(), s.visibility_name(), s.kind_name());
         let _ = shown;
         let mut j = String::with_capacity(256);
         j.push('{');
