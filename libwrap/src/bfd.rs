@@ -79,4 +79,3 @@ pub(crate) fn is_special(e_machine: u16, name: &[u8]) -> bool {
         _ => false,
     }
 }
-

@@ -83,8 +83,7 @@ impl ElfKind {
 
 /// Classifies an ELF object.
 pub fn classify(obj: &ElfObject<'_>) -> ElfKind {
-    if obj.section_by_name(SUMMARY_SECTION).is_some() || obj.symbols.iter().any(|s| s.name.as_ref() == GUARD_SYMBOL)
-    {
+    if obj.section_by_name(SUMMARY_SECTION).is_some() || obj.symbols.iter().any(|s| s.name.as_ref() == GUARD_SYMBOL) {
         return ElfKind::Wrapped;
     }
     if obj.sections.iter().any(|s| is_llvm_lto(s.sh_type, &s.name)) {
@@ -102,4 +101,3 @@ pub fn classify(obj: &ElfObject<'_>) -> ElfKind {
     }
     ElfKind::Native
 }
-

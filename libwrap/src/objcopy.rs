@@ -7,7 +7,10 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use crate::archive::{self, write::{self as archive_write, NewMember, WriteOptions}};
+use crate::archive::{
+    self,
+    write::{self as archive_write, NewMember, WriteOptions},
+};
 use crate::bitcode::container;
 use crate::elf::{self, SectionData, consts::*};
 use crate::embedded;

@@ -8,8 +8,8 @@ mod harness;
 use harness::*;
 use libwrap::bitcode;
 use libwrap::elf;
-use libwrap::file_kind as sniff;
 use libwrap::embedded;
+use libwrap::file_kind as sniff;
 
 /// (letter, name) of every module symbol; `all` includes format-specific ones (llvm-nm -a).
 fn tl_view(data: &[u8], all: bool) -> (Vec<(char, String)>, Vec<String>) {

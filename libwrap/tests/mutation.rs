@@ -157,4 +157,3 @@ fn partial_link_survives_mutations() {
         assert!(start.elapsed() < Duration::from_secs(2), "ld -r: input {i} is slow");
     }
 }
-

@@ -82,4 +82,3 @@ pub fn hammer(name: &str, seeds: &[Vec<u8>], parse: &dyn Fn(&[u8])) {
         }
     }
 }
-

@@ -65,4 +65,3 @@ pub(crate) fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
     }
     None
 }
-

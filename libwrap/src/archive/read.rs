@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use object::read::archive::{ArchiveFile, ArchiveKind};
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::input::Input;
@@ -132,15 +133,25 @@ fn header_offset(data: &[u8], member: &object::read::archive::ArchiveMember<'_>)
 }
 
 /// Reads the archive in `data`; `path` is used to open thin members and in messages.
+///
+/// The cost is linear in the members and the index: index entries find their member through a
+/// map of header offsets, and a regular archive that `/N:M` members refer to is read once.
 pub fn read<'a>(data: &'a [u8], path: &str) -> Result<Archive<'a>> {
-    read_nested(data, path, 0)
+    read_nested(data, path, 0, &mut Referenced::default())
 }
 
-fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>> {
+/// The regular archives `/N:M` members refer to, each read once: by path, its members by
+/// header offset.
+#[derive(Default)]
+struct Referenced {
+    archives: FxHashMap<PathBuf, FxHashMap<u64, Member<'static>>>,
+}
+
+fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32, referenced: &mut Referenced) -> Result<Archive<'a>> {
     if depth > 8 {
         return Err(Error::malformed(path, "thin archives nested too deeply"));
     }
-    let (patched, origins) = if data.starts_with(THIN_MAGIC) { blank_nested_origins(data) } else { (None, Vec::new()) };
+    let (patched, origins) = if data.starts_with(THIN_MAGIC) { blank_nested_origins(data) } else { (None, FxHashMap::default()) };
     let parse_data: &[u8] = patched.as_deref().unwrap_or(data);
     let file = ArchiveFile::parse(parse_data).map_err(|e| Error::malformed(path, e.to_string()))?;
     let thin = file.is_thin();
@@ -171,9 +182,9 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
             path: member_path,
             nested: None,
         };
-        if let Some(&(_, origin)) = origins.iter().find(|(h, _)| *h == hoff) {
+        if let Some(&origin) = origins.get(&hoff) {
             let rel = String::from_utf8_lossy(&name).into_owned();
-            members.push(nested_member(&dir, &rel, origin, hoff, path, depth)?);
+            members.push(nested_member(&dir, &rel, origin, hoff, path, depth, referenced)?);
             continue;
         }
         if m.is_thin() {
@@ -188,7 +199,7 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
                         let inner_data: &[u8] = input.data();
                         // The nested members borrow from `input`, which must outlive them: copy
                         // each member into its own Input.
-                        let nested = read_nested(inner_data, &shown, depth + 1)?;
+                        let nested = read_nested(inner_data, &shown, depth + 1, referenced)?;
                         // Names of a nested thin archive are relative to its directory; make
                         // them relative to this archive's, as GNU ar does when flattening.
                         let prefix = Path::new(&rel).parent().map(Path::to_path_buf).unwrap_or_default();
@@ -227,8 +238,10 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
             members.push(common(MemberData::Borrowed(bytes), None));
         }
     }
+    let mut at_offset: FxHashMap<u64, usize> = FxHashMap::default();
     for (i, m) in members.iter_mut().enumerate() {
         m.position = i;
+        at_offset.entry(m.header_offset).or_insert(i);
     }
     let index = match file.symbols().map_err(|e| Error::malformed(path, e.to_string()))? {
         None => None,
@@ -237,8 +250,7 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32) -> Result<Archive<'a>
             for s in iter {
                 let s = s.map_err(|e| Error::malformed(path, e.to_string()))?;
                 let off = s.offset().0;
-                let member = members.iter().position(|m| m.header_offset == off);
-                entries.push(IndexEntry { name: s.name().to_vec(), header_offset: off, member });
+                entries.push(IndexEntry { name: s.name().to_vec(), header_offset: off, member: at_offset.get(&off).copied() });
             }
             Some(entries)
         }
@@ -251,8 +263,8 @@ pub const HEADER_SIZE: usize = 60;
 
 /// Finds the `/N:M` member names of a thin archive; returns a copy with `:M` blanked (when there
 /// are any) and the (header offset, M) pairs.
-fn blank_nested_origins(data: &[u8]) -> (Option<Vec<u8>>, Vec<(u64, u64)>) {
-    let mut origins = Vec::new();
+fn blank_nested_origins(data: &[u8]) -> (Option<Vec<u8>>, FxHashMap<u64, u64>) {
+    let mut origins = FxHashMap::default();
     let mut patched: Option<Vec<u8>> = None;
     let mut off = THIN_MAGIC.len();
     while off + HEADER_SIZE <= data.len() {
@@ -264,7 +276,7 @@ fn blank_nested_origins(data: &[u8]) -> (Option<Vec<u8>>, Vec<(u64, u64)>) {
             let origin_text = name[colon + 1..].split(|&c| c == b' ').next().unwrap_or(&[]);
             if name[0] == b'/' && digits(&name[1..colon]) && digits(origin_text) {
                 let origin = std::str::from_utf8(origin_text).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-                origins.push((off as u64, origin));
+                origins.insert(off as u64, origin);
                 let copy = patched.get_or_insert_with(|| data.to_vec());
                 copy[off + colon..off + 16].fill(b' ');
             }
@@ -278,19 +290,23 @@ fn blank_nested_origins(data: &[u8]) -> (Option<Vec<u8>>, Vec<(u64, u64)>) {
 
 /// Resolves a `/N:M` member: the member of the regular archive `rel` (relative to `dir`) whose
 /// header is at `origin`.
-fn nested_member(dir: &Path, rel: &str, origin: u64, hoff: u64, path: &str, depth: u32) -> Result<Member<'static>> {
+fn nested_member(dir: &Path, rel: &str, origin: u64, hoff: u64, path: &str, depth: u32, referenced: &mut Referenced) -> Result<Member<'static>> {
     let full = if Path::new(rel).is_absolute() { PathBuf::from(rel) } else { dir.join(rel) };
     let shown = full.display().to_string();
-    let input = Input::open(&full)?;
-    let nested = read_nested(input.data(), &shown, depth + 1)?;
-    let m = nested
-        .members
-        .iter()
-        .find(|m| m.header_offset == origin)
-        .ok_or_else(|| Error::malformed(path, format!("no member at offset {origin} of {shown}")))?;
-    let bytes = m.bytes().map_err(|e| Error::malformed(path, e.to_string()))?;
-    let mut out = m.clone_meta();
-    out.data = MemberData::File(Rc::new(Input::from_vec(format!("{shown}({})", m.display_name()), bytes.to_vec())));
+    if !referenced.archives.contains_key(&full) {
+        let input = Input::open(&full)?;
+        let nested = read_nested(input.data(), &shown, depth + 1, referenced)?;
+        let mut by_offset = FxHashMap::default();
+        for m in &nested.members {
+            let Ok(bytes) = m.bytes() else { continue };
+            let mut copy = m.clone_meta();
+            copy.data = MemberData::File(Rc::new(Input::from_vec(format!("{shown}({})", m.display_name()), bytes.to_vec())));
+            by_offset.entry(m.header_offset).or_insert(copy);
+        }
+        referenced.archives.insert(full.clone(), by_offset);
+    }
+    let m = referenced.archives[&full].get(&origin);
+    let mut out = m.cloned().ok_or_else(|| Error::malformed(path, format!("no member at offset {origin} of {shown}")))?;
     out.header_offset = hoff;
     out.path = None;
     out.nested = Some((rel.to_string(), origin));

@@ -151,7 +151,11 @@ pub fn write_archive(members: &[NewMember<'_>], opts: WriteOptions) -> std::io::
 
 /// Writes an archive to `out` (members are streamed; only the index is built in memory).
 /// Returns (member name, warning) for members whose index entries may be incomplete.
-pub(crate) fn write_archive_to(out: &mut dyn Write, members: &[NewMember<'_>], opts: WriteOptions) -> std::io::Result<Vec<(String, String)>> {
+pub(crate) fn write_archive_to(
+    out: &mut dyn Write,
+    members: &[NewMember<'_>],
+    opts: WriteOptions,
+) -> std::io::Result<Vec<(String, String)>> {
     if let Some(big) = members.iter().find(|m| m.data.len() as u64 > MAX_MEMBER_SIZE) {
         return Err(std::io::Error::other(format!("{}: member too large for an archive", big.name)));
     }

@@ -13,9 +13,9 @@
 //! Every other sub-block is skipped by its length word.
 
 use crate::bad;
+use crate::bitcode::bitstream::{self, BlockHeader, BlockInfo, BlockReader, Entry, Record};
 use crate::bitcode::container::{ModuleUnit, block};
 use crate::bitcode::summary::{self, Summary};
-use crate::bitcode::bitstream::{self, BlockHeader, BlockInfo, BlockReader, Entry, Record};
 use crate::error::PResult;
 
 /// Module record codes.

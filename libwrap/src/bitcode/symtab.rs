@@ -132,11 +132,7 @@ fn from_irsymtab(t: &irsymtab::IrSymtab, index: usize) -> ModuleSymbols {
             linkage: None,
         })
         .collect();
-    ModuleSymbols {
-        symbols,
-        triple: String::from_utf8_lossy(&t.target_triple).into_owned(),
-        warnings: Vec::new(),
-    }
+    ModuleSymbols { symbols, triple: String::from_utf8_lossy(&t.target_triple).into_owned(), warnings: Vec::new() }
 }
 
 /// Name prefixes of a datalayout mangling mode: (private prefix, global prefix).

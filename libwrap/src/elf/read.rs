@@ -67,7 +67,8 @@ impl<'d, Elf: FileHeader<Endian = Endianness>> Reader<'d, '_, Elf> {
         let raw_info = s.sh_info(endian);
         let mut link = Link::Raw(raw_link);
         let mut info = Info::Raw(raw_info);
-        let data_of = || -> PResult<&'d [u8]> { s.data(endian, self.data).map_err(|e| bad!("section {}: {e}", String::from_utf8_lossy(name))) };
+        let data_of =
+            || -> PResult<&'d [u8]> { s.data(endian, self.data).map_err(|e| bad!("section {}: {e}", String::from_utf8_lossy(name))) };
         let section_data = if Some(i) == self.symtab {
             SectionData::SymbolTable
         } else if i == self.shstrndx {
@@ -150,7 +151,12 @@ impl<'d, Elf: FileHeader<Endian = Endianness>> Reader<'d, '_, Elf> {
         } else {
             let entries: &[Elf::Rel] = s.data_as_array(endian, self.data).map_err(oerr)?;
             for r in entries {
-                relocs.push(Reloc { offset: r.r_offset(endian).into(), symbol: sym_of(r.r_sym(endian))?, r_type: r.r_type(endian).0, addend: 0 });
+                relocs.push(Reloc {
+                    offset: r.r_offset(endian).into(),
+                    symbol: sym_of(r.r_sym(endian))?,
+                    r_type: r.r_type(endian).0,
+                    addend: 0,
+                });
             }
         }
         Ok(SectionData::Relocations { rela, relocs })

@@ -76,7 +76,9 @@ pub(crate) enum TargetConflict<'t, K> {
 
 /// The ELF identity that every `(triple, key)` maps to, with the first triple and key; `None`
 /// when there is no triple. The key identifies a module in the caller's messages.
-pub(crate) fn agreed<'t, K: Clone>(triples: impl IntoIterator<Item = (&'t str, K)>) -> Result<Option<(ElfTarget, &'t str, K)>, TargetConflict<'t, K>> {
+pub(crate) fn agreed<'t, K: Clone>(
+    triples: impl IntoIterator<Item = (&'t str, K)>,
+) -> Result<Option<(ElfTarget, &'t str, K)>, TargetConflict<'t, K>> {
     let mut found: Option<(ElfTarget, &'t str, K)> = None;
     for (triple, key) in triples {
         let t = for_triple(triple).map_err(|e| TargetConflict::Unmapped(e, key.clone()))?;

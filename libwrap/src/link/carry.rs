@@ -24,15 +24,16 @@ use crate::wrapped::summary_section;
 
 /// The ELF target of the carried modules (all must agree).
 fn bitcode_target(objects: &[Object<'_>]) -> Result<Option<ElfTarget>> {
-    let triples = objects.iter().filter_map(|o| o.bitcode.as_ref().map(|bc| (o, bc))).flat_map(|(o, bc)| {
-        bc.modules.iter().map(move |m| (m.record.triple.as_str(), o.name.as_str()))
-    });
+    let triples = objects
+        .iter()
+        .filter_map(|o| o.bitcode.as_ref().map(|bc| (o, bc)))
+        .flat_map(|(o, bc)| bc.modules.iter().map(move |m| (m.record.triple.as_str(), o.name.as_str())));
     match target::agreed(triples) {
         Ok(found) => Ok(found.map(|f| f.0)),
         Err(TargetConflict::Unmapped(e, name)) => Err(Error::Link { messages: vec![format!("{name}: {e}")] }),
-        Err(TargetConflict::Differ { first: (ft, fname), second: (triple, name) }) => Err(Error::Link {
-            messages: vec![format!("{name}: bitcode for {triple} cannot be linked with {fname}'s bitcode for {ft}")],
-        }),
+        Err(TargetConflict::Differ { first: (ft, fname), second: (triple, name) }) => {
+            Err(Error::Link { messages: vec![format!("{name}: bitcode for {triple} cannot be linked with {fname}'s bitcode for {ft}")] })
+        }
     }
 }
 

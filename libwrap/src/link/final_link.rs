@@ -190,8 +190,7 @@ impl Preparer {
                 origin: None,
             })
             .collect();
-        let written =
-            archive_write::write_archive(&new, archive_write::WriteOptions::default()).map_err(|e| Error::io(&name, e))?;
+        let written = archive_write::write_archive(&new, archive_write::WriteOptions::default()).map_err(|e| Error::io(&name, e))?;
         let stem = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "lib.a".into());
         Ok(Some(self.write(&stem, &written.bytes)?))
     }

@@ -22,7 +22,6 @@
 
 use object::Endianness;
 use object::elf;
-use object::endian::U16Bytes;
 
 use crate::bad;
 use crate::bfd::{is_special, section_letter};
@@ -406,8 +405,8 @@ fn read_versions(obj: &ElfObject<'_>) -> Versions {
         let d = section_bytes(obj, i);
         match s.sh_type {
             SHT_GNU_VERSYM => {
-                let entries: &[U16Bytes<Endianness>] = object::pod::slice_from_all_bytes(&d[..d.len() & !1]).unwrap_or(&[]);
-                v.versym = Some(entries.iter().map(|x| x.get(e)).collect());
+                let entries: &[elf::Versym<Endianness>] = object::pod::slice_from_all_bytes(&d[..d.len() & !1]).unwrap_or(&[]);
+                v.versym = Some(entries.iter().map(|x| x.0.get(e).0).collect());
             }
             SHT_GNU_VERDEF => read_verdefs(d, linked_strtab(obj, i), e, &mut v.defs),
             SHT_GNU_VERNEED => read_verneeds(d, linked_strtab(obj, i), e, &mut v.needs),

@@ -95,14 +95,8 @@ pub(crate) fn mirror_symbol(s: &IrSym) -> (ElfSymbol<'static>, Option<Placeholde
     } else {
         (SymbolSection::Undefined, 0, 0)
     };
-    let symbol = ElfSymbol {
-        name: Cow::Owned(s.name.clone()),
-        st_info: (binding << 4) | typ,
-        st_other: s.elf_visibility(),
-        section,
-        value,
-        size,
-    };
+    let symbol =
+        ElfSymbol { name: Cow::Owned(s.name.clone()), st_info: (binding << 4) | typ, st_other: s.elf_visibility(), section, value, size };
     (symbol, placeholder)
 }
 
@@ -110,7 +104,8 @@ pub(crate) fn mirror_symbol(s: &IrSym) -> (ElfSymbol<'static>, Option<Placeholde
 /// always, so the guard is referenced), defines those symbols there, and adds the guard with
 /// one absolute relocation from each placeholder.
 pub(crate) fn place_mirror(obj: &mut ElfObject<'_>, t: ElfTarget, placed: &[(usize, Placeholder)]) -> PResult<()> {
-    let (r_type, width, rela) = target::abs_reloc(t.e_machine, t.is_64).ok_or_else(|| bad!("no absolute relocation known for machine {}", t.e_machine))?;
+    let (r_type, width, rela) =
+        target::abs_reloc(t.e_machine, t.is_64).ok_or_else(|| bad!("no absolute relocation known for machine {}", t.e_machine))?;
     let mut sections: Vec<(Placeholder, usize)> = Vec::new();
     for p in [Placeholder::Text, Placeholder::Data, Placeholder::Tdata] {
         if p != Placeholder::Text && !placed.iter().any(|(_, q)| *q == p) {
@@ -156,4 +151,3 @@ pub(crate) fn place_mirror(obj: &mut ElfObject<'_>, t: ElfTarget, placed: &[(usi
     }
     Ok(())
 }
-

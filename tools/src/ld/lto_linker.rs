@@ -50,9 +50,9 @@ pub fn candidates() -> Vec<PathBuf> {
 
 /// `ld.lld` or `ld.lld-NN`.
 fn is_lld_name(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-        n == "ld.lld" || n.strip_prefix("ld.lld-").is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
-    })
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == "ld.lld" || n.strip_prefix("ld.lld-").is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit())))
 }
 
 /// Picks the linker for modules of LLVM `majors` (see the module documentation); the error is

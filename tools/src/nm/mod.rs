@@ -847,14 +847,7 @@ impl Nm<'_> {
     }
 }
 
-fn format_record(
-    r: &ModuleRecord,
-    label: &str,
-    file: &str,
-    member: Option<&str>,
-    from_section: bool,
-    json: bool,
-) -> String {
+fn format_record(r: &ModuleRecord, label: &str, file: &str, member: Option<&str>, from_section: bool, json: bool) -> String {
     let kind = ["none", "thinlto", "regular-lto"][r.summary_kind.min(2) as usize];
     let hash = r.hash.map(|h| h.iter().map(|w| format!("{w:08x}")).collect::<String>());
     let name_of = |guid: u64| r.symbols.iter().find(|s| s.guid == guid).map(|s| s.name.clone());

@@ -133,8 +133,7 @@ fn rebuild(
                 let pc = rec.start as u64 + 8;
                 !relocs_of(rec).iter().any(|r| r.offset == pc && dead(r))
             };
-            let used_cies: HashSet<usize> =
-                records.iter().filter(|r| r.cie.is_some() && live(r)).filter_map(|r| r.cie).collect();
+            let used_cies: HashSet<usize> = records.iter().filter(|r| r.cie.is_some() && live(r)).filter_map(|r| r.cie).collect();
             for rec in &records {
                 if !(if rec.cie.is_some() { live(rec) } else { used_cies.contains(&rec.start) }) {
                     continue;

@@ -32,7 +32,13 @@ fn indices(layout: &Layout) -> Indices {
 }
 
 /// Puts the layout and the symbols into `obj` (see the module documentation).
-pub(super) fn write<'a>(obj: &mut ElfObject<'a>, objects: &[Object<'a>], layout: Layout, mut list: SymbolList<'a>, mapper: &Mapper<'_, 'a>) {
+pub(super) fn write<'a>(
+    obj: &mut ElfObject<'a>,
+    objects: &[Object<'a>],
+    layout: Layout,
+    mut list: SymbolList<'a>,
+    mapper: &Mapper<'_, 'a>,
+) {
     let ix = indices(&layout);
     for &(oi, k) in &layout.groups {
         obj.add_section(group_section(objects, &layout, &ix, mapper, oi, k));

@@ -101,7 +101,9 @@ pub(crate) fn emulation_machine(emulation: Option<&str>) -> Result<(u16, bool, b
         Some(&(_, m, is_64, be)) => Ok((m, is_64, be)),
         None => {
             let supported: Vec<&str> = EMULATIONS.iter().map(|e| e.0).collect();
-            Err(Error::Link { messages: vec![format!("unrecognised emulation mode: {name}\nSupported emulations: {}", supported.join(" "))] })
+            Err(Error::Link {
+                messages: vec![format!("unrecognised emulation mode: {name}\nSupported emulations: {}", supported.join(" "))],
+            })
         }
     }
 }

@@ -13,7 +13,13 @@ use crate::error::{Error, Result};
 use crate::link::load::Object;
 
 /// Copies every kept relocation (those of the `.eh_frame` inputs in `eh_inputs` are done).
-pub(super) fn copy(objects: &[Object<'_>], layout: &mut Layout, mapper: &Mapper<'_, '_>, eh_inputs: &HashSet<(usize, usize)>, e_machine: u16) -> Result<()> {
+pub(super) fn copy(
+    objects: &[Object<'_>],
+    layout: &mut Layout,
+    mapper: &Mapper<'_, '_>,
+    eh_inputs: &HashSet<(usize, usize)>,
+    e_machine: u16,
+) -> Result<()> {
     for (oi, o) in objects.iter().enumerate() {
         let Some(elf) = &o.elf else { continue };
         for (k, s) in elf.sections.iter().enumerate() {

@@ -39,7 +39,8 @@ impl<'a> SymbolList<'a> {
     }
 
     fn section_symbol(&mut self, at: Place) -> usize {
-        let s = Symbol { name: Cow::Borrowed(b""), st_info: STT_SECTION, st_other: 0, section: SymbolSection::Undefined, value: 0, size: 0 };
+        let s =
+            Symbol { name: Cow::Borrowed(b""), st_info: STT_SECTION, st_other: 0, section: SymbolSection::Undefined, value: 0, size: 0 };
         self.push(s, Some(at))
     }
 }
