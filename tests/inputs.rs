@@ -116,6 +116,7 @@ fn archive_flavours() {
             gid: 0,
             perms: 0o644,
             origin: None,
+            slash_in_name_field: false,
         }],
         libwrap::archive::write::WriteOptions { thin: true, symbol_index: false, ..Default::default() },
     )

@@ -182,6 +182,24 @@ fn c_program_with_data_bss_rodata_and_static_functions() {
 }
 
 #[test]
+fn gcc_lto_objects_partial_link_like_gnu_ld_and_link_with_gcc_flto() {
+    // GNU ld -r loads no plugin: GCC's LTO sections are carried (`.gnu.lto_.opts` of both inputs
+    // joined), `__gnu_lto_slim` stays common, and `gcc -flto` links the result (lto1 reads it).
+    check(&Scenario {
+        name: "gcc-lto",
+        files: &[
+            ("a.c", "int counter = 3;\nstatic int twice(int x) { return 2 * x; }\nint a_fn(int x) { return twice(x) + counter; }\n"),
+            ("b.c", "#include <stdio.h>\nint a_fn(int);\nint main(void) { printf(\"%d\\n\", a_fn(20)); return 0; }\n"),
+            ("c.cc", "template <typename T> T twice(T x) { return x + x; }\nint c_fn(int x) { return twice(x) + twice<long>(x); }\n"),
+        ],
+        compile: "gcc -O2 -flto -c a.c b.c && gcc -O2 -flto -ffat-lto-objects -c c.cc",
+        link_args: "a.o b.o c.o",
+        final_cc: "gcc -O2 -flto",
+        extra: "",
+    });
+}
+
+#[test]
 fn cxx_exceptions_and_inline_functions_in_comdat_across_objects() {
     let header = "#include <cstdio>\n#include <stdexcept>\ninline int inl(int x) { static int n; return x + ++n; }\ntemplate <class T> T tw(T x) { if (x < 0) throw std::runtime_error(\"neg\"); return x * 2; }\nstruct Base { virtual ~Base() {} virtual int f() { return 1; } };\n";
     let c1 = format!(

@@ -57,6 +57,8 @@ pub enum ElfKind {
     RustcBitcode,
     /// GCC slim LTO object (GIMPLE only, `__gnu_lto_slim`).
     GccLtoSlim,
+    /// GCC fat LTO object (`-ffat-lto-objects`: native code plus GIMPLE).
+    GccLtoFat,
     /// ELF with an empty `.llvmbc` (`-fembed-bitcode=marker`).
     BitcodeMarker,
 }
@@ -71,6 +73,7 @@ impl ElfKind {
             ElfKind::FatLto => "fat LTO object (-ffat-lto-objects)",
             ElfKind::RustcBitcode => "rustc object with embedded bitcode",
             ElfKind::GccLtoSlim => "GCC slim LTO object",
+            ElfKind::GccLtoFat => "GCC fat LTO object (-ffat-lto-objects)",
             ElfKind::BitcodeMarker => "ELF object with a bitcode marker (-fembed-bitcode=marker)",
         }
     }
@@ -98,6 +101,9 @@ pub fn classify(obj: &ElfObject<'_>) -> ElfKind {
     }
     if obj.symbols.iter().any(|s| s.name.as_ref() == GCC_LTO_SLIM) {
         return ElfKind::GccLtoSlim;
+    }
+    if crate::gcc_lto::is_lto_object(obj) {
+        return ElfKind::GccLtoFat;
     }
     ElfKind::Native
 }

@@ -12,6 +12,7 @@
 //!   [`bitcode`]: the bitstream, the container and its units, module records, irsymtab, symbols,
 //!   ThinLTO summary, GUIDs; [`demangle`]: nm's demangler;
 //! - [`archive`]: reading, writing, editing archives and their symbol index;
+//! - [`gcc_lto`]: GCC's LTO symbol table (what GCC's plugin shows);
 //! - [`embedded`]: the section and marker names, the bitcode an ELF object carries; [`file_kind`]:
 //!   what a buffer is; [`bfd`]: GNU's symbol-letter rules;
 //! - [`resolve`]: symbol resolution across objects and modules;
@@ -31,6 +32,7 @@ pub mod elf;
 pub mod embedded;
 pub mod error;
 pub mod file_kind;
+pub mod gcc_lto;
 pub mod input;
 pub mod link;
 pub mod objcopy;

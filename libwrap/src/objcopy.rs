@@ -136,6 +136,7 @@ fn map_archive(data: &[u8], path: &str, report: &mut Report, f: &MemberFn<'_>) -
             gid: m.gid as u32,
             perms: m.mode as u32,
             origin: None,
+            slash_in_name_field: false,
         });
     }
     let written = archive_write::write_archive(&members, WriteOptions::default()).map_err(|e| Error::io(path, e))?;

@@ -78,6 +78,9 @@ pub struct Entry {
     pub stored_path_override: Option<String>,
     /// With `stored_path_override`: the member's header offset in that regular archive.
     pub origin: Option<u64>,
+    /// The 16th byte of the name field of the header it was read with (`None` for a file
+    /// added from disk).
+    pub name_field_end: Option<u8>,
 }
 
 /// An archive loaded for editing.
@@ -123,6 +126,7 @@ pub fn load(path: &str) -> Result<Editable> {
                 MemberData::Missing(e) => Content::Member(MemberData::Missing(e)),
             };
             Entry {
+                name_field_end: Some(m.name_field_end),
                 filename,
                 date: m.date,
                 uid: m.uid,
@@ -202,6 +206,7 @@ pub fn entry_from_file(path: &str, deterministic: bool) -> Result<Entry> {
         data_offset: 0,
         stored_path_override: None,
         origin: None,
+        name_field_end: None,
     })
 }
 
@@ -221,6 +226,7 @@ pub fn entry_from_bytes(name: &str, bytes: Vec<u8>, deterministic: bool) -> Entr
         data_offset: 0,
         stored_path_override: None,
         origin: None,
+        name_field_end: None,
     }
 }
 
@@ -325,6 +331,18 @@ pub fn stored_name(e: &Entry, archive_path: &str, opts: &SaveOptions) -> String 
     }
 }
 
+/// GNU ar's thin headers keep a `/` in the 16th byte of the name field when the header was
+/// first made for a 15-byte name (`bfd_dont_truncate_arname` put `name/` there, and the
+/// `/offset` written over it covers 15 bytes): for a file added now, when its stored name
+/// (basename, or path with `P`) has 15 bytes and names are not cut (`f`); for a member read
+/// from an archive, when its header had it.
+fn slash_in_name_field(e: &Entry, opts: &SaveOptions) -> bool {
+    match e.name_field_end {
+        Some(b) => b == b'/',
+        None => !opts.truncate && normalize(&e.filename, opts.full_path, false).len() == MAX_NAMELEN,
+    }
+}
+
 /// The members to write and the writer's options.
 fn prepare<'e>(ed: &'e Editable, opts: &SaveOptions) -> Result<(Vec<NewMember<'e>>, WriteOptions)> {
     let mut members = Vec::with_capacity(ed.entries.len());
@@ -338,6 +356,7 @@ fn prepare<'e>(ed: &'e Editable, opts: &SaveOptions) -> Result<(Vec<NewMember<'e
             gid: e.gid as u32,
             perms: e.mode as u32,
             origin: if opts.thin { e.origin } else { None },
+            slash_in_name_field: opts.thin && slash_in_name_field(e, opts),
         });
     }
     let wopts = WriteOptions {

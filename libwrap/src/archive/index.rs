@@ -4,6 +4,8 @@
 //! - ELF: defined symbols that are global, weak or unique, and commons (GNU ar's rule,
 //!   `_bfd_compute_and_write_armap`), in symbol-table order; wrapped objects are indexed through
 //!   their mirrored symbols;
+//! - GCC LTO objects (slim or fat): the definitions and commons of GCC's LTO symbol table, in
+//!   its order (what GNU ar indexes with GCC's plugin, see [`crate::gcc_lto`]);
 //! - raw bitcode: every module's symbols that are global, defined and not format-specific
 //!   (llvm-ar's rule, which GNU ar with a matching LLVMgold plugin also follows), in irsymtab
 //!   order;
@@ -28,6 +30,16 @@ pub(crate) struct MemberSymbols {
 pub(crate) fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
     if crate::elf::read::is_elf(buf) {
         let obj = crate::elf::read(buf).ok()?;
+        let mut warnings = Vec::new();
+        match crate::gcc_lto::symbols(&obj) {
+            // GNU ar with GCC's plugin: the LTO symbols that define something, in table order.
+            Ok(Some(syms)) => {
+                let names = syms.into_iter().filter(|s| s.kind.defines()).map(|s| s.name).collect();
+                return Some(MemberSymbols { names, warnings });
+            }
+            Ok(None) => {}
+            Err(e) => warnings.push(format!("cannot read its GCC LTO symbol table ({e}); indexed by its ELF symbols")),
+        }
         let names = obj
             .symbols
             .iter()
@@ -41,12 +53,6 @@ pub(crate) fn index_symbols(buf: &[u8]) -> Option<MemberSymbols> {
             })
             .map(|s| s.name.to_vec())
             .collect::<Vec<_>>();
-        let mut warnings = Vec::new();
-        // GNU ar's test for GCC's slim LTO objects, whose real symbols only GCC's plugin reads.
-        if names.iter().any(|n| n == b"__gnu_lto_slim" || n == b"___gnu_lto_slim") {
-            warnings
-                .push("GCC LTO object: its symbols are not indexed (tl reads LLVM bitcode, not GCC's LTO format; use gcc-ar)".to_string());
-        }
         return Some(MemberSymbols { names, warnings });
     }
     if bitcode::is_bitcode(buf) {

@@ -84,6 +84,10 @@ pub struct Member<'a> {
     /// For thin members that reference a member of a regular archive (`/N:M`): that archive's
     /// path as stored in the thin archive, and the member's header offset in it.
     pub nested: Option<(String, u64)>,
+    /// The 16th byte of the header's name field as read (GNU ar keeps it when it rewrites a
+    /// thin archive's header: a `/` there is left over from a 15-byte name, see
+    /// [`super::write`]).
+    pub name_field_end: u8,
 }
 
 impl Member<'_> {
@@ -168,7 +172,8 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32, referenced: &mut Refe
         let m = m.map_err(|e| Error::malformed(path, e.to_string()))?;
         let name = m.name().to_vec();
         let hoff = header_offset(parse_data, &m);
-        let common = |data: MemberData<'a>, member_path: Option<PathBuf>| Member {
+        let name_field_end = data.get(hoff as usize + 15).copied().unwrap_or(b' ');
+        let common = |bytes: MemberData<'a>, member_path: Option<PathBuf>| Member {
             name: name.clone(),
             position: 0,
             header_offset: hoff,
@@ -178,9 +183,10 @@ fn read_nested<'a>(data: &'a [u8], path: &str, depth: u32, referenced: &mut Refe
             gid: m.gid().unwrap_or(0),
             mode: m.mode().unwrap_or(0),
             size: m.size(),
-            data,
+            data: bytes,
             path: member_path,
             nested: None,
+            name_field_end,
         };
         if let Some(&origin) = origins.get(&hoff) {
             let rel = String::from_utf8_lossy(&name).into_owned();
@@ -290,7 +296,15 @@ fn blank_nested_origins(data: &[u8]) -> (Option<Vec<u8>>, FxHashMap<u64, u64>) {
 
 /// Resolves a `/N:M` member: the member of the regular archive `rel` (relative to `dir`) whose
 /// header is at `origin`.
-fn nested_member(dir: &Path, rel: &str, origin: u64, hoff: u64, path: &str, depth: u32, referenced: &mut Referenced) -> Result<Member<'static>> {
+fn nested_member(
+    dir: &Path,
+    rel: &str,
+    origin: u64,
+    hoff: u64,
+    path: &str,
+    depth: u32,
+    referenced: &mut Referenced,
+) -> Result<Member<'static>> {
     let full = if Path::new(rel).is_absolute() { PathBuf::from(rel) } else { dir.join(rel) };
     let shown = full.display().to_string();
     if !referenced.archives.contains_key(&full) {
@@ -338,6 +352,7 @@ impl Member<'_> {
             data: self.data.clone_static(),
             path: self.path.clone(),
             nested: self.nested.clone(),
+            name_field_end: self.name_field_end,
         }
     }
 }

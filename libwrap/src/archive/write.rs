@@ -53,6 +53,9 @@ pub struct NewMember<'a> {
     /// Thin archives only: the member is the one whose header is at this offset in the regular
     /// archive `name` (GNU's `/N:M` reference).
     pub origin: Option<u64>,
+    /// Thin archives only: the 16th byte of the header's name field is `/` (see
+    /// [`super::edit`]: GNU ar leaves it from a 15-byte name).
+    pub slash_in_name_field: bool,
 }
 
 /// Archive layout options.
@@ -249,7 +252,11 @@ pub(crate) fn write_archive_to(
         }
     }
     for (m, name) in members.iter().zip(&names) {
-        out.write_all(&header(name, Some(m.mtime), Some(m.uid), Some(m.gid), Some(m.perms), m.data.len() as u64))?;
+        let mut h = header(name, Some(m.mtime), Some(m.uid), Some(m.gid), Some(m.perms), m.data.len() as u64);
+        if opts.thin && m.slash_in_name_field && name.len() < 16 {
+            h[15] = b'/';
+        }
+        out.write_all(&h)?;
         if !opts.thin {
             out.write_all(&m.data)?;
             if m.data.len() & 1 == 1 {

@@ -48,6 +48,8 @@ pub struct Prepared {
     pub args: Vec<OsString>,
     /// The major LLVM versions of the bitcode modules of the link.
     pub llvm_majors: Vec<u32>,
+    /// An input (or archive member) is a GCC LTO object: the link needs GCC's plugin.
+    pub gcc_lto: bool,
     /// Holds the rewritten files.
     pub temp: tempfile::TempDir,
 }
@@ -55,7 +57,7 @@ pub struct Prepared {
 /// Rewrites what needs rewriting (see the module documentation).
 pub fn prepare(args: &[Arg], search_dirs: &[PathBuf]) -> Result<Prepared> {
     let temp = tempfile::Builder::new().prefix("tl-ld").tempdir().map_err(|e| Error::io("temporary directory", e))?;
-    let mut p = Preparer { dir: temp.path().to_path_buf(), count: 0, majors: Vec::new() };
+    let mut p = Preparer { dir: temp.path().to_path_buf(), count: 0, majors: Vec::new(), gcc_lto: false };
     let mut out = Vec::with_capacity(args.len());
     for a in args {
         match a {
@@ -72,7 +74,7 @@ pub fn prepare(args: &[Arg], search_dirs: &[PathBuf]) -> Result<Prepared> {
     }
     p.majors.sort_unstable();
     p.majors.dedup();
-    Ok(Prepared { args: out, llvm_majors: p.majors, temp })
+    Ok(Prepared { args: out, llvm_majors: p.majors, gcc_lto: p.gcc_lto, temp })
 }
 
 fn library_arg(name: &str, verbatim: bool) -> OsString {
@@ -92,6 +94,7 @@ struct Preparer {
     dir: PathBuf,
     count: usize,
     majors: Vec<u32>,
+    gcc_lto: bool,
 }
 
 impl Preparer {
@@ -108,8 +111,13 @@ impl Preparer {
             }
             FileKind::Elf => {
                 let obj = crate::elf::read(data).map_err(|e| e.at(name, None))?;
-                if file_kind::classify(&obj) != ElfKind::Wrapped {
-                    return Ok(None);
+                match file_kind::classify(&obj) {
+                    ElfKind::Wrapped => {}
+                    ElfKind::GccLtoSlim | ElfKind::GccLtoFat => {
+                        self.gcc_lto = true;
+                        return Ok(None);
+                    }
+                    _ => return Ok(None),
                 }
                 let (native, bitcode) = decompose(obj).map_err(|e| e.at(name, None))?;
                 let mut out = Vec::new();
@@ -188,6 +196,7 @@ impl Preparer {
                 gid: 0,
                 perms: 0o644,
                 origin: None,
+                slash_in_name_field: false,
             })
             .collect();
         let written = archive_write::write_archive(&new, archive_write::WriteOptions::default()).map_err(|e| Error::io(&name, e))?;

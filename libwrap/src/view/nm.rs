@@ -31,6 +31,7 @@ use crate::elf::{ElfObject, SectionData, SymbolSection};
 use crate::embedded::{self, GUARD_SYMBOL};
 use crate::error::PResult;
 use crate::file_kind::{self, ElfKind};
+use crate::gcc_lto;
 use crate::wrapped::decompose::{decompose, has_native_code};
 use crate::wrapped::elf_target;
 
@@ -83,6 +84,8 @@ pub struct NmSymbol {
     pub visibility: u8,
     /// The bitcode module it came from (`None` for ELF symbols).
     pub module: Option<usize>,
+    /// A symbol of GCC's LTO symbol table, with what its extension says it is.
+    pub gcc_lto: Option<gcc_lto::SymbolType>,
 }
 
 impl NmSymbol {
@@ -99,6 +102,15 @@ impl NmSymbol {
         }
     }
 
+    /// Where the symbol was read: `elf`, `bitcode` or `gcc-lto`, for JSON.
+    pub fn source_name(&self) -> &'static str {
+        match (self.gcc_lto, self.module) {
+            (Some(_), _) => "gcc-lto",
+            (_, Some(_)) => "bitcode",
+            _ => "elf",
+        }
+    }
+
     /// The visibility's name (`default`, `internal`, `hidden`, `protected`), for JSON.
     pub fn visibility_name(&self) -> &'static str {
         match self.visibility {
@@ -112,6 +124,14 @@ impl NmSymbol {
     /// What the symbol names (`function`, `data`, `common`, `tls`, `ifunc`, `section`, `file`,
     /// `notype`, `other`), for JSON.
     pub fn kind_name(&self) -> &'static str {
+        if let Some(t) = self.gcc_lto {
+            return match (self.common, t) {
+                (true, _) => "common",
+                (_, gcc_lto::SymbolType::Function) => "function",
+                (_, gcc_lto::SymbolType::Variable) => "data",
+                (_, gcc_lto::SymbolType::Unknown) => "notype",
+            };
+        }
         match (self.common, self.elf_type) {
             (true, _) | (_, Some(STT_COMMON)) => "common",
             (_, None | Some(STT_SECTION)) => "section",
@@ -150,6 +170,9 @@ pub enum BitcodeChoice {
     Default,
     /// Always the ELF symbol table (`--no-llvm-bc`).
     Elf,
+    /// What GNU nm shows with an explicit BFD target (`--target`), which loads no plugin: GCC
+    /// LTO objects through their ELF symbols; LLVM bitcode as by default.
+    NoPlugin,
 }
 
 /// The view of an ELF, bitcode or wrapped object.
@@ -159,6 +182,11 @@ pub fn view(data: &[u8], dynamic: bool, choice: BitcodeChoice) -> PResult<NmObje
     }
     let obj = crate::elf::read(data)?;
     let kind = file_kind::classify(&obj);
+    let choice = match (choice, kind) {
+        (BitcodeChoice::NoPlugin, ElfKind::GccLtoSlim | ElfKind::GccLtoFat) => BitcodeChoice::Elf,
+        (BitcodeChoice::NoPlugin, _) => BitcodeChoice::Default,
+        (c, _) => c,
+    };
     if !dynamic && choice == BitcodeChoice::Default && kind == ElfKind::Wrapped {
         // A wrapped object of one unit is listed through its bitcode (what llvm-nm shows); a
         // partial link's output (several units, or native code) through its mirror, which is
@@ -175,6 +203,9 @@ pub fn view(data: &[u8], dynamic: bool, choice: BitcodeChoice) -> PResult<NmObje
             None => bitcode,
             Some(w) => NmObject { warnings: [bitcode.warnings.clone(), vec![w]].concat(), ..bitcode },
         });
+    }
+    if choice == BitcodeChoice::Default && matches!(kind, ElfKind::GccLtoSlim | ElfKind::GccLtoFat) {
+        return gcc_lto_view(&obj, dynamic);
     }
     if !dynamic && choice == BitcodeChoice::Default && kind == ElfKind::FatLto {
         let bc = embedded::bitcode_section(&obj).ok_or_else(|| bad!("empty bitcode section"))?;
@@ -350,6 +381,7 @@ pub fn elf_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
             ifunc,
             visibility: s.st_other & 3,
             module: None,
+            gcc_lto: None,
         });
     }
     out.symbols = Some(syms);
@@ -515,6 +547,55 @@ fn read_dynsym(obj: &ElfObject<'_>, index: usize) -> PResult<Vec<RawSym>> {
     Ok(out)
 }
 
+/// GNU nm's view of a GCC LTO object through GCC's plugin (see [`crate::gcc_lto`]): its LTO
+/// symbols only, printed as BFD's plugin target prints them (values and sizes 0, 32-bit width,
+/// letters from the fake sections); no dynamic symbols.
+fn gcc_lto_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
+    let symbols = if dynamic { Vec::new() } else { gcc_lto::symbols(obj)?.unwrap_or_default() };
+    let syms: Vec<NmSymbol> = symbols
+        .iter()
+        .map(|s| {
+            let undefined = matches!(s.kind, gcc_lto::Kind::Undef | gcc_lto::Kind::WeakUndef);
+            let common = s.kind == gcc_lto::Kind::Common;
+            let weak = matches!(s.kind, gcc_lto::Kind::WeakDef | gcc_lto::Kind::WeakUndef);
+            NmSymbol {
+                name: s.name.clone(),
+                version: None,
+                letter: gcc_lto::letter(s),
+                value: 0,
+                size: 0,
+                elf_type: None,
+                section: if undefined { b"*UND*".to_vec() } else { b"plug".to_vec() },
+                section_id: None,
+                section_vma: 0,
+                section_size: 0,
+                undefined,
+                absolute: false,
+                common,
+                global: !undefined && !common && !weak,
+                weak,
+                unique: false,
+                debugging: false,
+                file: false,
+                section_sym: false,
+                ifunc: false,
+                special: false,
+                visibility: s.visibility,
+                module: None,
+                gcc_lto: Some(s.symbol_type),
+            }
+        })
+        .collect();
+    Ok(NmObject {
+        width: 32,
+        has_syms: !syms.is_empty(),
+        symbols: if syms.is_empty() { None } else { Some(syms) },
+        lto_slim: false,
+        is_elf: false,
+        warnings: Vec::new(),
+    })
+}
+
 /// GNU nm's view of (all modules of) raw bitcode: what it shows for the wrapped mirror, minus the
 /// guard, plus format-specific symbols as debugging symbols.
 pub(crate) fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
@@ -577,6 +658,7 @@ pub(crate) fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
                 special: false,
                 visibility: s.elf_visibility(),
                 module: Some(module),
+                gcc_lto: None,
             });
         }
     }

@@ -20,7 +20,9 @@ pub fn init_from_environment() {
     };
     let bytewise = match name.as_deref() {
         None | Some("C") | Some("POSIX") => true,
-        Some(n) => n.strip_prefix("C.").is_some_and(|codeset| codeset.eq_ignore_ascii_case("utf-8") || codeset.eq_ignore_ascii_case("utf8")),
+        Some(n) => {
+            n.strip_prefix("C.").is_some_and(|codeset| codeset.eq_ignore_ascii_case("utf-8") || codeset.eq_ignore_ascii_case("utf8"))
+        }
     };
     LOCALE_COLLATION.store(!bytewise, AtomicOrdering::Relaxed);
 }

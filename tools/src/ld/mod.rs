@@ -17,6 +17,7 @@ use libwrap::link::{InputSpec, Options};
 
 use crate::cli;
 
+mod gcc_plugin;
 mod lto_linker;
 
 /// Options that take a separate argument when not joined (GNU ld's and lld's), without dashes.
@@ -716,9 +717,28 @@ fn final_link(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
         }
     };
     let explicit = p.lto_linker.clone().or_else(|| std::env::var_os("TL_LTO_LINKER").map(PathBuf::from));
+    if prepared.gcc_lto && !prepared.llvm_majors.is_empty() {
+        cli::error(err, prog, "cannot link LLVM bitcode and GCC LTO objects together");
+        return 1;
+    }
+    let mut gcc_env: Vec<(&str, OsString)> = Vec::new();
     let (program, args): (PathBuf, Vec<OsString>) = if prepared.llvm_majors.is_empty() && explicit.is_none() {
-        // No bitcode: the system's GNU linker, with the command line as given.
-        (gnu_ld(), p.raw.iter().map(OsString::from).collect())
+        // No LLVM bitcode: the system's GNU linker, with the command line as given; GCC LTO
+        // inputs get GCC's plugin, as the gcc driver passes it, unless the command has one.
+        let mut args: Vec<OsString> = p.raw.iter().map(OsString::from).collect();
+        if prepared.gcc_lto && !p.raw.iter().any(|a| a == "-plugin" || a.starts_with("-plugin=") || a.starts_with("--plugin")) {
+            match gcc_plugin::arguments(prepared.temp.path()) {
+                Ok((plugin_args, env)) => {
+                    args.splice(0..0, plugin_args);
+                    gcc_env = env;
+                }
+                Err(message) => {
+                    cli::error(err, prog, message);
+                    return 1;
+                }
+            }
+        }
+        (gnu_ld(), args)
     } else {
         match lto_linker::find_linker(&prepared.llvm_majors, explicit.as_deref()) {
             Ok(l) => (l.path, prepared.args.clone()),
@@ -730,6 +750,9 @@ fn final_link(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
     };
     let mut command = std::process::Command::new(&program);
     command.args(&args);
+    for (k, v) in &gcc_env {
+        command.env(k, v);
+    }
     if prepared.llvm_majors.is_empty() && explicit.is_none() {
         // GNU ld names itself after argv[0] in its messages: "tl-ld: no input files". (ld.lld
         // picks its flavour from argv[0], so it keeps its own name.)

@@ -97,14 +97,16 @@ fn help_text(prog: &str) -> String {
   -p, --no-sort          Do not sort the symbols
   -P, --portability      Same as --format=posix
   -r, --reverse-sort     Reverse the sense of the sort
-      --plugin NAME      Accepted and ignored: bitcode is read without plugins
+      --plugin NAME      Accepted and ignored: LLVM bitcode and GCC LTO objects are
+                           read without plugins
   -S, --print-size       Print size of defined symbols
   -s, --print-armap      Include index for symbols from archive members
       --quiet            Suppress \"no symbols\" diagnostic
       --size-sort        Sort symbols by size
       --special-syms     Include special symbols in the output
   -t, --radix=RADIX      Use RADIX for printing symbol values
-      --target=BFDNAME   Accepted and ignored: the format is read from the file
+      --target=BFDNAME   Read no plugin's view: GCC LTO objects are listed through
+                           their ELF symbols (the format is read from the file)
   -u, --undefined-only   Display only undefined symbols
   -U, --defined-only     Display only defined symbols
   -W, --no-weak          Ignore weak symbols
@@ -343,7 +345,13 @@ fn opts_of(m: &clap::ArgMatches, format: Format, radix: u32, per_file: bool) -> 
         quiet: m.get_flag("quiet"),
         ifunc_chars: m.get_many::<String>("ifunc-chars").and_then(|mut v| v.next_back()).map(|s| s.as_bytes().to_vec()),
         summary: m.get_flag("summary"),
-        choice: if m.get_flag("no-llvm-bc") { BitcodeChoice::Elf } else { BitcodeChoice::Default },
+        choice: if m.get_flag("no-llvm-bc") {
+            BitcodeChoice::Elf
+        } else if m.get_many::<String>("target").is_some() {
+            BitcodeChoice::NoPlugin
+        } else {
+            BitcodeChoice::Default
+        },
     }
 }
 
@@ -818,7 +826,7 @@ impl Nm<'_> {
         j.push_str(&format!(",\"value\":{}", if s.undefined { "null".to_string() } else { s.value.to_string() }));
         j.push_str(&format!(",\"size\":{size}"));
         j.push_str(&format!(",\"section\":{}", json_str(&s.section)));
-        j.push_str(&format!(",\"source\":\"{}\"", if s.module.is_some() { "bitcode" } else { "elf" }));
+        j.push_str(&format!(",\"source\":\"{}\"", s.source_name()));
         j.push('}');
         j
     }
