@@ -283,13 +283,3 @@ pub fn decode(blob: &[u8], strtab: &[u8]) -> PResult<Decoded> {
         dependent_libraries,
     }))
 }
-
-impl IrSymtab {
-    /// The symbols of module `index`.
-    pub(crate) fn module_symbols(&self, index: usize) -> &[IrSymbol] {
-        match self.modules.get(index) {
-            Some(m) => &self.symbols[m.begin as usize..m.end as usize],
-            None => &[],
-        }
-    }
-}

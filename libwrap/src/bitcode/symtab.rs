@@ -105,7 +105,7 @@ pub fn read(m: &ModuleUnit<'_>) -> PResult<ModuleSymbols> {
         match st.strtab {
             None => warnings.push("SYMTAB without a string table; read the module records".into()),
             Some(strtab) => match irsymtab::decode(st.blob, strtab)? {
-                Decoded::Table(t) => return Ok(from_irsymtab(&t, st.index)),
+                Decoded::Table(t) => return Ok(from_irsymtab(t, st.index)),
                 Decoded::UnknownVersion(v) => warnings.push(format!("irsymtab version {v} is unknown; read the module records")),
             },
         }
@@ -116,20 +116,29 @@ pub fn read(m: &ModuleUnit<'_>) -> PResult<ModuleSymbols> {
     Ok(out)
 }
 
-fn from_irsymtab(t: &irsymtab::IrSymtab, index: usize) -> ModuleSymbols {
+fn from_irsymtab(mut t: irsymtab::IrSymtab, index: usize) -> ModuleSymbols {
+    let range = t.modules.get(index).map_or(0..0, |m| m.begin as usize..m.end as usize);
+    let comdats = std::mem::take(&mut t.comdats);
     let symbols = t
-        .module_symbols(index)
-        .iter()
-        .map(|s| IrSym {
-            name: s.name.clone(),
-            ir_name: s.ir_name.clone(),
-            flags: s.flags,
-            comdat: s.comdat.and_then(|c| t.comdats.get(c as usize)).map(|c| c.name.clone()),
-            common_size: s.uncommon.as_ref().filter(|_| s.has(flag::COMMON)).map(|u| u.common_size),
-            common_align: s.uncommon.as_ref().filter(|_| s.has(flag::COMMON)).map(|u| u.common_align),
-            section: s.uncommon.as_ref().map(|u| u.section_name.clone()).filter(|n| !n.is_empty()),
-            kind: None,
-            linkage: None,
+        .symbols
+        .drain(range)
+        .map(|s| {
+            let common = s.has(flag::COMMON);
+            let (common_size, common_align, section) = match s.uncommon {
+                Some(u) => (common.then_some(u.common_size), common.then_some(u.common_align), Some(u.section_name).filter(|n| !n.is_empty())),
+                None => (None, None, None),
+            };
+            IrSym {
+                name: s.name,
+                ir_name: s.ir_name,
+                flags: s.flags,
+                comdat: s.comdat.and_then(|c| comdats.get(c as usize)).map(|c| c.name.clone()),
+                common_size,
+                common_align,
+                section,
+                kind: None,
+                linkage: None,
+            }
         })
         .collect();
     ModuleSymbols { symbols, triple: String::from_utf8_lossy(&t.target_triple).into_owned(), warnings: Vec::new() }

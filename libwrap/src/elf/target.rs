@@ -24,7 +24,14 @@ pub(crate) const EM_LOONGARCH: u16 = 258;
 pub(crate) fn for_triple(triple: &str) -> Result<ElfTarget, String> {
     let mut parts = triple.split('-');
     let arch = parts.next().unwrap_or("");
-    let rest: Vec<&str> = parts.collect();
+    // The other components, without allocating (triples have at most four).
+    let mut components = [""; 8];
+    let mut n = 0;
+    for p in parts {
+        components[n.min(7)] = p;
+        n += 1;
+    }
+    let rest = &components[..n.min(8)];
     let has = |w: &str| rest.iter().any(|p| p.starts_with(w));
     if has("apple") || has("darwin") || has("macos") || has("ios") || has("tvos") || has("watchos") {
         return Err(format!("target {triple} is Mach-O, not ELF"));
@@ -80,8 +87,13 @@ pub(crate) fn agreed<'t, K: Clone>(
     triples: impl IntoIterator<Item = (&'t str, K)>,
 ) -> Result<Option<(ElfTarget, &'t str, K)>, TargetConflict<'t, K>> {
     let mut found: Option<(ElfTarget, &'t str, K)> = None;
+    let mut last: Option<(&'t str, ElfTarget)> = None;
     for (triple, key) in triples {
-        let t = for_triple(triple).map_err(|e| TargetConflict::Unmapped(e, key.clone()))?;
+        let t = match last {
+            Some((l, t)) if l == triple => t,
+            _ => for_triple(triple).map_err(|e| TargetConflict::Unmapped(e, key.clone()))?,
+        };
+        last = Some((triple, t));
         match &found {
             Some((f, ft, fk)) if *f != t => {
                 return Err(TargetConflict::Differ { first: (ft, fk.clone()), second: (triple, key) });

@@ -20,6 +20,8 @@
 //! the guard: llvm-nm's letters, value 0 (a common's value is its size), pointer width from the
 //! target triple; format-specific symbols are added as debugging symbols.
 
+use std::borrow::Cow;
+
 use object::Endianness;
 use object::elf;
 
@@ -51,7 +53,7 @@ pub struct NmSymbol {
     /// ELF symbol type for sysv output (`None` for section symbols).
     pub elf_type: Option<u8>,
     /// BFD section name (`*UND*`, `*ABS*`, `*COM*` or the section's name).
-    pub section: Vec<u8>,
+    pub section: Cow<'static, [u8]>,
     /// Identity of the BFD section (for size sorting); `None` for the special sections.
     pub section_id: Option<usize>,
     /// VMA and size of that section.
@@ -299,18 +301,18 @@ pub fn elf_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
         let bind = s.st_info >> 4;
         let typ = s.st_info & 0xf;
         let (sec, section_name, section_id, vma, ssize) = match s.section {
-            SymbolSection::Undefined => (None, b"*UND*".to_vec(), None, 0, 0),
-            SymbolSection::Common => (None, b"*COM*".to_vec(), None, 0, 0),
+            SymbolSection::Undefined => (None, Cow::Borrowed(&b"*UND*"[..]), None, 0, 0),
+            SymbolSection::Common => (None, Cow::Borrowed(&b"*COM*"[..]), None, 0, 0),
             SymbolSection::Section(i) if has_bfd.get(i).copied().unwrap_or(false) => {
                 let sec = &obj.sections[i];
-                (Some(sec), sec.name.to_vec(), Some(i), sec.sh_addr, sec.size(obj.is_64))
+                (Some(sec), Cow::Owned(sec.name.to_vec()), Some(i), sec.sh_addr, sec.size(obj.is_64))
             }
             // Absolute, reserved, or a section BFD makes no section for.
-            _ => (None, b"*ABS*".to_vec(), None, 0, 0),
+            _ => (None, Cow::Borrowed(&b"*ABS*"[..]), None, 0, 0),
         };
         let undefined = s.section == SymbolSection::Undefined;
         let common = s.section == SymbolSection::Common;
-        let absolute = section_name == b"*ABS*";
+        let absolute = section_name.as_ref() == b"*ABS*";
         let global = bind == STB_GLOBAL && !undefined && !common;
         let local = bind == STB_LOCAL;
         let weak = bind == STB_WEAK;
@@ -565,7 +567,7 @@ fn gcc_lto_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
                 value: 0,
                 size: 0,
                 elf_type: None,
-                section: if undefined { b"*UND*".to_vec() } else { b"plug".to_vec() },
+                section: Cow::Borrowed(if undefined { b"*UND*" } else { b"plug" }),
                 section_id: None,
                 section_vma: 0,
                 section_size: 0,
@@ -614,13 +616,13 @@ pub(crate) fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
         Err(_) => 64,
     };
     let mut syms = Vec::new();
-    for (module, d) in details.iter().enumerate() {
-        for s in &d.symbols.symbols {
+    for (module, d) in details.into_iter().enumerate() {
+        for s in d.symbols.symbols {
             use crate::bitcode::irsymtab::flag;
             let undefined = s.has(flag::UNDEFINED);
             let common = s.has(flag::COMMON) && !undefined;
             let letter = s.nm_letter();
-            let (section, elf_type): (&[u8], u8) = if undefined {
+            let (section, elf_type): (&'static [u8], u8) = if undefined {
                 (b"*UND*", STT_NOTYPE)
             } else if common {
                 (b"*COM*", STT_OBJECT)
@@ -635,13 +637,12 @@ pub(crate) fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
             };
             let size = if common { s.common_size.unwrap_or(0) } else { 0 };
             syms.push(NmSymbol {
-                name: s.name.clone(),
                 version: None,
                 letter,
                 value: size,
                 size,
                 elf_type: Some(elf_type),
-                section: section.to_vec(),
+                section: Cow::Borrowed(section),
                 section_id: None,
                 section_vma: 0,
                 section_size: 0,
@@ -659,6 +660,7 @@ pub(crate) fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
                 visibility: s.elf_visibility(),
                 module: Some(module),
                 gcc_lto: None,
+                name: s.name,
             });
         }
     }

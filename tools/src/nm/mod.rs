@@ -364,7 +364,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         Parsed::Exit(code) => return code,
     };
     collate::init_from_environment();
-    let mut nm = Nm { opts, prog, out, err, report_plugin_err: true };
+    let mut nm = Nm { opts, prog, out, err, report_plugin_err: true, line: Vec::with_capacity(256) };
     if nm.opts.by_size && nm.opts.undefined_only {
         nm.note("Using the --size-sort and --undefined-only options together");
         nm.note("will produce no output, since undefined symbols have no size.");
@@ -395,6 +395,8 @@ struct Nm<'w> {
     out: &'w mut dyn Write,
     err: &'w mut dyn Write,
     report_plugin_err: bool,
+    /// The line being printed (one buffer for every symbol).
+    line: Vec<u8>,
 }
 
 /// Where a symbol comes from, for `-A` prefixes and JSON.
@@ -674,26 +676,30 @@ impl Nm<'_> {
         out
     }
 
-    fn value(&self, width: u32, v: u64) -> String {
+    /// Appends a value in the radix and width of the output format (hex digits are written
+    /// directly: this runs for every symbol).
+    fn push_value(&self, line: &mut Vec<u8>, width: u32, v: u64) {
         let pad = match self.opts.format {
             Format::Posix | Format::Just => 0,
-            _ => {
-                if width == 32 {
-                    8
-                } else {
-                    16
-                }
-            }
+            _ if width == 32 => 8,
+            _ => 16,
         };
         match self.opts.radix {
-            8 => format!("{v:0pad$o}"),
-            10 => format!("{:0pad$}", v as i64),
-            _ => format!("{v:0pad$x}"),
+            8 => line.extend_from_slice(format!("{v:0pad$o}").as_bytes()),
+            10 => line.extend_from_slice(format!("{:0pad$}", v as i64).as_bytes()),
+            _ => {
+                let digits = ((64 - v.leading_zeros() as usize).div_ceil(4)).max(1);
+                line.resize(line.len() + pad.saturating_sub(digits), b'0');
+                for k in (0..digits).rev() {
+                    line.push(b"0123456789abcdef"[((v >> (4 * k)) & 0xf) as usize]);
+                }
+            }
         }
     }
 
     /// The printed name: version cut or appended, demangled.
-    fn symname(&self, name: &[u8], version: Option<&(Vec<u8>, bool)>, is_elf: bool) -> Vec<u8> {
+    fn symname<'n>(&self, name: &'n [u8], version: Option<&(Vec<u8>, bool)>, is_elf: bool) -> std::borrow::Cow<'n, [u8]> {
+        use std::borrow::Cow;
         let mut base: &[u8] = name;
         if self.opts.versions == SymbolVersions::Without
             && is_elf
@@ -702,13 +708,14 @@ impl Nm<'_> {
             base = &name[..at];
         }
         let mut out = if self.opts.demangle && !base.is_empty() {
-            libwrap::demangle::bfd_demangle_style(base, None, self.opts.style).unwrap_or_else(|| base.to_vec())
+            libwrap::demangle::bfd_demangle_style(base, None, self.opts.style).map_or(Cow::Borrowed(base), Cow::Owned)
         } else {
-            base.to_vec()
+            Cow::Borrowed(base)
         };
         if self.opts.versions != SymbolVersions::Without
             && let Some((v, single)) = version
         {
+            let out = out.to_mut();
             out.extend_from_slice(if *single { b"@" } else { b"@@" });
             out.extend_from_slice(v);
         }
@@ -733,7 +740,8 @@ impl Nm<'_> {
         // SYM_SIZE: st_size for ELF symbols, the computed size otherwise.
         let size = if s.elf_type.is_some() { s.size } else { ssize };
         let w = v.width;
-        let mut line: Vec<u8> = Vec::with_capacity(64 + name.len());
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
         if self.opts.per_symbol {
             match (self.opts.format, place.member) {
                 (Format::Posix, Some(m)) => line.extend_from_slice(format!("{}[{}]: ", place.file, m).as_bytes()),
@@ -749,10 +757,10 @@ impl Nm<'_> {
                     line.extend_from_slice(if w == 64 { b"                " } else { b"        " });
                 } else {
                     let shown = if self.opts.by_size && !self.opts.print_size { size } else { s.value };
-                    line.extend_from_slice(self.value(w, shown).as_bytes());
+                    self.push_value(&mut line, w, shown);
                     if self.opts.print_size && size != 0 {
                         line.push(b' ');
-                        line.extend_from_slice(self.value(w, size).as_bytes());
+                        self.push_value(&mut line, w, size);
                     }
                 }
                 line.push(b' ');
@@ -767,7 +775,7 @@ impl Nm<'_> {
                 if undefined_class {
                     line.extend_from_slice(if w == 32 { b"        " } else { b"                " });
                 } else {
-                    line.extend_from_slice(self.value(w, s.value).as_bytes());
+                    self.push_value(&mut line, w, s.value);
                 }
                 line.extend_from_slice(format!("|   {letter}  |").as_bytes());
                 match s.elf_type {
@@ -775,7 +783,7 @@ impl Nm<'_> {
                     None => line.extend_from_slice(b"                  |"),
                 }
                 if size != 0 {
-                    line.extend_from_slice(self.value(w, size).as_bytes());
+                    self.push_value(&mut line, w, size);
                 } else {
                     line.extend_from_slice(if w == 32 { b"        " } else { b"                " });
                 }
@@ -792,10 +800,10 @@ impl Nm<'_> {
                 if undefined_class {
                     line.extend_from_slice(b"        ");
                 } else {
-                    line.extend_from_slice(self.value(w, s.value).as_bytes());
+                    self.push_value(&mut line, w, s.value);
                     line.push(b' ');
                     if size != 0 {
-                        line.extend_from_slice(self.value(w, size).as_bytes());
+                        self.push_value(&mut line, w, size);
                     }
                 }
             }
@@ -806,6 +814,7 @@ impl Nm<'_> {
         }
         line.push(b'\n');
         let _ = self.out.write_all(&line);
+        self.line = line;
     }
 
     fn json_symbol(&self, v: &NmObject, s: &NmSymbol, letter: char, shown: &[u8], size: u64, place: &Place<'_>) -> String {
