@@ -14,97 +14,6 @@ use std::process::Command;
 
 use harness::*;
 
-/// `readelf` output of an object, normalised (see the module documentation).
-fn normalised(obj: &Path) -> String {
-    let readelf = |flag: &str| String::from_utf8(run_ok(Command::new("readelf").arg(flag).arg(obj))).unwrap();
-    // Sections: number -> name, and the lines without numbers, offsets and indices.
-    let sections = readelf("-SW");
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
-    let mut rows = Vec::new();
-    for line in sections.lines() {
-        let Some(rest) = line.trim_start().strip_prefix('[') else { continue };
-        let Some((num, rest)) = rest.split_once(']') else { continue };
-        let num = num.trim();
-        if num == "Nr" || num == "0" {
-            continue;
-        }
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // Name Type Address Off Size ES [Flg] Lk Inf Al
-        let name = fields[0].to_string();
-        names.insert(num.to_string(), name.clone());
-        rows.push((num.to_string(), fields.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
-    }
-    let name_of = |n: &str| names.get(n).cloned().unwrap_or_else(|| n.to_string());
-    let mut out = Vec::new();
-    for (_, f) in &rows {
-        let (name, typ, size, es) = (&f[0], &f[1], &f[4], &f[5]);
-        let has_flags = f.len() == 10;
-        let flags = if has_flags { f[6].as_str() } else { "" };
-        let (lk, inf, al) = if has_flags { (&f[7], &f[8], &f[9]) } else { (&f[6], &f[7], &f[8]) };
-        let variable = matches!(name.as_str(), ".eh_frame" | ".rela.eh_frame" | ".symtab" | ".strtab" | ".shstrtab");
-        let size = if variable { "-" } else { size };
-        let inf = if typ == "RELA" || typ == "REL" {
-            name_of(inf)
-        } else if typ == "SYMTAB" || typ == "GROUP" {
-            "-".into()
-        } else {
-            inf.clone()
-        };
-        let lk = if lk == "0" { "-".to_string() } else { name_of(lk) };
-        out.push(format!("section {name} {typ} size={size} es={es} flags={flags} link={lk} info={inf} align={al}"));
-    }
-    // Symbols.
-    for line in readelf("-sW").lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 7 || !f[0].ends_with(':') || f[0] == "0:" {
-            continue;
-        }
-        let ndx = match f[6] {
-            "UND" | "ABS" | "COM" => f[6].to_string(),
-            n => name_of(n),
-        };
-        let name = if f[3] == "SECTION" { format!("[{ndx}]") } else { f.get(7).map(|s| s.to_string()).unwrap_or_default() };
-        out.push(format!("symbol {name} value={} size={} {} {} {} in {ndx}", f[1], f[2], f[3], f[4], f[5]));
-    }
-    // Relocations: per section, sorted by offset; .rela.eh_frame as a multiset without offsets.
-    let mut current = String::new();
-    for line in readelf("-rW").lines() {
-        if let Some(rest) = line.strip_prefix("Relocation section '") {
-            current = rest.split('\'').next().unwrap_or("").to_string();
-            continue;
-        }
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 3 || !f[0].chars().all(|c| c.is_ascii_hexdigit()) || f[0].len() < 8 {
-            continue;
-        }
-        if f[2].ends_with("_NONE") && current.ends_with(".eh_frame") {
-            continue;
-        }
-        let target = f[4..].join(" ");
-        let offset = if current.ends_with(".eh_frame") { "-" } else { f[0] };
-        out.push(format!("reloc {current} {offset} {} {target}", f[2]));
-    }
-    // Groups.
-    let groups = readelf("-gW");
-    let mut group = String::new();
-    for line in groups.lines() {
-        if let Some(rest) = line.strip_prefix("COMDAT group section") {
-            group = rest.split('[').nth(2).map(|s| s.trim_end_matches(|c| c != ']').trim_end_matches(']').to_string()).unwrap_or_default();
-            continue;
-        }
-        let t = line.trim();
-        if let Some(rest) = t.strip_prefix('[')
-            && let Some((_, name)) = rest.split_once(']')
-            && !name.trim().is_empty()
-            && !name.contains("Name")
-        {
-            out.push(format!("group {group} member {}", name.trim()));
-        }
-    }
-    out.sort();
-    out.join("\n")
-}
-
 /// Writes the scenario's files into `d`.
 fn write_files(d: &Path, files: &[(&str, &str)]) {
     for (name, text) in files {
@@ -146,7 +55,7 @@ fn check(s: &Scenario<'_>) {
     let gnu_run = run_ok(&mut Command::new(p.join("prog_gnu")));
     let tl_run = run_ok(&mut Command::new(p.join("prog_tl")));
     assert_eq!(String::from_utf8_lossy(&tl_run), String::from_utf8_lossy(&gnu_run), "{}: program output", s.name);
-    let (g, t) = (normalised(&p.join("gnu.o")), normalised(&p.join("tl.o")));
+    let (g, t) = (readelf_normalised(&p.join("gnu.o")), readelf_normalised(&p.join("tl.o")));
     if g != t {
         let gl: Vec<&str> = g.lines().collect();
         let tl: Vec<&str> = t.lines().collect();
@@ -574,7 +483,7 @@ fn system_libc_members_partial_link_like_gnu_ld() {
     let tl = run(tl_cmd("tl-ld").args(["-r", "-o", "tl.o", "@list"]).current_dir(p));
     assert!(tl.status.success() && gnu.status.success());
     assert_eq!(String::from_utf8_lossy(&tl.stderr).replace("tl-ld:", "ld:"), String::from_utf8_lossy(&gnu.stderr));
-    let (g, t) = (normalised(&p.join("gnu.o")), normalised(&p.join("tl.o")));
+    let (g, t) = (readelf_normalised(&p.join("gnu.o")), readelf_normalised(&p.join("tl.o")));
     if g != t {
         let mut count: BTreeMap<&str, i64> = BTreeMap::new();
         for l in g.lines() {
@@ -652,7 +561,7 @@ fn i386_rel_objects_partial_link_like_gnu_ld() {
         let tl = run(tl_cmd("tl-ld").args(args).args(["-o", "tl.o"]).current_dir(p));
         assert!(tl.status.success(), "{name}: {}", String::from_utf8_lossy(&tl.stderr));
         let (g, t) = (p.join("gnu.o"), p.join("tl.o"));
-        assert_eq!(normalised(&t), normalised(&g), "{name}: readelf");
+        assert_eq!(readelf_normalised(&t), readelf_normalised(&g), "{name}: readelf");
         assert_eq!(section_contents(&t), section_contents(&g), "{name}: section contents");
     }
 }
@@ -709,4 +618,27 @@ fn aarch64_rela_objects_partial_link_like_lld() {
         let (l, t) = (contents_with(&objdump, &p.join("lld.o"), &skip), contents_with(&objdump, &p.join("tl.o"), &skip));
         assert_eq!(t, l, "{flags}: section contents");
     }
+}
+
+#[test]
+fn code_alignment_gaps_are_filled_with_nops_like_gnu_ld() {
+    // Gaps between input sections of code sections get x86-64's long NOPs; data gaps stay zero.
+    let d = tempdir();
+    let p = d.path();
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(p));
+    let mut objects = Vec::new();
+    for (k, (bytes, align)) in [(1, 5), (3, 4), (13, 5), (21, 6), (2, 3), (31, 5)].iter().enumerate() {
+        let body: String = (0..*bytes).map(|_| ".byte 0xc3\n").collect();
+        std::fs::write(p.join(format!("c{k}.s")), format!(".text\n.p2align {align}\n{body}.data\n.p2align {align}\n.byte 1\n")).unwrap();
+        sh(&format!("as c{k}.s -o c{k}.o"));
+        objects.push(format!("c{k}.o"));
+    }
+    let list = objects.join(" ");
+    sh(&format!("ld -r {list} -o gnu.o"));
+    run_ok(tl_cmd("tl-ld").args(["-r", "-o", "tl.o"]).args(&objects).current_dir(p));
+    for section in [".text", ".data"] {
+        sh(&format!("objcopy -O binary -j {section} gnu.o gnu.bin && objcopy -O binary -j {section} tl.o tl.bin"));
+        assert_eq!(std::fs::read(p.join("tl.bin")).unwrap(), std::fs::read(p.join("gnu.bin")).unwrap(), "{section} bytes");
+    }
+    assert_eq!(readelf_normalised(&p.join("tl.o")), readelf_normalised(&p.join("gnu.o")));
 }

@@ -129,7 +129,15 @@ fn errors_match_gnu_objcopy() {
         assert!(!d.join("out.o").exists());
     }
     // Options GNU has and tl does not implement are refused, never ignored.
-    for opt in ["--strip-all", "-S", "--redefine-sym=a=b", "-R.comment", "--weaken", "--localize-symbol=x"] {
+    for opt in [
+        "--set-section-flags=.text=alloc",
+        "--change-addresses=4",
+        "-Obinary",
+        "--only-keep-debug",
+        "--add-gnu-debuglink=x",
+        "--compress-debug-sections",
+        "--rename-section=.text=.t,alloc",
+    ] {
         let r = run(tl_cmd("tl-objcopy").arg(opt).arg(fixture("kinds.gcc.o")).arg(d.join("x.o")));
         assert_eq!(r.status.code(), Some(1), "{opt}");
         assert!(String::from_utf8_lossy(&r.stderr).contains("is not supported yet"), "{opt}");

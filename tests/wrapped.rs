@@ -366,3 +366,55 @@ fn fresh_clang19_objects_match_live_llvm_nm() {
         }
     }
 }
+
+#[test]
+#[cfg_attr(not(tl_interop), ignore = "needs clang-19 (TL_INTEROP=1)")]
+fn more_elf_targets_wrap_with_their_native_identity_and_unwrap() {
+    // Each target's wrapped object has the class, byte order, machine and flags of clang-19's
+    // native object for the triple, GNU nm reads its mirror through the generic ELF targets, and
+    // unwrapping gives the bitcode back.
+    let clang = clang19();
+    let dir = tempdir();
+    let d = dir.path();
+    std::fs::write(d.join("t.c"), "int f(int x) { return x + 1; }\nint d = 3;\nextern int u;\nint g(void) { return u; }\n").unwrap();
+    let header = |o: &Path| {
+        let h = String::from_utf8(run_ok(Command::new("readelf").arg("-hW").arg(o))).unwrap();
+        let field = |k: &str| h.lines().find(|l| l.trim_start().starts_with(k)).unwrap().split(':').nth(1).unwrap().trim().to_string();
+        (field("Class"), field("Data"), field("Machine"), field("Flags"))
+    };
+    for triple in [
+        "mips-linux-gnu",
+        "mipsel-linux-gnu",
+        "mips64-linux-gnuabi64",
+        "sparc-linux-gnu",
+        "m68k-linux-gnu",
+        "hexagon-unknown-linux-musl",
+        "bpfel",
+        "bpfeb",
+    ] {
+        let (bc, native, w, back) = (
+            d.join(format!("{triple}.bc.o")),
+            d.join(format!("{triple}.o")),
+            d.join(format!("{triple}.w.o")),
+            d.join(format!("{triple}.u.o")),
+        );
+        run_ok(Command::new(&clang).args(["-O1", "-flto=thin", "-c", "t.c", &format!("--target={triple}"), "-o"]).arg(&bc).current_dir(d));
+        run_ok(Command::new(&clang).args(["-O1", "-c", "t.c", &format!("--target={triple}"), "-o"]).arg(&native).current_dir(d));
+        tl_objcopy(&["--wrap-bitcode", bc.to_str().unwrap(), w.to_str().unwrap()]);
+        assert_eq!(header(&w), header(&native), "{triple}: ELF identity");
+        let (class, data, _, _) = header(&w);
+        let tgt = format!("elf{}-{}", &class[3..], if data.contains("little") { "little" } else { "big" });
+        let nm = run_ok(Command::new("nm").arg(format!("--target={tgt}")).arg(&w));
+        let mut expected = view(&std::fs::read(&bc).unwrap());
+        expected.push(guard());
+        assert_eq!(sorted(&parse_nm(&String::from_utf8(nm).unwrap())), sorted(&expected), "{triple}: GNU nm of the mirror");
+        tl_objcopy(&["--unwrap-bitcode", w.to_str().unwrap(), back.to_str().unwrap()]);
+        assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&bc).unwrap(), "{triple}: unwrap");
+    }
+    // Little-endian MIPS64 is refused with the reason.
+    let bc = d.join("mips64el.bc.o");
+    run_ok(Command::new(&clang).args(["-O1", "-flto=thin", "-c", "t.c", "--target=mips64el-linux-gnuabi64", "-o"]).arg(&bc).current_dir(d));
+    let out = run(tl_cmd("tl-objcopy").arg("--wrap-bitcode").arg(&bc).arg(d.join("x.o")));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("little-endian MIPS64"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -16,6 +16,12 @@ struct SecFlags {
     debugging: bool,
 }
 
+/// True for the sections BFD marks `SEC_DEBUGGING` (recognised by name among non-allocated
+/// sections): what `strip --strip-debug` removes.
+pub fn is_debugging_section(name: &[u8], sh_type: u32, sh_flags: u64) -> bool {
+    sec_flags(name, sh_type, sh_flags).debugging
+}
+
 fn sec_flags(name: &[u8], sh_type: u32, sh_flags: u64) -> SecFlags {
     let alloc = sh_flags & SHF_ALLOC != 0;
     let nobits = sh_type == SHT_NOBITS;

@@ -69,6 +69,10 @@ pub enum Error {
         /// The messages, in order.
         messages: Vec<String>,
     },
+    /// A complete message that names no file (GNU's fatal errors about the command, e.g.
+    /// "redefining symbols does not work on LTO-compiled object files").
+    #[error("{0}")]
+    Message(String),
     /// The file's format is not one tl reads at all.
     #[error("{}: file format not recognized", location(path, member.as_deref()))]
     NotRecognized {
@@ -102,6 +106,7 @@ impl Error {
             Error::Malformed { what, .. } | Error::Unsupported { what, .. } => what.clone(),
             Error::NotRecognized { .. } => "file format not recognized".to_string(),
             Error::Link { messages } => messages.join("\n"),
+            Error::Message(m) => m.clone(),
         }
     }
 

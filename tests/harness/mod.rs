@@ -109,3 +109,97 @@ pub fn llvm19(tool: &str) -> PathBuf {
 pub fn require(tool: &Path) {
     assert!(tool.exists(), "{} is required for interop tests (TL_INTEROP=1)", tool.display());
 }
+
+/// `readelf -SW -sW -rW -gW` of an object with section numbers replaced by names, offsets,
+/// indices and the sizes of tables a writer lays out differently left out, relocations of
+/// `.eh_frame` compared without offsets, lines sorted: what two writers of the same object
+/// must agree on.
+pub fn readelf_normalised(obj: &Path) -> String {
+    let readelf = |flag: &str| String::from_utf8(run_ok(Command::new("readelf").arg(flag).arg(obj))).unwrap();
+    // Sections: number -> name, and the lines without numbers, offsets and indices.
+    let sections = readelf("-SW");
+    let mut names: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut rows = Vec::new();
+    for line in sections.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('[') else { continue };
+        let Some((num, rest)) = rest.split_once(']') else { continue };
+        let num = num.trim();
+        if num == "Nr" || num == "0" {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // Name Type Address Off Size ES [Flg] Lk Inf Al
+        let name = fields[0].to_string();
+        names.insert(num.to_string(), name.clone());
+        rows.push((num.to_string(), fields.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+    }
+    let name_of = |n: &str| names.get(n).cloned().unwrap_or_else(|| n.to_string());
+    let mut out = Vec::new();
+    for (_, f) in &rows {
+        let (name, typ, size, es) = (&f[0], &f[1], &f[4], &f[5]);
+        let has_flags = f.len() == 10;
+        let flags = if has_flags { f[6].as_str() } else { "" };
+        let (lk, inf, al) = if has_flags { (&f[7], &f[8], &f[9]) } else { (&f[6], &f[7], &f[8]) };
+        let variable = matches!(name.as_str(), ".eh_frame" | ".rela.eh_frame" | ".symtab" | ".strtab" | ".shstrtab");
+        let size = if variable { "-" } else { size };
+        let inf = if typ == "RELA" || typ == "REL" {
+            name_of(inf)
+        } else if typ == "SYMTAB" || typ == "GROUP" {
+            "-".into()
+        } else {
+            inf.clone()
+        };
+        let lk = if lk == "0" { "-".to_string() } else { name_of(lk) };
+        out.push(format!("section {name} {typ} size={size} es={es} flags={flags} link={lk} info={inf} align={al}"));
+    }
+    // Symbols.
+    for line in readelf("-sW").lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 7 || !f[0].ends_with(':') || f[0] == "0:" {
+            continue;
+        }
+        let ndx = match f[6] {
+            "UND" | "ABS" | "COM" => f[6].to_string(),
+            n => name_of(n),
+        };
+        let name = if f[3] == "SECTION" { format!("[{ndx}]") } else { f.get(7).map(|s| s.to_string()).unwrap_or_default() };
+        out.push(format!("symbol {name} value={} size={} {} {} {} in {ndx}", f[1], f[2], f[3], f[4], f[5]));
+    }
+    // Relocations: per section, sorted by offset; .rela.eh_frame as a multiset without offsets.
+    let mut current = String::new();
+    for line in readelf("-rW").lines() {
+        if let Some(rest) = line.strip_prefix("Relocation section '") {
+            current = rest.split('\'').next().unwrap_or("").to_string();
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 3 || !f[0].chars().all(|c| c.is_ascii_hexdigit()) || f[0].len() < 8 {
+            continue;
+        }
+        if f[2].ends_with("_NONE") && current.ends_with(".eh_frame") {
+            continue;
+        }
+        let target = f[4..].join(" ");
+        let offset = if current.ends_with(".eh_frame") { "-" } else { f[0] };
+        out.push(format!("reloc {current} {offset} {} {target}", f[2]));
+    }
+    // Groups.
+    let groups = readelf("-gW");
+    let mut group = String::new();
+    for line in groups.lines() {
+        if let Some(rest) = line.strip_prefix("COMDAT group section") {
+            group = rest.split('[').nth(2).map(|s| s.trim_end_matches(|c| c != ']').trim_end_matches(']').to_string()).unwrap_or_default();
+            continue;
+        }
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix('[')
+            && let Some((_, name)) = rest.split_once(']')
+            && !name.trim().is_empty()
+            && !name.contains("Name")
+        {
+            out.push(format!("group {group} member {}", name.trim()));
+        }
+    }
+    out.sort();
+    out.join("\n")
+}

@@ -3,6 +3,8 @@
 
 pub mod ar;
 pub mod cli;
+pub mod edits;
 pub mod ld;
 pub mod nm;
 pub mod objcopy;
+pub mod strip;

@@ -24,33 +24,12 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("binary-architecture", Some('B'), Val::Required),
     ("target", Some('F'), Val::Required),
     ("debugging", None, Val::No),
-    ("preserve-dates", Some('p'), Val::No),
-    ("only-section", Some('j'), Val::Required),
     ("add-gnu-debuglink", None, Val::Required),
-    ("remove-section", Some('R'), Val::Required),
-    ("remove-relocations", None, Val::Required),
-    ("strip-all", Some('S'), Val::No),
-    ("strip-debug", Some('g'), Val::No),
     ("strip-dwo", None, Val::No),
-    ("strip-unneeded", None, Val::No),
-    ("strip-symbol", Some('N'), Val::Required),
-    ("strip-unneeded-symbol", None, Val::Required),
     ("only-keep-debug", None, Val::No),
     ("extract-dwo", None, Val::No),
     ("extract-symbol", None, Val::No),
-    ("keep-section", None, Val::Required),
-    ("keep-symbol", Some('K'), Val::Required),
     ("keep-section-symbols", None, Val::No),
-    ("keep-file-symbols", None, Val::No),
-    ("localize-hidden", None, Val::No),
-    ("localize-symbol", Some('L'), Val::Required),
-    ("globalize-symbol", None, Val::Required),
-    ("keep-global-symbol", Some('G'), Val::Required),
-    ("weaken-symbol", Some('W'), Val::Required),
-    ("weaken", None, Val::No),
-    ("wildcard", Some('w'), Val::No),
-    ("discard-all", Some('x'), Val::No),
-    ("discard-locals", Some('X'), Val::No),
     ("interleave", Some('i'), Val::Optional),
     ("interleave-width", None, Val::Required),
     ("byte", Some('b'), Val::Required),
@@ -71,31 +50,18 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("no-adjust-warnings", None, Val::No),
     ("set-section-flags", None, Val::Required),
     ("set-section-alignment", None, Val::Required),
-    ("add-section", None, Val::Required),
-    ("update-section", None, Val::Required),
-    ("rename-section", None, Val::Required),
     ("long-section-names", None, Val::Required),
     ("change-leading-char", None, Val::No),
     ("remove-leading-char", None, Val::No),
     ("reverse-bytes", None, Val::Required),
-    ("redefine-sym", None, Val::Required),
-    ("redefine-syms", None, Val::Required),
     ("srec-len", None, Val::Required),
     ("srec-forceS3", None, Val::No),
-    ("strip-symbols", None, Val::Required),
-    ("strip-unneeded-symbols", None, Val::Required),
-    ("keep-symbols", None, Val::Required),
-    ("localize-symbols", None, Val::Required),
-    ("globalize-symbols", None, Val::Required),
-    ("keep-global-symbols", None, Val::Required),
-    ("weaken-symbols", None, Val::Required),
     ("add-symbol", None, Val::Required),
     ("alt-machine-code", None, Val::Required),
     ("writable-text", None, Val::No),
     ("readonly-text", None, Val::No),
     ("pure", None, Val::No),
     ("impure", None, Val::No),
-    ("prefix-symbols", None, Val::Required),
     ("prefix-sections", None, Val::Required),
     ("prefix-alloc-sections", None, Val::Required),
     ("file-alignment", None, Val::Required),
@@ -136,8 +102,19 @@ fn help_text() -> String {
   @<file>                          Read options from <file>
   -V --version                     Display this program's version number
   -h --help                        Display this output
- With no option, a relocatable ELF object (or an archive of them) is copied.
- Every other GNU objcopy option is recognised and refused as not supported yet.
+ Section and symbol options (relocatable ELF objects and archives of them, as GNU objcopy):
+  -R --remove-section <name>       -j --only-section <name>      --keep-section <name>
+     --remove-relocations <name>   -S --strip-all                -g --strip-debug
+     --strip-unneeded              -x --discard-all              -X --discard-locals
+     --keep-file-symbols           -N --strip-symbol <name>      -K --keep-symbol <name>
+     --strip-unneeded-symbol <name>   -L --localize-symbol <name>   --globalize-symbol <name>
+  -G --keep-global-symbol <name>   -W --weaken-symbol <name>     --weaken
+     --localize-hidden             -w --wildcard                 --prefix-symbols <prefix>
+     --redefine-sym <old>=<new>    --redefine-syms <file>        --rename-section <old>=<new>
+     --add-section <name>=<file>   --update-section <name>=<file>   -p --preserve-dates
+     and every --...-symbols <file> form (one name a line, # comments)
+ With no option, a relocatable ELF object (or an archive of them) is copied. Every other
+ GNU objcopy option is recognised and refused as not supported yet.
 "
     )
 }
@@ -158,7 +135,8 @@ fn command() -> Command {
         .arg(Arg::new("nondeterministic").short('U').long("disable-deterministic-archives").action(ArgAction::SetTrue))
         .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue))
         .arg(Arg::new("help").short('h').long("help").action(ArgAction::SetTrue))
-        .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue));
+        .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue))
+        .args(crate::edits::args(false));
     for &(long, short, val) in UNSUPPORTED {
         let mut a = Arg::new(long).long(long);
         if let Some(s) = short {
@@ -260,10 +238,21 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         cli::error(err, &prog, "--split-modules writes into its directory; give no out-file");
         return 1;
     }
-    let config = Config { operation, dump_sections: dumps };
+    let edits = match crate::edits::edits(&m, libwrap::objcopy::Strip::None) {
+        Ok(e) => e,
+        Err(message) => {
+            cli::error(err, &prog, message);
+            return 1;
+        }
+    };
+    if operation != Operation::Copy && !edits.is_empty() {
+        cli::error(err, &prog, "section and symbol options go with a copy, not with --wrap-bitcode, --unwrap-bitcode or --split-modules");
+        return 1;
+    }
+    let config = Config { operation, dump_sections: dumps, preserve_dates: m.get_flag("preserve-dates"), edits };
     match objcopy::run(&config, &input, output.as_deref()) {
         Ok(report) => {
-            for w in &report.warnings {
+            for w in report.warnings.iter().chain(&report.errors) {
                 cli::error(err, &prog, w);
             }
             if m.get_flag("verbose") {
@@ -271,7 +260,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
                     let _ = writeln!(out, "{}", f.display());
                 }
             }
-            0
+            i32::from(!report.errors.is_empty())
         }
         Err(e) => {
             cli::error(err, &prog, cli::gnu_message(&e));

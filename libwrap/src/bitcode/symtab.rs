@@ -125,7 +125,9 @@ fn from_irsymtab(mut t: irsymtab::IrSymtab, index: usize) -> ModuleSymbols {
         .map(|s| {
             let common = s.has(flag::COMMON);
             let (common_size, common_align, section) = match s.uncommon {
-                Some(u) => (common.then_some(u.common_size), common.then_some(u.common_align), Some(u.section_name).filter(|n| !n.is_empty())),
+                Some(u) => {
+                    (common.then_some(u.common_size), common.then_some(u.common_align), Some(u.section_name).filter(|n| !n.is_empty()))
+                }
                 None => (None, None, None),
             };
             IrSym {

@@ -1,7 +1,7 @@
 //! ELF constants used across libwrap (raw values of the ELF specification and its GNU and
 //! LLVM extensions).
 
-pub(crate) use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9, EM_X86_64};
+pub(crate) use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9, EM_X86_64};
 /// ET_REL
 pub(crate) const ET_REL: u16 = 1;
 /// ET_DYN
@@ -14,6 +14,8 @@ pub(crate) const SHT_SYMTAB: u32 = 2;
 pub(crate) const SHT_STRTAB: u32 = 3;
 /// SHT_RELA
 pub(crate) const SHT_RELA: u32 = 4;
+/// SHT_NOTE
+pub(crate) const SHT_NOTE: u32 = 7;
 /// SHT_NOBITS
 pub(crate) const SHT_NOBITS: u32 = 8;
 /// SHT_REL

@@ -19,6 +19,14 @@ pub struct ElfTarget {
 
 /// EM_LOONGARCH (not in every `object` version's constant list).
 pub(crate) const EM_LOONGARCH: u16 = 258;
+/// EM_SPARC (32-bit SPARC).
+pub(crate) const EM_SPARC: u16 = 2;
+/// EM_68K.
+pub(crate) const EM_68K: u16 = 4;
+/// EM_QDSP6 (Hexagon).
+pub(crate) const EM_HEXAGON: u16 = 164;
+/// EM_BPF.
+pub(crate) const EM_BPF: u16 = 247;
 
 /// The ELF identity for `triple`, or why there is none.
 pub(crate) fn for_triple(triple: &str) -> Result<ElfTarget, String> {
@@ -62,6 +70,20 @@ pub(crate) fn for_triple(triple: &str) -> Result<ElfTarget, String> {
         "s390x" | "systemz" => t(true, true, EM_S390.0, 0),
         "sparcv9" | "sparc64" => t(true, true, EM_SPARCV9.0, 0),
         "loongarch64" => t(true, false, EM_LOONGARCH, 0x43),
+        // EF_MIPS_NOREORDER | EF_MIPS_PIC | EF_MIPS_CPIC, o32 and MIPS32r2 / n64 and MIPS64r2:
+        // what clang's objects for these triples carry (GNU tools check the ABI bits).
+        "mips" | "mipsel" => t(false, arch == "mips", EM_MIPS.0, 0x7000_1007),
+        "mips64" => t(true, true, EM_MIPS.0, 0x8000_0007),
+        "mips64el" => {
+            Err(format!("no ELF mapping for architecture {arch} (triple {triple}): little-endian MIPS64 relocations are not written yet"))
+        }
+        "sparc" => t(false, true, EM_SPARC, 0),
+        "sparcel" => t(false, false, EM_SPARC, 0),
+        "m68k" => t(false, true, EM_68K, 0),
+        // EF_HEXAGON_MACH_V60, clang's default CPU.
+        "hexagon" => t(false, false, EM_HEXAGON, 0x60),
+        "bpf" | "bpfel" => t(true, false, EM_BPF, 0),
+        "bpfeb" => t(true, true, EM_BPF, 0),
         "" => Err("bitcode has no target triple".to_string()),
         other => Err(format!("no ELF mapping for architecture {other} (triple {triple})")),
     }
@@ -121,6 +143,12 @@ pub(crate) fn abs_reloc(e_machine: u16, is_64: bool) -> Option<(u32, u64, bool)>
         m if m == EM_S390.0 => (22, 8, true),
         m if m == EM_SPARCV9.0 => (32, 8, true),
         m if m == EM_LOONGARCH => (2, 8, true),
+        m if m == EM_MIPS.0 && is_64 => (18, 8, true), // R_MIPS_64 (big-endian n64 only)
+        m if m == EM_MIPS.0 => (2, 4, false),          // R_MIPS_32
+        m if m == EM_SPARC => (3, 4, true),            // R_SPARC_32
+        m if m == EM_68K => (1, 4, true),              // R_68K_32
+        m if m == EM_HEXAGON => (6, 4, true),          // R_HEX_32
+        m if m == EM_BPF => (2, 8, false),             // R_BPF_64_ABS64
         _ => return None,
     })
 }

@@ -42,7 +42,7 @@ pub(crate) struct Output<'a> {
 pub(crate) fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<Output<'a>> {
     diagnostics::check(objects, table, opts, warnings)?;
     let (mut obj, native_machine) = output_header(objects, opts)?;
-    let mut layout = sections::place(objects, opts, warnings)?;
+    let mut layout = sections::place(objects, opts, obj.e_machine, warnings)?;
     let bss = commons::bss_section(&mut layout, table, opts);
     let (mut list, map) = symbols::build(objects, table, &layout);
     if let Some(bss) = bss {

@@ -40,6 +40,9 @@ pub(super) struct OutSection {
     pub(super) rela: Option<bool>,
     /// The output group this section belongs to.
     pub(super) group: Option<usize>,
+    /// Gaps between the input sections of a code section are filled with the target's NOPs
+    /// (x86-64 and x32, as GNU ld fills them), else with zeros.
+    pub(super) code_fill: bool,
 }
 
 impl OutSection {
@@ -57,6 +60,7 @@ impl OutSection {
             relocs: Vec::new(),
             rela: None,
             group: None,
+            code_fill: false,
         }
     }
 
@@ -93,13 +97,41 @@ impl OutSection {
                 }
             }
             (SectionData::Bytes(b), None) => {
-                self.bytes.resize(bytes_up_to(at)?, 0);
+                let gap_end = bytes_up_to(at)?;
+                if self.code_fill && self.flags & SHF_EXECINSTR != 0 {
+                    fill_with_nops(&mut self.bytes, gap_end);
+                } else {
+                    self.bytes.resize(gap_end, 0);
+                }
                 self.bytes.extend_from_slice(b);
             }
             _ => {}
         }
         self.align = self.align.max(align);
         Ok(at)
+    }
+}
+
+/// x86's long NOPs of 1 to 10 bytes, the ones BFD's x86-64 target fills code gaps with
+/// (measured on GNU ld -r 2.40: a gap is a run of 10-byte NOPs, then one NOP of the rest).
+const X86_NOPS: [&[u8]; 10] = [
+    &[0x90],
+    &[0x66, 0x90],
+    &[0x0f, 0x1f, 0x00],
+    &[0x0f, 0x1f, 0x40, 0x00],
+    &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+    &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+    &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+    &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+    &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+    &[0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+];
+
+/// Extends `bytes` to `end` with x86 NOPs.
+fn fill_with_nops(bytes: &mut Vec<u8>, end: usize) {
+    while bytes.len() < end {
+        let n = (end - bytes.len()).min(10);
+        bytes.extend_from_slice(X86_NOPS[n - 1]);
     }
 }
 
@@ -132,10 +164,12 @@ struct StackNotes {
     exec: bool,
     /// A native input has no note.
     missing: bool,
+    /// The warnings about notes, in input order (GNU gives none when no input has a note).
+    pending: Vec<String>,
 }
 
 /// Places every input section (see the module documentation).
-pub(super) fn place(objects: &[Object<'_>], opts: &Options, warnings: &mut Vec<String>) -> Result<Layout> {
+pub(super) fn place(objects: &[Object<'_>], opts: &Options, e_machine: u16, warnings: &mut Vec<String>) -> Result<Layout> {
     let mut layout = Layout {
         sections: Vec::new(),
         groups: Vec::new(),
@@ -154,15 +188,15 @@ pub(super) fn place(objects: &[Object<'_>], opts: &Options, warnings: &mut Vec<S
             }
             if s.name.as_ref() == b".note.GNU-stack" {
                 has_note = true;
-                stack_note(&mut layout, &mut notes, o, s, opts, warnings);
+                stack_note(&mut layout, &mut notes, o, s, opts);
                 continue;
             }
-            place_one(&mut layout, &mut by_key, oi, o, k, &group_of)?;
+            place_one(&mut layout, &mut by_key, oi, o, k, &group_of, e_machine == EM_X86_64.0)?;
         }
         if !has_note && (!elf.sections.is_empty()) {
             notes.missing = true;
             if opts.exec_stack.is_none() {
-                warnings.push(format!("warning: {}: missing .note.GNU-stack section implies executable stack", o.name));
+                notes.pending.push(format!("warning: {}: missing .note.GNU-stack section implies executable stack", o.name));
             }
         }
     }
@@ -201,11 +235,13 @@ fn keep_groups(layout: &mut Layout, oi: usize, o: &Object<'_>) -> HashMap<usize,
 }
 
 /// An input `.note.GNU-stack`: the first one makes the output's.
-fn stack_note(layout: &mut Layout, notes: &mut StackNotes, o: &Object<'_>, s: &Section<'_>, opts: &Options, warnings: &mut Vec<String>) {
+fn stack_note(layout: &mut Layout, notes: &mut StackNotes, o: &Object<'_>, s: &Section<'_>, opts: &Options) {
     if s.sh_flags & SHF_EXECINSTR != 0 {
         notes.exec = true;
         if opts.exec_stack.is_none() {
-            warnings.push(format!("warning: {}: requires executable stack (because the .note.GNU-stack section is executable)", o.name));
+            notes
+                .pending
+                .push(format!("warning: {}: requires executable stack (because the .note.GNU-stack section is executable)", o.name));
         }
     }
     if notes.note.is_none() {
@@ -215,8 +251,14 @@ fn stack_note(layout: &mut Layout, notes: &mut StackNotes, o: &Object<'_>, s: &S
 }
 
 /// The output's `.note.GNU-stack`: executable if an input asks for it or a native input has no
-/// note (GNU's deprecated default), unless `-z execstack`/`-z noexecstack` says otherwise.
+/// note (GNU's deprecated default), unless `-z execstack`/`-z noexecstack` says otherwise; none
+/// (and no warning) when no input has one and no `-z` asks for one, as GNU ld -r does.
 fn finish_stack_note(layout: &mut Layout, notes: StackNotes, objects: &[Object<'_>], opts: &Options, warnings: &mut Vec<String>) {
+    // (A partial link that carries bitcode keeps the wrapped format's note.)
+    if notes.note.is_none() && opts.exec_stack.is_none() && !objects.iter().any(|o| o.bitcode.is_some()) {
+        return;
+    }
+    warnings.extend(notes.pending);
     if notes.missing && opts.exec_stack.is_none() {
         warnings.push("NOTE: This behaviour is deprecated and will be removed in a future version of the linker".into());
     }
@@ -241,6 +283,7 @@ fn place_one(
     o: &Object<'_>,
     k: usize,
     group_of: &HashMap<usize, usize>,
+    code_fill: bool,
 ) -> Result<()> {
     let elf = o.elf.as_ref().expect("placing a section of a native object");
     let s = &elf.sections[k];
@@ -268,6 +311,7 @@ fn place_one(
             os.link = link_order;
             os.nobits = matches!(s.data, SectionData::NoBits(_)).then_some(0);
             os.group = group_of.get(&k).copied();
+            os.code_fill = code_fill;
             layout.sections.push(os);
             by_key.insert(key, layout.sections.len() - 1);
             if is_eh && layout.eh_frame.is_none() {

@@ -1,8 +1,15 @@
 //! objcopy operations, as plain data ([`Config`]) applied to an input file.
 //!
-//! Supported: copying a relocatable ELF object through the ELF model, `--wrap-bitcode`,
+//! Supported: GNU objcopy's section and symbol operations and the strip family on relocatable
+//! ELF objects and archives of them ([`edit`], names and patterns by [`glob`]), `--wrap-bitcode`,
 //! `--unwrap-bitcode` (also member-wise on archives), `--split-modules DIR` and
-//! `--dump-section NAME=FILE`. The tool refuses every other objcopy option.
+//! `--dump-section NAME=FILE`. Executables and shared objects are refused; on wrapped objects
+//! only operations that keep the ELF symbols in step with the bitcode are done.
+
+pub mod edit;
+pub mod glob;
+
+pub use edit::{Discard, Edits, Strip};
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -21,9 +28,10 @@ use crate::output;
 use crate::wrapped;
 
 /// What to produce.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Operation {
-    /// Copy the input (ELF relocatable objects only).
+    /// Copy the input (ELF relocatable objects only), with the section and symbol edits.
+    #[default]
     Copy,
     /// Raw bitcode → wrapped object.
     WrapBitcode,
@@ -34,12 +42,16 @@ pub enum Operation {
 }
 
 /// An objcopy run.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Config {
     /// The operation.
     pub operation: Operation,
     /// `--dump-section NAME=FILE` requests.
     pub dump_sections: Vec<(String, PathBuf)>,
+    /// Section and symbol operations (with [`Operation::Copy`]).
+    pub edits: Edits,
+    /// `-p`: keep the input's access and modification times on the output.
+    pub preserve_dates: bool,
 }
 
 /// What a run produced, for the tool to report.
@@ -49,6 +61,8 @@ pub struct Report {
     pub split_files: Vec<PathBuf>,
     /// Non-fatal notes (e.g. archive members left unchanged).
     pub warnings: Vec<String>,
+    /// GNU's non-fatal errors: printed alone, the output written, the exit status 1.
+    pub errors: Vec<String>,
 }
 
 fn member_err(e: crate::error::Bad, path: &str, member: Option<&str>) -> Error {
@@ -94,17 +108,56 @@ pub(crate) fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Resul
     }
 }
 
-/// Copies an ELF relocatable object through the model.
-pub(crate) fn copy_elf(data: &[u8], path: &str, member: Option<&str>) -> Result<Vec<u8>> {
-    let obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
+/// Copies an ELF relocatable object through the model, applying the edits; returns the bytes
+/// and GNU's non-fatal errors (written, but the run's status is 1).
+pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
+    let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
+    let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
     if obj.e_type != ET_REL || obj.program_headers != 0 {
-        return Err(Error::Unsupported {
-            path: path.to_string(),
-            member: member.map(str::to_string),
-            what: "copying executables and shared objects is not supported yet".to_string(),
-        });
+        return Err(unsupported("copying executables and shared objects is not supported yet".to_string()));
     }
-    elf::write(&obj).map_err(|e| member_err(e, path, member))
+    if file_kind::classify(&obj) == ElfKind::Wrapped {
+        check_wrapped(edits).map_err(unsupported)?;
+    }
+    let warnings = edit::apply(&mut obj, edits).map_err(|r| match r {
+        edit::Refusal::File(what) => Error::malformed(location(path, member), what),
+        edit::Refusal::Command(message) => Error::Message(message),
+    })?;
+    let bytes = elf::write(&obj).map_err(|e| member_err(e, path, member))?;
+    Ok((bytes, warnings))
+}
+
+/// The operations a wrapped object refuses: those that would make its ELF symbols disagree with
+/// its bitcode (until they change the bitcode too), and removing its bitcode or summary.
+fn check_wrapped(e: &Edits) -> std::result::Result<(), String> {
+    let symbolic = [
+        (!e.strip_symbols.is_empty(), "--strip-symbol"),
+        (!e.strip_unneeded_symbols.is_empty(), "--strip-unneeded-symbol"),
+        (!e.localize_symbols.is_empty(), "--localize-symbol"),
+        (!e.globalize_symbols.is_empty(), "--globalize-symbol"),
+        (!e.keep_global_symbols.is_empty(), "--keep-global-symbol"),
+        (!e.weaken_symbols.is_empty(), "--weaken-symbol"),
+        (e.weaken, "--weaken"),
+        (e.localize_hidden, "--localize-hidden"),
+        (!e.redefine.is_empty(), "--redefine-sym"),
+        (e.prefix_symbols.is_some(), "--prefix-symbols"),
+        (e.strip == Strip::Unneeded, "--strip-unneeded"),
+        (e.strip == Strip::All, "--strip-all"),
+        (e.discard != Discard::None, "--discard-locals/--discard-all"),
+        (!e.only_sections.is_empty(), "--only-section"),
+    ];
+    if let Some((_, option)) = symbolic.iter().find(|(on, _)| *on) {
+        return Err(format!("{option} on a wrapped bitcode object would make its ELF symbols disagree with its bitcode; not done"));
+    }
+    for name in [embedded::LLVMBC, embedded::SUMMARY_SECTION] {
+        if e.remove_sections.matches(name) || e.rename_sections.iter().any(|(old, _)| old == name) {
+            return Err(format!(
+                "removing or renaming {} of a wrapped bitcode object would lose its bitcode; unwrap it first (--unwrap-bitcode)",
+                String::from_utf8_lossy(name)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A per-member conversion: `Some(new bytes)`, or `None` to copy the member unchanged.
@@ -200,7 +253,7 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
             }
             return Ok(report);
         }
-        Operation::Copy if !config.dump_sections.is_empty() && output.is_none() => {
+        Operation::Copy if !config.dump_sections.is_empty() && output.is_none() && config.edits.is_empty() => {
             // `objcopy --dump-section N=F in.o`: GNU rewrites in.o; the contents are unchanged,
             // so leave the input untouched.
             return Ok(report);
@@ -222,15 +275,40 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
             _ => Ok(None),
         })?,
         (Operation::UnwrapBitcode, _) => bitcode_of(data, &path, None)?.into_owned(),
-        (Operation::Copy, FileKind::Elf) => copy_elf(data, &path, None)?,
-        (Operation::Copy, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match file_kind::sniff(b) {
-            FileKind::Elf => copy_elf(b, &path, Some(n)).map(Some),
-            _ => Ok(None),
-        })?,
+        (Operation::Copy, FileKind::Elf) => {
+            let (bytes, errors) = copy_elf(data, &path, None, &config.edits)?;
+            report.errors.extend(errors);
+            bytes
+        }
+        (Operation::Copy, FileKind::Archive { .. }) => {
+            let messages = std::cell::RefCell::new(Vec::new());
+            let bytes = map_archive(data, &path, &mut report, &|b, n| match file_kind::sniff(b) {
+                FileKind::Elf => {
+                    let (bytes, errors) = copy_elf(b, &path, Some(n), &config.edits)?;
+                    messages.borrow_mut().extend(errors);
+                    Ok(Some(bytes))
+                }
+                _ => Ok(None),
+            })?;
+            report.errors.extend(messages.into_inner());
+            bytes
+        }
         (Operation::Copy, _) => return Err(Error::NotRecognized { path, member: None }),
         (Operation::SplitModules(_), _) => unreachable!("handled above"),
     };
+    let times = config.preserve_dates.then(|| inp.metadata().map(|m| (m.accessed().ok(), m.modified().ok()))).flatten();
     drop(inp);
     output::write_atomic(out_path, &bytes, mode)?;
+    if let Some((accessed, modified)) = times {
+        let f = std::fs::File::options().write(true).open(out_path).map_err(|e| Error::io(out_path.display().to_string(), e))?;
+        let mut t = std::fs::FileTimes::new();
+        if let Some(a) = accessed {
+            t = t.set_accessed(a);
+        }
+        if let Some(m) = modified {
+            t = t.set_modified(m);
+        }
+        f.set_times(t).map_err(|e| Error::io(out_path.display().to_string(), e))?;
+    }
     Ok(report)
 }

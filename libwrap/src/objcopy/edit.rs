@@ -1,0 +1,429 @@
+//! GNU objcopy's section and symbol operations on a relocatable ELF object, as `copy_object`,
+//! `is_strip_section` and `filter_symbols` in binutils' `objcopy.c` do them:
+//! - a section goes when `-R` names it, when `-j` is given and does not, when it is a debugging
+//!   section (BFD's `SEC_DEBUGGING`) and symbols are stripped (`-g`, `--strip-unneeded`, `-S`,
+//!   `-x`), or when it is a group all of whose members go; relocation sections follow their
+//!   target (and go with `--remove-relocations` or `-R .rel[a]NAME`, or when every symbol goes);
+//! - a symbol stays by GNU's rules: none with `-S`; one a kept relocation uses; defined globals
+//!   and commons of a relocatable file; debugging symbols (section, file) unless symbols are
+//!   stripped; other locals unless `--strip-unneeded`, `-x`, or `-X` for compiler labels
+//!   (`.L…`); then `-N` (an error for a symbol a relocation uses), `--strip-unneeded-symbol`,
+//!   `-K`/`--keep-file-symbols`, and none in a removed section;
+//! - a kept symbol is renamed (`--redefine-sym`, then `--prefix-symbols`), weakened (`-W`,
+//!   `--weaken`: globals, unique and undefined ones), localized (`-L`, `-G`, `--localize-hidden`:
+//!   defined globals and weak ones) or globalized (`--globalize-symbol`: defined locals).
+
+use std::borrow::Cow;
+
+use super::glob::NameList;
+use crate::bfd;
+use crate::elf::consts::*;
+use crate::elf::{ElfObject, Info, Section, SectionData, SymbolSection};
+
+/// Which symbols `-S`/`-g`/`--strip-unneeded` remove.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strip {
+    /// None.
+    #[default]
+    None,
+    /// `-g`, `--strip-debug`: debugging sections and symbols.
+    Debug,
+    /// `--strip-unneeded`: what relocation processing does not need.
+    Unneeded,
+    /// `-S`, `--strip-all`: every symbol (and the relocations).
+    All,
+}
+
+/// Which local symbols `-x`/`-X` remove.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Discard {
+    /// None.
+    #[default]
+    None,
+    /// `-X`: compiler-generated local labels (`.L…`).
+    Labels,
+    /// `-x`: every local that is not a debugging symbol.
+    All,
+}
+
+/// The operations of one objcopy or strip run on ELF objects.
+#[derive(Clone, Debug, Default)]
+pub struct Edits {
+    /// `-R`.
+    pub remove_sections: NameList,
+    /// `-j`.
+    pub only_sections: NameList,
+    /// `--keep-section`: kept whatever else says.
+    pub keep_sections: NameList,
+    /// `--remove-relocations`.
+    pub remove_relocations: NameList,
+    /// `-S`, `-g`, `--strip-unneeded`.
+    pub strip: Strip,
+    /// `-x`, `-X`.
+    pub discard: Discard,
+    /// `--keep-file-symbols`.
+    pub keep_file_symbols: bool,
+    /// `-N`, `--strip-symbols`.
+    pub strip_symbols: NameList,
+    /// `--strip-unneeded-symbol(s)`.
+    pub strip_unneeded_symbols: NameList,
+    /// `-K`, `--keep-symbols`.
+    pub keep_symbols: NameList,
+    /// `-L`, `--localize-symbols`.
+    pub localize_symbols: NameList,
+    /// `--globalize-symbol(s)`.
+    pub globalize_symbols: NameList,
+    /// `-G`, `--keep-global-symbols`.
+    pub keep_global_symbols: NameList,
+    /// `-W`, `--weaken-symbols`.
+    pub weaken_symbols: NameList,
+    /// `--weaken`.
+    pub weaken: bool,
+    /// `--localize-hidden`.
+    pub localize_hidden: bool,
+    /// `--redefine-sym(s)`: (old, new).
+    pub redefine: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `--prefix-symbols`.
+    pub prefix_symbols: Option<Vec<u8>>,
+    /// `--rename-section old=new`.
+    pub rename_sections: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `--add-section name=contents`.
+    pub add_sections: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `--update-section name=contents`.
+    pub update_sections: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Edits {
+    /// True when the run changes nothing but may still copy (a plain `objcopy in out`).
+    pub fn is_empty(&self) -> bool {
+        self.remove_sections.is_empty()
+            && self.only_sections.is_empty()
+            && self.remove_relocations.is_empty()
+            && self.strip == Strip::None
+            && self.discard == Discard::None
+            && self.strip_symbols.is_empty()
+            && self.strip_unneeded_symbols.is_empty()
+            && self.localize_symbols.is_empty()
+            && self.globalize_symbols.is_empty()
+            && self.keep_global_symbols.is_empty()
+            && self.weaken_symbols.is_empty()
+            && !self.weaken
+            && !self.localize_hidden
+            && self.redefine.is_empty()
+            && self.prefix_symbols.is_none()
+            && self.rename_sections.is_empty()
+            && self.add_sections.is_empty()
+            && self.update_sections.is_empty()
+    }
+}
+
+/// The relocation section's target, when it is one against the symbol table.
+fn reloc_target(s: &Section<'_>) -> Option<usize> {
+    match (&s.data, &s.info) {
+        (SectionData::Relocations { .. }, Info::Section(t)) => Some(*t),
+        _ => None,
+    }
+}
+
+/// `is_strip_section_1`: whether a (non-relocation) section goes, before groups are looked at.
+fn strips_section(s: &Section<'_>, e: &Edits) -> Result<bool, String> {
+    let name = s.name.as_ref();
+    let removed = e.remove_sections.matches(name);
+    let kept = e.keep_sections.matches(name);
+    if removed && kept {
+        return Err(format!("error: section {} matches both remove and keep lists", String::from_utf8_lossy(name)));
+    }
+    if removed {
+        return Ok(true);
+    }
+    if kept {
+        return Ok(false);
+    }
+    if !e.only_sections.is_empty() && !e.only_sections.matches(name) {
+        return Ok(true);
+    }
+    let strips_debug = matches!(e.strip, Strip::Debug | Strip::Unneeded | Strip::All) || e.discard == Discard::All;
+    Ok(strips_debug && bfd::is_debugging_section(name, s.sh_type, s.sh_flags))
+}
+
+/// The tables the writer regenerates.
+fn is_table(s: &Section<'_>) -> bool {
+    matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SectionNames | SectionData::SymtabShndx)
+}
+
+/// Which sections stay (see the module documentation).
+fn kept_sections(obj: &ElfObject<'_>, e: &Edits) -> Result<Vec<bool>, String> {
+    let mut keep = vec![true; obj.sections.len()];
+    for (k, s) in obj.sections.iter().enumerate() {
+        if is_table(s) || reloc_target(s).is_some() || matches!(s.data, SectionData::Group { .. }) {
+            continue;
+        }
+        keep[k] = !strips_section(s, e)?;
+    }
+    for (k, s) in obj.sections.iter().enumerate() {
+        if let SectionData::Group { members, .. } = &s.data {
+            let explicitly = e.remove_sections.matches(&s.name);
+            let signature_stripped = match s.info {
+                Info::Symbol(j) => obj.symbols.get(j).is_some_and(|sym| e.strip_symbols.matches(&sym.name)),
+                _ => false,
+            };
+            let all_gone = !members.is_empty() && members.iter().all(|&m| !keep.get(m).copied().unwrap_or(true));
+            keep[k] = !(explicitly || signature_stripped || all_gone);
+        }
+    }
+    for (k, s) in obj.sections.iter().enumerate() {
+        let Some(t) = reloc_target(s) else { continue };
+        let target_name = obj.sections.get(t).map(|t| t.name.as_ref()).unwrap_or(b"");
+        let gone = !keep.get(t).copied().unwrap_or(false)
+            || e.remove_relocations.matches(target_name)
+            || e.remove_sections.matches(&s.name) && !e.keep_sections.matches(&s.name)
+            || e.strip == Strip::All;
+        keep[k] = !gone;
+    }
+    Ok(keep)
+}
+
+/// BFD's flags of an ELF symbol, the part `filter_symbols` looks at.
+struct SymClass {
+    global: bool,
+    weak: bool,
+    unique: bool,
+    local: bool,
+    undefined: bool,
+    common: bool,
+    debugging: bool,
+    file: bool,
+    section: bool,
+}
+
+fn classify(s: &crate::elf::Symbol<'_>) -> SymClass {
+    let undefined = s.section == SymbolSection::Undefined;
+    let common = s.section == SymbolSection::Common;
+    let bind = s.binding();
+    let section = s.kind() == STT_SECTION;
+    let file = s.kind() == STT_FILE;
+    SymClass {
+        global: bind == STB_GLOBAL && !undefined && !common,
+        weak: bind == STB_WEAK,
+        unique: bind == STB_GNU_UNIQUE,
+        local: bind == STB_LOCAL,
+        undefined,
+        common,
+        debugging: section || file,
+        file,
+        section,
+    }
+}
+
+/// `bfd_is_local_label` for ELF: a name that starts with `.L` (or `..`, or is `L0^A`).
+fn is_local_label(name: &[u8]) -> bool {
+    name.starts_with(b".L") || name.starts_with(b"..") || name == b"L0\x01"
+}
+
+/// What stopped an edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// About the file (printed after its name).
+    File(String),
+    /// About the command (printed alone, as GNU's `fatal`).
+    Command(String),
+}
+
+/// Applies the operations to a relocatable object; returns GNU's non-fatal errors (e.g. a
+/// symbol named by `-N` that a relocation uses: the output is written, the status is 1), or
+/// what stopped it.
+pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal> {
+    let mut warnings = Vec::new();
+    let mut ungrouped: Vec<usize> = Vec::new();
+    let keep_sections = kept_sections(obj, e).map_err(Refusal::Command)?;
+    // BSF_KEEP: symbols the kept relocations use.
+    let mut used = vec![false; obj.symbols.len()];
+    for (k, s) in obj.sections.iter().enumerate() {
+        if let SectionData::Relocations { relocs, .. } = &s.data
+            && keep_sections[k]
+        {
+            for r in relocs.iter().filter_map(|r| r.symbol) {
+                if let Some(u) = used.get_mut(r) {
+                    *u = true;
+                }
+            }
+        }
+    }
+    if (!e.redefine.is_empty() || !e.rename_sections.is_empty())
+        && obj.symbols.iter().any(|s| s.name.as_ref() == crate::embedded::GCC_LTO_SLIM)
+    {
+        return Err(Refusal::Command("redefining symbols does not work on LTO-compiled object files".into()));
+    }
+    // GNU renames first: every list below sees the new names.
+    let names: Vec<Vec<u8>> = obj.symbols.iter().map(|s| new_name(s, e)).collect();
+    let mut keep_symbols = vec![true; obj.symbols.len()];
+    for (j, s) in obj.symbols.iter().enumerate() {
+        let c = classify(s);
+        let name = names[j].as_slice();
+        let in_removed = matches!(s.section, SymbolSection::Section(k) if !keep_sections[k]);
+        let mut keep = if e.strip == Strip::All {
+            false
+        } else if used[j] || c.global || c.weak || c.common {
+            true
+        } else if c.undefined {
+            e.strip != Strip::Unneeded
+        } else if c.debugging {
+            !matches!(e.strip, Strip::Debug | Strip::Unneeded)
+        } else {
+            e.strip != Strip::Unneeded && e.discard != Discard::All && !(e.discard == Discard::Labels && is_local_label(name))
+        };
+        if keep && e.strip_symbols.matches(name) {
+            if used[j] {
+                warnings.push(format!("not stripping symbol `{}' because it is named in a relocation", String::from_utf8_lossy(name)));
+            } else {
+                keep = false;
+            }
+        }
+        if keep && !used[j] && !(c.global || c.weak || c.common) && e.strip_unneeded_symbols.matches(name) {
+            keep = false;
+        }
+        if !keep && ((e.keep_file_symbols && c.file) || e.keep_symbols.matches(name)) {
+            keep = true;
+        }
+        if keep && in_removed {
+            keep = false;
+        }
+        keep_symbols[j] = keep;
+    }
+    if let Some(j) = (0..obj.symbols.len()).find(|&j| used[j] && !keep_symbols[j] && e.strip != Strip::All) {
+        // BFD names a section symbol after its section.
+        let s = &obj.symbols[j];
+        let name = match s.section {
+            SymbolSection::Section(k) if s.kind() == STT_SECTION => obj.sections[k].name.as_ref(),
+            _ => s.name.as_ref(),
+        };
+        return Err(Refusal::File(format!("symbol `{}' required but not present", String::from_utf8_lossy(name))));
+    }
+    // A group goes with its signature symbol; its members are then no group's.
+    let mut keep_sections = keep_sections;
+    for (k, s) in obj.sections.iter().enumerate() {
+        if let (SectionData::Group { members, .. }, Info::Symbol(j)) = (&s.data, &s.info)
+            && keep_sections[k]
+            && !keep_symbols.get(*j).copied().unwrap_or(false)
+        {
+            keep_sections[k] = false;
+            ungrouped.extend(members.iter().copied());
+        }
+    }
+    for &m in &ungrouped {
+        if let Some(s) = obj.sections.get_mut(m) {
+            s.sh_flags &= !SHF_GROUP;
+        }
+    }
+    for (j, (s, name)) in obj.symbols.iter_mut().zip(names).enumerate() {
+        if keep_symbols[j] {
+            change_symbol(s, name, e);
+        }
+    }
+    obj.retain(&keep_sections, &keep_symbols);
+    // No symbol left and nothing that needs the table: no `.symtab` (BFD writes one only for
+    // symbols).
+    let needs_table = obj.sections.iter().any(|s| matches!(s.data, SectionData::Relocations { .. } | SectionData::Group { .. }));
+    if obj.symbols.is_empty() && !needs_table {
+        obj.sections.retain(|s| !matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SymtabShndx));
+    }
+    rename_and_add_sections(obj, e).map_err(Refusal::File)?;
+    Ok(warnings)
+}
+
+/// A symbol's name after `--redefine-sym` and `--prefix-symbols` (section symbols keep theirs).
+fn new_name(s: &crate::elf::Symbol<'_>, e: &Edits) -> Vec<u8> {
+    if s.kind() == STT_SECTION {
+        return s.name.to_vec();
+    }
+    let mut name = match e.redefine.iter().find(|(old, _)| *old == s.name.as_ref()) {
+        Some((_, new)) => new.clone(),
+        None => s.name.to_vec(),
+    };
+    if let Some(prefix) = &e.prefix_symbols {
+        name.splice(0..0, prefix.iter().copied());
+    }
+    name
+}
+
+/// Renames, weakens, localizes or globalizes one kept symbol (`name`: its new name, which the
+/// lists are matched against, as in GNU objcopy).
+fn change_symbol(s: &mut crate::elf::Symbol<'_>, name: Vec<u8>, e: &Edits) {
+    let c = classify(s);
+    if c.section {
+        return;
+    }
+    if name != s.name.as_ref() {
+        s.name = Cow::Owned(name);
+    }
+    let name = s.name.to_vec();
+    let name = name.as_slice();
+    let set_binding = |s: &mut crate::elf::Symbol<'_>, b: u8| s.st_info = (b << 4) | (s.st_info & 0xf);
+    if (c.global || c.unique || c.undefined) && (e.weaken || e.weaken_symbols.matches(name)) {
+        set_binding(s, STB_WEAK);
+    }
+    let hidden = matches!(s.visibility(), STV_HIDDEN | STV_INTERNAL);
+    if !c.undefined
+        && (c.global || c.weak)
+        && (e.localize_symbols.matches(name)
+            || (!e.keep_global_symbols.is_empty() && !e.keep_global_symbols.matches(name))
+            || (e.localize_hidden && hidden))
+    {
+        set_binding(s, STB_LOCAL);
+    }
+    if !c.undefined && c.local && e.globalize_symbols.matches(name) {
+        set_binding(s, STB_GLOBAL);
+    }
+}
+
+/// `--rename-section`, `--update-section` and `--add-section`.
+fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), String> {
+    for s in obj.sections.iter_mut() {
+        if let Some((_, new)) = e.rename_sections.iter().find(|(old, _)| *old == s.name.as_ref()) {
+            s.name = Cow::Owned(new.clone());
+        }
+    }
+    for (name, bytes) in &e.update_sections {
+        let Some(k) = obj.section_by_name(name) else {
+            return Err(format!("error: {} not found, can't be updated", String::from_utf8_lossy(name)));
+        };
+        obj.sections[k].data = SectionData::Bytes(Cow::Owned(bytes.clone()));
+    }
+    for (name, bytes) in &e.add_sections {
+        let at = obj.sections.iter().position(is_table).unwrap_or(obj.sections.len());
+        // BFD gives `.note*` sections the note type.
+        let sh_type = if name.starts_with(b".note") { SHT_NOTE } else { SHT_PROGBITS };
+        let s = Section::bytes(name, sh_type, 0, 1, Cow::Owned(bytes.clone()));
+        obj.sections.insert(at, s);
+        renumber_after_insert(obj, at);
+    }
+    Ok(())
+}
+
+/// Model indices at or after `at` moved up by one.
+fn renumber_after_insert(obj: &mut ElfObject<'_>, at: usize) {
+    let shift = |i: &mut usize| {
+        if *i >= at {
+            *i += 1;
+        }
+    };
+    for (k, s) in obj.sections.iter_mut().enumerate() {
+        if k == at {
+            continue;
+        }
+        if let crate::elf::Link::Section(t) = &mut s.link {
+            shift(t);
+        }
+        if let Info::Section(t) = &mut s.info {
+            shift(t);
+        }
+        if let SectionData::Group { members, .. } = &mut s.data {
+            members.iter_mut().for_each(shift);
+        }
+    }
+    for s in obj.symbols.iter_mut() {
+        if let SymbolSection::Section(k) = &mut s.section {
+            shift(k);
+        }
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(tl_tools::strip::main())
+}

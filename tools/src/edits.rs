@@ -1,0 +1,209 @@
+//! The section and symbol options tl-objcopy and tl-strip share: their clap arguments, GNU's
+//! symbol-list file syntax, and the [`Edits`] they make.
+
+use clap::{Arg, ArgAction, ArgMatches};
+use libwrap::objcopy::glob::NameList;
+use libwrap::objcopy::{Discard, Edits, Strip};
+
+/// An option taking a value, repeatable.
+fn many(id: &'static str, long: &'static str, short: Option<char>) -> Arg {
+    let a = Arg::new(id).long(long).num_args(1).action(ArgAction::Append).allow_hyphen_values(true);
+    match short {
+        Some(c) => a.short(c),
+        None => a,
+    }
+}
+
+fn flag(id: &'static str, long: &'static str, short: Option<char>) -> Arg {
+    let a = Arg::new(id).long(long).action(ArgAction::SetTrue);
+    match short {
+        Some(c) => a.short(c),
+        None => a,
+    }
+}
+
+/// The shared arguments. `strip` selects strip's letters (`-S`, `-g`, `-d` are strip-debug
+/// and `-s` strip-all there; objcopy's `-S` is strip-all).
+pub fn args(strip: bool) -> Vec<Arg> {
+    let mut v = vec![
+        many("remove-section", "remove-section", Some('R')),
+        many("keep-section", "keep-section", None),
+        many("remove-relocations", "remove-relocations", None),
+        flag("strip-unneeded", "strip-unneeded", None),
+        flag("discard-all", "discard-all", Some('x')),
+        flag("discard-locals", "discard-locals", Some('X')),
+        flag("keep-file-symbols", "keep-file-symbols", None),
+        many("strip-symbol", "strip-symbol", Some('N')),
+        many("keep-symbol", "keep-symbol", Some('K')),
+        flag("wildcard", "wildcard", Some('w')),
+        flag("preserve-dates", "preserve-dates", Some('p')),
+    ];
+    if strip {
+        v.push(flag("strip-all", "strip-all", Some('s')));
+        v.push(flag("strip-debug", "strip-debug", Some('S')).short_alias('g').short_alias('d'));
+    } else {
+        v.extend([
+            flag("strip-all", "strip-all", Some('S')),
+            flag("strip-debug", "strip-debug", Some('g')),
+            many("only-section", "only-section", Some('j')),
+            many("strip-symbols", "strip-symbols", None),
+            many("strip-unneeded-symbol", "strip-unneeded-symbol", None),
+            many("strip-unneeded-symbols", "strip-unneeded-symbols", None),
+            many("keep-symbols", "keep-symbols", None),
+            many("localize-symbol", "localize-symbol", Some('L')),
+            many("localize-symbols", "localize-symbols", None),
+            many("globalize-symbol", "globalize-symbol", None),
+            many("globalize-symbols", "globalize-symbols", None),
+            many("keep-global-symbol", "keep-global-symbol", Some('G')),
+            many("keep-global-symbols", "keep-global-symbols", None),
+            many("weaken-symbol", "weaken-symbol", Some('W')),
+            many("weaken-symbols", "weaken-symbols", None),
+            flag("weaken", "weaken", None),
+            flag("localize-hidden", "localize-hidden", None),
+            many("redefine-sym", "redefine-sym", None),
+            many("redefine-syms", "redefine-syms", None),
+            many("prefix-symbols", "prefix-symbols", None),
+            many("rename-section", "rename-section", None),
+            many("add-section", "add-section", None),
+            many("update-section", "update-section", None),
+        ]);
+    }
+    v
+}
+
+/// The ids of [`args`] (what the tools must not also declare).
+pub fn ids(strip: bool) -> Vec<String> {
+    args(strip).iter().map(|a| a.get_id().to_string()).collect()
+}
+
+fn values<'m>(m: &'m ArgMatches, id: &str) -> Vec<&'m String> {
+    if m.try_contains_id(id).unwrap_or(false) { m.get_many::<String>(id).into_iter().flatten().collect() } else { Vec::new() }
+}
+
+fn flag_set(m: &ArgMatches, id: &str) -> bool {
+    m.try_contains_id(id).unwrap_or(false) && m.get_flag(id)
+}
+
+/// GNU's `add_specific_symbols`: one name per line, anything after `#` ignored, blanks trimmed.
+fn symbol_file(path: &str) -> Result<Vec<String>, String> {
+    let text = std::fs::read(path).map_err(|e| format!("cannot open '{path}': {}", libwrap::error::io_message(&e)))?;
+    Ok(String::from_utf8_lossy(&text)
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+/// Symbol renamings: (old, new).
+type Renamings = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// GNU's `add_redefine_syms_file`: `old new` a line, `#` comments.
+fn redefine_file(path: &str) -> Result<Renamings, String> {
+    let text = std::fs::read(path)
+        .map_err(|e| format!("couldn't open symbol redefinition file {path} (error: {})", libwrap::error::io_message(&e)))?;
+    let mut out = Vec::new();
+    for (n, line) in String::from_utf8_lossy(&text).lines().enumerate() {
+        let words: Vec<&str> = line.split('#').next().unwrap_or("").split_whitespace().collect();
+        match words.as_slice() {
+            [] => {}
+            [_] => return Err(format!("{path}:{}: missing new symbol name", n + 1)),
+            [old, new] => out.push((old.as_bytes().to_vec(), new.as_bytes().to_vec())),
+            _ => return Err(format!("{path}:{}: garbage found at end of line", n + 1)),
+        }
+    }
+    Ok(out)
+}
+
+/// A symbol list from its option and its `…-symbols FILE` form.
+fn names(m: &ArgMatches, one: &str, file: Option<&str>, wildcard: bool) -> Result<NameList, String> {
+    let mut entries: Vec<String> = values(m, one).into_iter().cloned().collect();
+    if let Some(f) = file {
+        for path in values(m, f) {
+            entries.extend(symbol_file(path)?);
+        }
+    }
+    Ok(NameList { entries, wildcard })
+}
+
+/// `NAME=FILE` of `--add-section`/`--update-section`, with the file read.
+fn section_file(option: &str, v: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let (name, file) =
+        v.split_once('=').filter(|(n, f)| !n.is_empty() && !f.is_empty()).ok_or_else(|| format!("bad format for {option}"))?;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot open: {file}: {}", libwrap::error::io_message(&e)))?;
+    Ok((name.as_bytes().to_vec(), bytes))
+}
+
+/// The edits of the parsed options; `default_strip` is strip's `--strip-all` when no strip
+/// option is given.
+pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
+    let wildcard = flag_set(m, "wildcard");
+    let sections = |id: &str| NameList { entries: values(m, id).into_iter().cloned().collect(), wildcard: true };
+    let mut e = Edits {
+        remove_sections: sections("remove-section"),
+        only_sections: sections("only-section"),
+        keep_sections: sections("keep-section"),
+        remove_relocations: sections("remove-relocations"),
+        keep_file_symbols: flag_set(m, "keep-file-symbols"),
+        strip_symbols: names(m, "strip-symbol", Some("strip-symbols"), wildcard)?,
+        strip_unneeded_symbols: names(m, "strip-unneeded-symbol", Some("strip-unneeded-symbols"), wildcard)?,
+        keep_symbols: names(m, "keep-symbol", Some("keep-symbols"), wildcard)?,
+        localize_symbols: names(m, "localize-symbol", Some("localize-symbols"), wildcard)?,
+        globalize_symbols: names(m, "globalize-symbol", Some("globalize-symbols"), wildcard)?,
+        keep_global_symbols: names(m, "keep-global-symbol", Some("keep-global-symbols"), wildcard)?,
+        weaken_symbols: names(m, "weaken-symbol", Some("weaken-symbols"), wildcard)?,
+        weaken: flag_set(m, "weaken"),
+        localize_hidden: flag_set(m, "localize-hidden"),
+        ..Edits::default()
+    };
+    // `-R .rel[a]NAME` also removes NAME's relocations (GNU's handle_remove_section_option).
+    for p in &e.remove_sections.entries.clone() {
+        if let Some(rest) = p.strip_prefix(".rel") {
+            let target = rest.strip_prefix('a').unwrap_or(rest);
+            if !target.is_empty() {
+                e.remove_relocations.entries.push(target.to_string());
+            }
+        }
+    }
+    e.strip = if flag_set(m, "strip-all") {
+        Strip::All
+    } else if flag_set(m, "strip-unneeded") {
+        Strip::Unneeded
+    } else if flag_set(m, "strip-debug") {
+        Strip::Debug
+    } else {
+        Strip::None
+    };
+    e.discard = if flag_set(m, "discard-all") {
+        Discard::All
+    } else if flag_set(m, "discard-locals") {
+        Discard::Labels
+    } else {
+        Discard::None
+    };
+    if e.strip == Strip::None && e.discard == Discard::None && e.strip_symbols.is_empty() {
+        e.strip = default_strip;
+    }
+    for v in values(m, "redefine-sym") {
+        let (old, new) = v.split_once('=').filter(|(o, n)| !o.is_empty() && !n.is_empty()).ok_or("bad format for --redefine-sym")?;
+        e.redefine.push((old.as_bytes().to_vec(), new.as_bytes().to_vec()));
+    }
+    for path in values(m, "redefine-syms") {
+        e.redefine.extend(redefine_file(path)?);
+    }
+    e.prefix_symbols = values(m, "prefix-symbols").last().map(|p| p.as_bytes().to_vec());
+    for v in values(m, "rename-section") {
+        let (old, rest) = v.split_once('=').ok_or("bad format for --rename-section")?;
+        if rest.contains(',') {
+            return Err("option '--rename-section' with section flags is not supported yet".into());
+        }
+        e.rename_sections.push((old.as_bytes().to_vec(), rest.as_bytes().to_vec()));
+    }
+    for v in values(m, "add-section") {
+        e.add_sections.push(section_file("--add-section", v)?);
+    }
+    for v in values(m, "update-section") {
+        e.update_sections.push(section_file("--update-section", v)?);
+    }
+    Ok(e)
+}
