@@ -249,6 +249,11 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         cli::error(err, &prog, "section and symbol options go with a copy, not with --wrap-bitcode, --unwrap-bitcode or --split-modules");
         return 1;
     }
+    if operation == Operation::WrapBitcode
+        && let Ok(data) = std::fs::read(&input)
+    {
+        crate::stale_plugins::warn_once(&data, err, &prog);
+    }
     let config = Config { operation, dump_sections: dumps, preserve_dates: m.get_flag("preserve-dates"), edits };
     match objcopy::run(&config, &input, output.as_deref()) {
         Ok(report) => {

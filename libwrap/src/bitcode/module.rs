@@ -230,6 +230,13 @@ fn name_from_strtab(strtab: Option<&[u8]>, off: u64, size: u64) -> PResult<Vec<u
         .ok_or_else(|| bad!("string ({off}, {size}) outside the STRTAB of {} bytes", strtab.len()))
 }
 
+/// The LLVM major versions that wrote the modules of a raw bitcode buffer (from their
+/// IDENTIFICATION producers); empty when it is not bitcode or names no producer.
+pub fn llvm_majors(data: &[u8]) -> Vec<u32> {
+    let Ok(c) = super::container::parse(data) else { return Vec::new() };
+    c.modules.iter().filter_map(|m| read_producer(m).ok().flatten()).filter_map(|p| producer_major(&p)).collect()
+}
+
 /// Reads the IDENTIFICATION block's producer string.
 pub(crate) fn read_producer(m: &ModuleUnit<'_>) -> PResult<Option<String>> {
     let Some(h) = m.identification else { return Ok(None) };

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use super::search::{find_library, is_archive_path};
 use crate::archive::{self, edit::basename, write as archive_write};
 use crate::bitcode::container::{self, MAGIC};
-use crate::bitcode::module::{producer_major, read_producer};
+use crate::bitcode::module::llvm_majors;
 use crate::error::{Error, Result, location};
 use crate::file_kind::{self, ElfKind, FileKind};
 use crate::input::Input;
@@ -81,12 +81,6 @@ fn library_arg(name: &str, verbatim: bool) -> OsString {
     if verbatim { format!("-l:{name}").into() } else { format!("-l{name}").into() }
 }
 
-/// The LLVM majors of the modules of a bitcode buffer.
-fn majors_of(data: &[u8]) -> Vec<u32> {
-    let Ok(c) = container::parse(data) else { return Vec::new() };
-    c.modules.iter().filter_map(|m| read_producer(m).ok().flatten()).filter_map(|p| producer_major(&p)).collect()
-}
-
 /// A rewritten input: (file name stem, bytes) pieces.
 type Pieces = Vec<(String, Vec<u8>)>;
 
@@ -102,7 +96,7 @@ impl Preparer {
     fn pieces(&mut self, data: &[u8], name: &str) -> Result<Option<Pieces>> {
         match file_kind::sniff(data) {
             FileKind::Bitcode { .. } => {
-                self.majors.extend(majors_of(data));
+                self.majors.extend(llvm_majors(data));
                 let u = container::split(data).map_err(|e| e.at(name, None))?;
                 if u.len() <= 1 && !data.starts_with(&container::WRAPPER_MAGIC) {
                     return Ok(None);
@@ -127,7 +121,7 @@ impl Preparer {
                 for (k, u) in bitcode.units.iter().enumerate() {
                     let mut b = MAGIC.to_vec();
                     b.extend_from_slice(u);
-                    self.majors.extend(majors_of(&b));
+                    self.majors.extend(llvm_majors(&b));
                     out.push((format!("bc{k}.bc"), b));
                 }
                 Ok(Some(out))

@@ -427,7 +427,7 @@ impl<'w> Ar<'w> {
             return Err(self.usage(true));
         }
         if self.o.show_version {
-            let v = format!("{} (tl) {}, compatible with GNU ar (GNU Binutils) 2.40\n", self.prog, env!("CARGO_PKG_VERSION"));
+            let v = format!("{} (tl) {}, compatible with GNU ar (GNU Binutils) 2.40\n{}", self.prog, env!("CARGO_PKG_VERSION"), cli::READS);
             let _ = self.out.write_all(v.as_bytes());
             return Err(Exit(0));
         }

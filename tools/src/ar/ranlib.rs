@@ -75,7 +75,12 @@ impl Ar<'_> {
             return Err(Exit(0));
         }
         if self.o.show_version {
-            let v = format!("{} (tl) {}, compatible with GNU ranlib (GNU Binutils) 2.40\n", self.prog, env!("CARGO_PKG_VERSION"));
+            let v = format!(
+                "{} (tl) {}, compatible with GNU ranlib (GNU Binutils) 2.40\n{}",
+                self.prog,
+                env!("CARGO_PKG_VERSION"),
+                crate::cli::READS
+            );
             let _ = self.out.write_all(v.as_bytes());
             return Err(Exit(0));
         }

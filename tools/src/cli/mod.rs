@@ -160,10 +160,14 @@ pub fn getopt_message(e: &clap::Error) -> String {
     }
 }
 
+/// What every tool's `--version` says it reads.
+pub const READS: &str = "Reads ELF objects, archives, GCC LTO objects and LLVM bitcode from LLVM 14 to 22 \
+     (tested; irsymtab versions 3 and 4), raw or ELF-wrapped, without plugins.\n";
+
 /// The version banner: tl's version and the GNU tool it stands in for.
 pub fn version_text(prog: &str, gnu: &str) -> String {
     format!(
-        "{prog} (tl) {}\ntl: GNU-compatible {gnu} for ELF objects, archives and LLVM bitcode\n\
+        "{prog} (tl) {}\ntl: GNU-compatible {gnu} for ELF objects, archives and LLVM bitcode\n{READS}\
          This program is free software; you may redistribute it under the terms of\n\
          the MIT or Apache-2.0 license. This program has absolutely no warranty.\n",
         env!("CARGO_PKG_VERSION")

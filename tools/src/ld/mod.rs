@@ -641,7 +641,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         return 0;
     }
     if p.version {
-        let _ = writeln!(out, "{prog} (tl) {} (compatible with GNU linkers)", env!("CARGO_PKG_VERSION"));
+        let _ = write!(out, "{prog} (tl) {} (compatible with GNU linkers)\n{}", env!("CARGO_PKG_VERSION"), cli::READS);
         if p.version_only || (p.opts.inputs.is_empty() && !p.relocatable) {
             return 0;
         }

@@ -241,12 +241,7 @@ fn parse(args: &[OsString], prog: &str, out: &mut dyn Write, err: &mut dyn Write
     let opts = opts_of(&m, format, radix, files.len() > 1);
     if m.get_flag("version") {
         let _ = out.write_all(
-            format!(
-                "{prog} (tl) {}, compatible with GNU nm (GNU Binutils) 2.40\n\
-                 Reads ELF, archives and LLVM bitcode without plugins.\n",
-                env!("CARGO_PKG_VERSION")
-            )
-            .as_bytes(),
+            format!("{prog} (tl) {}, compatible with GNU nm (GNU Binutils) 2.40\n{}", env!("CARGO_PKG_VERSION"), cli::READS).as_bytes(),
         );
         return Parsed::Exit(0);
     }

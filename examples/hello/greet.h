@@ -1,0 +1,1 @@
+int greet_len(const char *name);
