@@ -1,6 +1,7 @@
 //! tl-nm against GNU nm 2.40: stdout, stderr (program name aside) and exit status must be equal
 //! for every generated input and option combination, and on the system's libc.a, libm.a and
-//! libstdc++.a. Bitcode inputs are compared with the stored llvm-nm output of their producer.
+//! libstdc++.a. Bitcode inputs are compared with the stored llvm-nm output of their producer,
+//! and (interop) with llvm-nm-19 for the asm symbols of modules without a symbol table.
 
 mod harness;
 
@@ -440,4 +441,34 @@ fn demangling_matches_gnu_on_every_libllvm19_symbol() {
     let lib = Path::new("/usr/lib/llvm-19/lib/libLLVM.so.19.1");
     require(lib);
     assert_eq!(compare(Path::new("/"), &["-D", "-C", lib.to_str().unwrap()]), None);
+}
+
+/// Module-level asm in modules without an irsymtab (`llvm-cat -b`): tl-nm reads the asm's
+/// symbols as LLVM's RecordStreamer records them, so its sorted listings equal llvm-nm-19's
+/// (values aside: llvm-nm prints `-` for every bitcode symbol). Listings in file order (`-p`)
+/// are not compared: LLVM lists asm symbols in its hash map's order.
+#[test]
+fn asm_symbols_of_modules_without_a_symbol_table_match_llvm_nm() {
+    if !interop() {
+        return;
+    }
+    let (clang, cat, llvm_nm) = (PathBuf::from("/usr/bin/clang-19"), llvm19("llvm-cat"), llvm19("llvm-nm"));
+    for t in [&clang, &cat, &llvm_nm] {
+        require(t);
+    }
+    let d = tempdir();
+    for src in ["asm_symbols_a.c", "asm_symbols_b.c", "asm_symbols_c.c"] {
+        let bc = d.path().join(src).with_extension("bc");
+        let no_symtab = d.path().join(src).with_extension("cat.bc");
+        run_ok(Command::new(&clang).args(["-c", "-emit-llvm", "-o"]).arg(&bc).arg(root().join("tests/data").join(src)));
+        run_ok(Command::new(&cat).arg("-b").arg(&bc).arg("-o").arg(&no_symtab));
+        for opts in [&[][..], &["-g"], &["-u"], &["--defined-only"], &["-r"]] {
+            let theirs = String::from_utf8(run_ok(Command::new(&llvm_nm).args(opts).arg(&no_symtab))).unwrap();
+            let out = run(tl_cmd("tl-nm").args(opts).arg(&no_symtab));
+            assert!(out.status.success() && out.stderr.is_empty(), "{src} {opts:?}: {}", String::from_utf8_lossy(&out.stderr));
+            let ours = String::from_utf8(out.stdout).unwrap().replace("0000000000000000 ", "---------------- ");
+            assert!(!opts.is_empty() || theirs.lines().count() > 10, "{src}: llvm-nm lists too little:\n{theirs}");
+            assert_eq!(ours, theirs, "{src} {opts:?}");
+        }
+    }
 }

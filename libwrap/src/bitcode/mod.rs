@@ -3,6 +3,7 @@
 //! (`irsymtab`) and the symbols it gives (`symtab`), the ThinLTO summary (`summary`), GUIDs
 //! (`guid`), and a module's symbols with its records (`details`).
 
+pub(crate) mod asm_symbols;
 pub mod bitstream;
 pub mod container;
 pub mod details;

@@ -12,9 +12,11 @@
 //!   prefix `.L`, `m:o` global prefix `_` and private `L`, no mode: no prefix), a leading
 //!   `\x01` suppressing any prefix.
 //!
-//! The fallback cannot see symbols defined in module-level inline asm; it says so in a warning.
+//! Symbols of module-level inline asm come from `asm_symbols` (x86 AT&T and plain directives);
+//! for asm it cannot read, the fallback says in a warning that they are not listed.
 
 use crate::bad;
+use crate::bitcode::asm_symbols;
 use crate::bitcode::container::ModuleUnit;
 use crate::bitcode::irsymtab::{self, Decoded, flag};
 use crate::bitcode::module::{self, GlobalKind, Linkage, ModuleInfo, ReadOptions};
@@ -179,9 +181,6 @@ pub(crate) fn mangle(name: &[u8], private: bool, datalayout: &str) -> Vec<u8> {
 /// The symbols LLVM would list for a module, computed from its records.
 pub(crate) fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
     let mut warnings = Vec::new();
-    if !info.asm.trim().is_empty() {
-        warnings.push("module has inline asm and no symbol table; symbols defined in the asm are not listed".to_string());
-    }
     let order = [GlobalKind::Function, GlobalKind::Variable, GlobalKind::Alias, GlobalKind::Ifunc];
     let mut symbols = Vec::with_capacity(info.globals.len());
     let mut anon = 0u32;
@@ -261,6 +260,27 @@ pub(crate) fn from_records(info: &ModuleInfo) -> PResult<ModuleSymbols> {
                 kind: Some(g.kind),
                 linkage: Some(g.linkage),
             });
+        }
+    }
+    if !info.asm.trim().is_empty() {
+        let ir = |name: &[u8]| symbols.iter().find(|s| s.name == name).map(|s| s.flags);
+        match asm_symbols::read(&info.asm, &info.triple, &ir) {
+            Some(asm) => symbols.extend(asm.into_iter().map(|(name, flags)| IrSym {
+                name,
+                ir_name: Vec::new(),
+                flags,
+                comdat: None,
+                common_size: None,
+                common_align: None,
+                section: None,
+                kind: None,
+                linkage: None,
+            })),
+            None => warnings.push(
+                "module has inline asm tl cannot read (not x86 AT&T, or macros, conditionals, includes) and no symbol table; \
+                 symbols defined in the asm are not listed"
+                    .to_string(),
+            ),
         }
     }
     Ok(ModuleSymbols { symbols, triple: info.triple.clone(), warnings })

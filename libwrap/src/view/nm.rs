@@ -86,6 +86,9 @@ pub struct NmSymbol {
     pub visibility: u8,
     /// The bitcode module it came from (`None` for ELF symbols).
     pub module: Option<usize>,
+    /// For bitcode symbols, the irsymtab's global flag: what llvm-nm `-g` keeps (asm `.weak`
+    /// symbols never defined are weak undefined but not global to LLVM).
+    pub ir_global: Option<bool>,
     /// A symbol of GCC's LTO symbol table, with what its extension says it is.
     pub gcc_lto: Option<gcc_lto::SymbolType>,
 }
@@ -383,6 +386,7 @@ pub fn elf_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
             ifunc,
             visibility: s.st_other & 3,
             module: None,
+            ir_global: None,
             gcc_lto: None,
         });
     }
@@ -584,6 +588,7 @@ fn gcc_lto_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
                 special: false,
                 visibility: s.visibility,
                 module: None,
+                ir_global: None,
                 gcc_lto: Some(s.symbol_type),
             }
         })
@@ -659,6 +664,7 @@ pub(crate) fn bitcode_view(data: &[u8]) -> PResult<NmObject> {
                 special: false,
                 visibility: s.elf_visibility(),
                 module: Some(module),
+                ir_global: Some(s.has(flag::GLOBAL)),
                 gcc_lto: None,
                 name: s.name,
             });

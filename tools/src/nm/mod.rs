@@ -592,7 +592,7 @@ impl Nm<'_> {
             let mut keep = if o.undefined_only {
                 s.undefined
             } else if o.external_only {
-                s.global || s.weak || s.unique || s.undefined || s.common
+                s.ir_global.unwrap_or(s.global || s.weak || s.unique || s.undefined || s.common)
             } else if o.non_weak {
                 !s.weak
             } else {
