@@ -299,3 +299,29 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn install_extras_installs_man_pages_the_cxx_link_and_gnu_names() {
+    let t = tempdir();
+    let bin = tl("tl-cc").parent().unwrap().to_path_buf();
+    run_ok(
+        Command::new(root().join("scripts/install-extras"))
+            .arg("--man")
+            .arg(t.path().join("man"))
+            .arg("--gnu-names")
+            .arg(t.path().join("gnu"))
+            .arg("--cxx-link")
+            .arg(t.path().join("bin"))
+            .env("TL_BIN", &bin),
+    );
+    for page in ["man1/tl-cc.1", "man1/tl-nm.1", "man1/tl-strip.1", "man5/tl-wrap.5"] {
+        assert!(t.path().join("man").join(page).is_file(), "{page} not installed");
+    }
+    for (name, banner) in
+        [("ar", "GNU ar"), ("nm", "GNU nm"), ("ranlib", "GNU ranlib"), ("objcopy", "objcopy"), ("strip", "strip"), ("ld", "GNU linkers")]
+    {
+        let out = String::from_utf8(run_ok(Command::new(t.path().join("gnu").join(name)).arg("--version"))).unwrap();
+        assert!(out.contains(banner) && out.contains("(tl)"), "{name}: {out}");
+    }
+    assert_eq!(std::fs::read_link(t.path().join("bin/tl-c++")).unwrap(), bin.join("tl-cc"));
+}
