@@ -1,7 +1,8 @@
 //! Pass: `.eh_frame` in partial links: the section is a sequence of records (each a length, then an id:
 //! 0 for a CIE, else the distance back to the FDE's CIE). A partial link rebuilds it as GNU
 //! ld -r does: FDEs whose code was discarded (a COMDAT group lost to another copy) are dropped,
-//! CIEs left without FDEs too, and the survivors' CIE pointers are rewritten; CIEs are not
+//! CIEs left without FDEs too (their relocations become R_*_NONE, as in GNU's output), and the
+//! survivors' CIE pointers are rewritten; CIEs are not
 //! merged across inputs (GNU merges them only in final links). A section that does not parse
 //! is kept whole.
 
@@ -134,8 +135,15 @@ fn rebuild(
                 !relocs_of(rec).iter().any(|r| r.offset == pc && dead(r))
             };
             let used_cies: HashSet<usize> = records.iter().filter(|r| r.cie.is_some() && live(r)).filter_map(|r| r.cie).collect();
+            // A removed record's relocations stay as R_*_NONE at the offset of the last kept
+            // relocation (the input section's start before any), as GNU's elf_link_input_bfd
+            // writes them.
+            let mut last_offset = base as u64;
             for rec in &records {
                 if !(if rec.cie.is_some() { live(rec) } else { used_cies.contains(&rec.start) }) {
+                    for _ in relocs_of(rec) {
+                        out.relocs.push(Reloc { offset: last_offset, symbol: None, r_type: 0, addend: 0 });
+                    }
                     continue;
                 }
                 let at = out.bytes.len() as u64;
@@ -152,7 +160,8 @@ fn rebuild(
                     }
                 }
                 for r in relocs_of(rec) {
-                    out.relocs.push(map_reloc(r, at + r.offset - rec.start as u64));
+                    last_offset = at + r.offset - rec.start as u64;
+                    out.relocs.push(map_reloc(r, last_offset));
                 }
             }
             placed.push((oi, k, base as u64));
