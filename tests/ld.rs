@@ -642,3 +642,41 @@ fn code_alignment_gaps_are_filled_with_nops_like_gnu_ld() {
     }
     assert_eq!(readelf_normalised(&p.join("tl.o")), readelf_normalised(&p.join("gnu.o")));
 }
+
+#[test]
+fn eh_frame_drops_zero_range_and_discarded_fdes_with_none_relocations_like_gnu_ld() {
+    // GNU ld -r discards an FDE whose address range is 0 ("discarding zero address range FDE")
+    // and the FDEs of COMDAT code lost to another copy; the relocations of what it drops stay as
+    // R_X86_64_NONE at the offset of the previous relocation. Bytes and relocations, offsets
+    // included, must equal GNU's.
+    let d = tempdir();
+    let p = d.path();
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(p));
+    std::fs::write(p.join("z.c"), "void z(void) { __builtin_unreachable(); }\nint nz(int x) { return x + 1; }\n").unwrap();
+    let inline = "inline int shared(int x) { if (x > 100) throw x; return x + 1; }\n";
+    std::fs::write(p.join("a.cc"), format!("{inline}int fa(int x) {{ return shared(x) * 2; }}\n")).unwrap();
+    std::fs::write(p.join("b.cc"), format!("{inline}int fb(int x) {{ return shared(x) * 3; }}\n")).unwrap();
+    sh("gcc -O2 -c z.c && g++ -O0 -c a.cc b.cc");
+    for inputs in [&["z.o"][..], &["a.o", "b.o", "z.o"]] {
+        sh(&format!("ld -r {} -o gnu.o", inputs.join(" ")));
+        run_ok(tl_cmd("tl-ld").args(["-r", "-o", "tl.o"]).args(inputs).current_dir(p));
+        sh("objcopy -O binary -j .eh_frame gnu.o gnu.bin && objcopy -O binary -j .eh_frame tl.o tl.bin");
+        assert_eq!(std::fs::read(p.join("tl.bin")).unwrap(), std::fs::read(p.join("gnu.bin")).unwrap(), "{inputs:?}: .eh_frame bytes");
+        let relocs = |f: &str| -> Vec<String> {
+            let text = String::from_utf8(sh(&format!("readelf -rW {f}"))).unwrap();
+            let section = text.split("Relocation section '").find(|s| s.starts_with(".rela.eh_frame'")).unwrap_or("").to_string();
+            section
+                .lines()
+                .skip(2)
+                .map(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    format!("{} {} {}", f[0], f[2], f.get(4..).map(|t| t.join(" ")).unwrap_or_default())
+                })
+                .collect()
+        };
+        let ours = relocs("tl.o");
+        assert!(ours.iter().any(|r| r.contains("R_X86_64_NONE")), "{inputs:?}: {ours:?}");
+        assert_eq!(ours, relocs("gnu.o"), "{inputs:?}");
+        assert_eq!(readelf_normalised(&p.join("tl.o")), readelf_normalised(&p.join("gnu.o")), "{inputs:?}");
+    }
+}

@@ -1,7 +1,7 @@
 //! Pass: `.eh_frame` in partial links: the section is a sequence of records (each a length, then an id:
 //! 0 for a CIE, else the distance back to the FDE's CIE). A partial link rebuilds it as GNU
 //! ld -r does: FDEs whose code was discarded (a COMDAT group lost to another copy) are dropped,
-//! CIEs left without FDEs too (their relocations become R_*_NONE, as in GNU's output), and the
+//! FDEs of an address range of 0 (zero-length functions) too, CIEs left without FDEs too (their relocations become R_*_NONE, as in GNU's output), and the
 //! survivors' CIE pointers are rewritten; CIEs are not
 //! merged across inputs (GNU merges them only in final links). A section that does not parse
 //! is kept whole.
@@ -62,6 +62,61 @@ pub(super) fn records(data: &[u8], big_endian: bool) -> PResult<Vec<Record>> {
         at = end;
     }
     Ok(out)
+}
+
+fn uleb(data: &[u8], at: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *data.get(*at)?;
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// The width of a `DW_EH_PE_*` encoded value (`ptr` for absptr).
+fn encoded_width(encoding: u8, ptr: usize) -> Option<usize> {
+    match encoding & 0x0f {
+        0x00 => Some(ptr),
+        0x02 | 0x0a => Some(2),
+        0x03 | 0x0b => Some(4),
+        0x04 | 0x0c => Some(8),
+        _ => None,
+    }
+}
+
+/// The width of the address fields of a CIE's FDEs (its augmentation's `R` encoding), or
+/// `None` when the CIE is one this reader does not follow.
+fn fde_address_width(cie: &[u8], ptr: usize) -> Option<usize> {
+    let version = *cie.get(8)?;
+    let aug_end = 9 + cie.get(9..)?.iter().position(|&c| c == 0)?;
+    let aug = &cie[9..aug_end];
+    let mut at = aug_end + 1;
+    uleb(cie, &mut at)?; // code alignment
+    uleb(cie, &mut at)?; // data alignment (sleb128: only skipped)
+    if version == 1 {
+        at += 1;
+    } else {
+        uleb(cie, &mut at)?;
+    }
+    let Some(rest) = aug.strip_prefix(b"z") else { return if aug.is_empty() { Some(ptr) } else { None } };
+    uleb(cie, &mut at)?;
+    for &c in rest {
+        match c {
+            b'R' => return encoded_width(*cie.get(at)?, ptr),
+            b'P' => {
+                let enc = *cie.get(at)?;
+                at += 1 + encoded_width(enc, ptr)?;
+            }
+            b'L' => at += 1,
+            b'S' | b'B' => {}
+            _ => return None,
+        }
+    }
+    Some(ptr)
 }
 
 /// Rebuilds `.eh_frame` from every kept input's records (see the module documentation).
@@ -130,9 +185,22 @@ fn rebuild(
             let relocs_of = |rec: &Record| -> Vec<&Reloc> {
                 relocs.iter().filter(|r| (r.offset as usize) >= rec.start && (r.offset as usize) < rec.end).collect()
             };
+            // GNU also discards an FDE whose address range is 0 with no relocation on it
+            // ("discarding zero address range FDE").
+            let ptr = if elf.is_64 { 8 } else { 4 };
+            let zero_range = |rec: &Record| -> bool {
+                let Some(width) =
+                    rec.cie.and_then(|c| records.iter().find(|r| r.start == c)).and_then(|c| fde_address_width(&data[c.start..c.end], ptr))
+                else {
+                    return false;
+                };
+                let range_at = rec.start + 8 + width;
+                let Some(field) = data.get(range_at..range_at + width).filter(|_| range_at + width <= rec.end) else { return false };
+                field.iter().all(|&b| b == 0) && !relocs_of(rec).iter().any(|r| r.offset as usize == range_at)
+            };
             let live = |rec: &Record| -> bool {
                 let pc = rec.start as u64 + 8;
-                !relocs_of(rec).iter().any(|r| r.offset == pc && dead(r))
+                !relocs_of(rec).iter().any(|r| r.offset == pc && dead(r)) && !zero_range(rec)
             };
             let used_cies: HashSet<usize> = records.iter().filter(|r| r.cie.is_some() && live(r)).filter_map(|r| r.cie).collect();
             // A removed record's relocations stay as R_*_NONE at the offset of the last kept
