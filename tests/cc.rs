@@ -185,7 +185,7 @@ fn tl_cc_builds_a_cmake_project_with_wrapped_objects_and_passes_through_without_
 }
 
 #[test]
-fn tl_cc_links_through_tl_ld_and_leaves_probes_alone() {
+fn tl_cc_links_through_tl_ld_leaves_probes_alone_and_works_under_ccache() {
     if !interop() {
         return;
     }
@@ -216,6 +216,32 @@ fn tl_cc_links_through_tl_ld_and_leaves_probes_alone() {
     assert_wrapped(&t.path().join("a.o"), "a");
     assert_wrapped(&t.path().join("b.o"), "b");
     assert!(t.path().join("a.d").exists() && t.path().join("b.d").exists());
+    // -save-temps, and -o before the source.
+    run_ok(
+        tl_cmd("tl-cc")
+            .args(["clang-19", "-o", "st.o", "-flto=thin", "-save-temps", "-c", "b.c"])
+            .env("TL_NO_PLUGIN_WARNING", "1")
+            .current_dir(t.path()),
+    );
+    assert_wrapped(&t.path().join("st.o"), "b");
+    assert!(t.path().join("b.i").exists(), "-save-temps kept no b.i");
+    // Under ccache, a miss and then a hit (ccache hands back the raw bitcode it cached).
+    require(Path::new("/usr/bin/ccache"));
+    let cache = t.path().join("ccache");
+    for round in 0..2 {
+        let out = run_ok(
+            tl_cmd("tl-cc")
+                .args(["ccache", "clang-19", "-flto=thin", "-c", "a.c", "-o", "cc.o"])
+                .env("CCACHE_DIR", &cache)
+                .env("TL_NO_PLUGIN_WARNING", "1")
+                .current_dir(t.path()),
+        );
+        assert!(out.is_empty());
+        assert_wrapped(&t.path().join("cc.o"), "a");
+        let stats = String::from_utf8(run_ok(Command::new("ccache").arg("--print-stats").env("CCACHE_DIR", &cache))).unwrap();
+        let hits = stats.lines().find_map(|l| l.strip_prefix("direct_cache_hit\t")).unwrap_or("0").trim().to_string();
+        assert_eq!(hits, round.to_string(), "ccache stats:\n{stats}");
+    }
 }
 
 #[test]
