@@ -286,13 +286,13 @@ fn the_readme_install_command_and_make_quick_start_give_a_running_program() {
     // The install command as written, into a private root (its own target directory: the one
     // of this test run is locked by cargo test).
     let install = readme_block("quick-start-install");
-    assert_eq!(install, ["cargo install --path tools"]);
+    assert_eq!(install, ["cargo install --locked --path tools"]);
     let prefix = t.path().join("prefix");
     let target = root().join("target").join("readme-install");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     run_ok(
         Command::new(&cargo)
-            .args(["install", "--path", "tools", "--root"])
+            .args(["install", "--locked", "--path", "tools", "--root"])
             .arg(&prefix)
             .current_dir(root())
             .env("CARGO_TARGET_DIR", &target)
