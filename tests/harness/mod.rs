@@ -111,9 +111,8 @@ pub fn require(tool: &Path) {
 }
 
 /// `readelf -SW -sW -rW -gW` of an object with section numbers replaced by names, offsets,
-/// indices and the sizes of tables a writer lays out differently left out, relocations of
-/// `.eh_frame` compared without offsets, lines sorted: what two writers of the same object
-/// must agree on.
+/// indices and the sizes of tables a writer lays out differently left out, lines sorted: what
+/// two writers of the same object must agree on.
 pub fn readelf_normalised(obj: &Path) -> String {
     let readelf = |flag: &str| String::from_utf8(run_ok(Command::new("readelf").arg(flag).arg(obj))).unwrap();
     // Sections: number -> name, and the lines without numbers, offsets and indices.
@@ -165,7 +164,7 @@ pub fn readelf_normalised(obj: &Path) -> String {
         let name = if f[3] == "SECTION" { format!("[{ndx}]") } else { f.get(7).map(|s| s.to_string()).unwrap_or_default() };
         out.push(format!("symbol {name} value={} size={} {} {} {} in {ndx}", f[1], f[2], f[3], f[4], f[5]));
     }
-    // Relocations: per section, sorted by offset; .rela.eh_frame as a multiset without offsets.
+    // Relocations: per section, sorted by offset.
     let mut current = String::new();
     for line in readelf("-rW").lines() {
         if let Some(rest) = line.strip_prefix("Relocation section '") {
@@ -177,8 +176,9 @@ pub fn readelf_normalised(obj: &Path) -> String {
             continue;
         }
         let target = f.get(4..).map(|t| t.join(" ")).unwrap_or_default();
-        // (R_*_NONE relocations of removed .eh_frame records are counted too.)
-        let offset = if current.ends_with(".eh_frame") { "-" } else { f[0] };
+        // tl-ld keeps REL `.eh_frame` sections whole (GNU edits them), so their relocations are
+        // compared without offsets; RELA ones with.
+        let offset = if current == ".rel.eh_frame" { "-" } else { f[0] };
         out.push(format!("reloc {current} {offset} {} {target}", f[2]));
     }
     // Groups.

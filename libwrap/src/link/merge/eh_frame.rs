@@ -1,10 +1,15 @@
 //! Pass: `.eh_frame` in partial links: the section is a sequence of records (each a length, then an id:
 //! 0 for a CIE, else the distance back to the FDE's CIE). A partial link rebuilds it as GNU
-//! ld -r does: FDEs whose code was discarded (a COMDAT group lost to another copy) are dropped,
-//! FDEs of an address range of 0 (zero-length functions) too, CIEs left without FDEs too (their relocations become R_*_NONE, as in GNU's output), and the
-//! survivors' CIE pointers are rewritten; CIEs are not
-//! merged across inputs (GNU merges them only in final links). A section that does not parse
-//! is kept whole.
+//! ld -r does (binutils' elf-eh-frame.c and elf_link_input_bfd):
+//! - FDEs whose code was discarded (a COMDAT group lost to another copy) are dropped, FDEs with an
+//!   address range of 0 (zero-length functions) too, and CIEs left without FDEs; the relocations
+//!   of a dropped record become R_*_NONE at the offset of the previous kept relocation;
+//! - each record is trimmed to its last CFA instruction that is not DW_CFA_nop padding, rounded
+//!   up to 4 bytes, and the last record before the next input's grows to align it;
+//! - the survivors' CIE pointers are rewritten; CIEs are not merged across inputs (GNU merges them
+//!   only in final links).
+//!
+//! A section that does not parse, or has REL relocations, is kept whole.
 
 use std::collections::{HashMap, HashSet};
 
@@ -88,9 +93,18 @@ fn encoded_width(encoding: u8, ptr: usize) -> Option<usize> {
     }
 }
 
-/// The width of the address fields of a CIE's FDEs (its augmentation's `R` encoding), or
-/// `None` when the CIE is one this reader does not follow.
-fn fde_address_width(cie: &[u8], ptr: usize) -> Option<usize> {
+/// What a CIE says about its records' layout.
+struct CieLayout {
+    /// Width of its FDEs' address fields (its augmentation's `R` encoding).
+    fde_width: usize,
+    /// A `z` augmentation (augmentation data with a length: where instructions start is known).
+    z: bool,
+    /// Offset of its own instructions in the record.
+    insns: usize,
+}
+
+/// Reads a CIE's layout, or `None` when it is one this reader does not follow.
+fn parse_cie(cie: &[u8], ptr: usize) -> Option<CieLayout> {
     let version = *cie.get(8)?;
     let aug_end = 9 + cie.get(9..)?.iter().position(|&c| c == 0)?;
     let aug = &cie[9..aug_end];
@@ -102,21 +116,118 @@ fn fde_address_width(cie: &[u8], ptr: usize) -> Option<usize> {
     } else {
         uleb(cie, &mut at)?;
     }
-    let Some(rest) = aug.strip_prefix(b"z") else { return if aug.is_empty() { Some(ptr) } else { None } };
-    uleb(cie, &mut at)?;
+    let Some(rest) = aug.strip_prefix(b"z") else {
+        return aug.is_empty().then_some(CieLayout { fde_width: ptr, z: false, insns: at });
+    };
+    let len = uleb(cie, &mut at)? as usize;
+    let insns = at.checked_add(len)?;
+    let mut fde_width = ptr;
     for &c in rest {
         match c {
-            b'R' => return encoded_width(*cie.get(at)?, ptr),
+            b'R' => fde_width = encoded_width(*cie.get(at)?, ptr)?,
             b'P' => {
                 let enc = *cie.get(at)?;
-                at += 1 + encoded_width(enc, ptr)?;
+                at += encoded_width(enc, ptr)?;
             }
-            b'L' => at += 1,
-            b'S' | b'B' => {}
+            b'L' => {}
+            b'S' | b'B' => continue,
             _ => return None,
         }
+        at += 1;
     }
-    Some(ptr)
+    Some(CieLayout { fde_width, z: true, insns })
+}
+
+/// The end of the last CFA instruction that is not a `DW_CFA_nop` in `rec[start..]`, as binutils'
+/// skip_non_nops finds it; `None` for an instruction it does not know.
+fn end_of_instructions(rec: &[u8], start: usize, addr_width: usize) -> Option<usize> {
+    let (mut at, mut last) = (start, start);
+    let leb = |at: &mut usize| -> Option<()> { uleb(rec, at).map(|_| ()) };
+    while at < rec.len() {
+        let op = rec[at];
+        at += 1;
+        match op >> 6 {
+            1 | 3 => {}
+            2 => leb(&mut at)?,
+            _ => match op {
+                0x00 => continue,
+                0x01 => at += addr_width,
+                0x02 => at += 1,
+                0x03 => at += 2,
+                0x04 => at += 4,
+                0x0a | 0x0b => {}
+                0x06 | 0x07 | 0x08 | 0x0d | 0x0e | 0x13 | 0x2e => leb(&mut at)?,
+                0x05 | 0x09 | 0x0c | 0x11 | 0x12 | 0x14 | 0x15 | 0x2f => {
+                    leb(&mut at)?;
+                    leb(&mut at)?;
+                }
+                0x0f => {
+                    let n = uleb(rec, &mut at)? as usize;
+                    at += n;
+                }
+                0x10 | 0x16 => {
+                    leb(&mut at)?;
+                    let n = uleb(rec, &mut at)? as usize;
+                    at += n;
+                }
+                _ => return None,
+            },
+        }
+        if at > rec.len() {
+            return None;
+        }
+        last = at;
+    }
+    Some(last)
+}
+
+/// The size GNU ld gives a record: up to its last instruction that is not padding, rounded up
+/// to 4 bytes (never more than it had).
+fn trimmed_size(data: &[u8], rec: &Record, records: &[Record], ptr: usize) -> Option<usize> {
+    let bytes = &data[rec.start..rec.end];
+    let insns = match rec.cie {
+        None => parse_cie(bytes, ptr)?.insns,
+        Some(c) => {
+            let cie = records.iter().find(|r| r.start == c)?;
+            let layout = parse_cie(&data[cie.start..cie.end], ptr)?;
+            if !layout.z {
+                return None;
+            }
+            let mut at = 8 + 2 * layout.fde_width;
+            let len = uleb(bytes, &mut at)? as usize;
+            at + len
+        }
+    };
+    let width =
+        records.iter().find(|r| Some(r.start) == rec.cie).and_then(|c| parse_cie(&data[c.start..c.end], ptr)).map_or(ptr, |l| l.fde_width);
+    let end = end_of_instructions(bytes, insns.min(bytes.len()), width)?;
+    Some(end.next_multiple_of(4).min(bytes.len()))
+}
+
+/// Appends a record of `size` bytes (its length field rewritten); returns where it went.
+fn emit_record(out: &mut OutSection, data: &[u8], rec: &Record, size: usize, big_endian: bool) -> u64 {
+    let at = out.bytes.len();
+    out.bytes.extend_from_slice(&data[rec.start..rec.start + size]);
+    write_word(&mut out.bytes, at, (size - 4) as u32, big_endian);
+    at as u64
+}
+
+fn write_word(bytes: &mut [u8], at: usize, v: u32, big_endian: bool) {
+    let field = if big_endian { v.to_be_bytes() } else { v.to_le_bytes() };
+    bytes[at..at + 4].copy_from_slice(&field);
+}
+
+/// Pads the output to `align` for the next input's records as GNU does: by growing the last
+/// record (its length field; DW_CFA_nop bytes) instead of leaving a gap.
+fn pad_last_record(out: &mut OutSection, last: Option<usize>, align: usize, big_endian: bool) -> usize {
+    let base = out.bytes.len().next_multiple_of(align);
+    if let Some(at) = last.filter(|_| base > out.bytes.len()) {
+        let len = (base - at - 4) as u32;
+        out.bytes.resize(base, 0);
+        write_word(&mut out.bytes, at, len, big_endian);
+    }
+    out.bytes.resize(base, 0);
+    base
 }
 
 /// Rebuilds `.eh_frame` from every kept input's records (see the module documentation).
@@ -129,6 +240,8 @@ fn rebuild(
     big_endian: bool,
 ) -> Result<Vec<(usize, usize, u64)>> {
     let mut placed = Vec::new();
+    // The last record written, which GNU grows to align the next input's records.
+    let mut last_record: Option<usize> = None;
     // CIE identity: bytes and mapped relocations.
     for (oi, o) in objects.iter().enumerate() {
         let Some(elf) = &o.elf else { continue };
@@ -173,11 +286,11 @@ fn rebuild(
                         out.relocs.push(m);
                     }
                     placed.push((oi, k, at));
+                    last_record = None;
                     continue;
                 }
             };
-            let base = out.bytes.len().next_multiple_of(align as usize);
-            out.bytes.resize(base, 0);
+            let base = pad_last_record(out, last_record, align as usize, big_endian);
             out.align = out.align.max(align);
             let mut cie_at: HashMap<usize, u64> = HashMap::new();
             // FDEs of discarded code go; a CIE goes when none of its FDEs stays (GNU ld -r keeps
@@ -189,8 +302,11 @@ fn rebuild(
             // ("discarding zero address range FDE").
             let ptr = if elf.is_64 { 8 } else { 4 };
             let zero_range = |rec: &Record| -> bool {
-                let Some(width) =
-                    rec.cie.and_then(|c| records.iter().find(|r| r.start == c)).and_then(|c| fde_address_width(&data[c.start..c.end], ptr))
+                let Some(width) = rec
+                    .cie
+                    .and_then(|c| records.iter().find(|r| r.start == c))
+                    .and_then(|c| parse_cie(&data[c.start..c.end], ptr))
+                    .map(|l| l.fde_width)
                 else {
                     return false;
                 };
@@ -214,17 +330,16 @@ fn rebuild(
                     }
                     continue;
                 }
-                let at = out.bytes.len() as u64;
-                out.bytes.extend_from_slice(&data[rec.start..rec.end]);
+                let size = trimmed_size(data, rec, &records, ptr).unwrap_or(rec.end - rec.start);
+                let at = emit_record(out, data, rec, size, big_endian);
+                last_record = Some(at as usize);
                 match rec.cie {
                     None => {
                         cie_at.insert(rec.start, at);
                     }
                     Some(cie) => {
                         let Some(&cie_out) = cie_at.get(&cie) else { continue };
-                        let pointer = (at + 4 - cie_out) as u32;
-                        let field = if big_endian { pointer.to_be_bytes() } else { pointer.to_le_bytes() };
-                        out.bytes[at as usize + 4..at as usize + 8].copy_from_slice(&field);
+                        write_word(&mut out.bytes, at as usize + 4, (at + 4 - cie_out) as u32, big_endian);
                     }
                 }
                 for r in relocs_of(rec) {
