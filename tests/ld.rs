@@ -2,9 +2,9 @@
 //! linked with `tl-ld -r` and with GNU `ld -r`, both results are linked into programs that must
 //! run and print the same thing, and `readelf -SW`, `-sW`, `-rW` and `-gW` of both must agree in
 //! a normalised form (section and symbol numbers replaced by names, lists sorted; `.eh_frame`'s
-//! size and layout are compared as the set of CIE/FDE relocations, since GNU keeps dead FDEs
-//! where tl drops them). Bitcode partial links and final links through ld.lld are in the
-//! interop tests.
+//! relocations with their offsets, R_*_NONE of dropped records included; the system libc.a's
+//! `.text` and `.eh_frame` also byte for byte). Bitcode partial links and final links through
+//! ld.lld are in the interop tests.
 
 mod harness;
 
@@ -495,11 +495,19 @@ fn system_libc_members_partial_link_like_gnu_ld() {
         let diff: Vec<String> = count.iter().filter(|(_, c)| **c != 0).take(60).map(|(l, c)| format!("  {c:+} {l}")).collect();
         panic!("libc -r differs (+ GNU ld -r has more, - tl-ld -r has more):\n{}", diff.join("\n"));
     }
+    // The bytes of the code and of .eh_frame (trimmed, FDEs dropped, as GNU writes it).
+    for section in [".text", ".eh_frame"] {
+        let bytes = |f: &str| {
+            run_ok(Command::new("objcopy").args(["-O", "binary", "-j", section, f, &format!("{f}{section}.bin")]).current_dir(p));
+            std::fs::read(p.join(format!("{f}{section}.bin"))).unwrap()
+        };
+        assert!(bytes("tl.o") == bytes("gnu.o"), "libc -r: {section} bytes differ from GNU ld -r's");
+    }
 }
 
 /// The contents of an object's sections (`objdump -s -dr`: bytes, which hold REL addends, and
 /// the disassembly with its relocations), one block per section, sorted; `.group` (section
-/// indices) and `.eh_frame` (GNU keeps dead FDEs) are left out.
+/// indices) and `.eh_frame` (compared on its own where the scenario allows) are left out.
 fn section_contents(obj: &Path) -> Vec<String> {
     contents_with(Path::new("objdump"), obj, &|_| false)
 }
