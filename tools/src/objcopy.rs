@@ -250,9 +250,9 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         return 1;
     }
     if operation == Operation::WrapBitcode
-        && let Ok(data) = std::fs::read(&input)
+        && let Ok(inp) = libwrap::input::Input::open(&input)
     {
-        crate::stale_plugins::warn_once(&data, err, &prog);
+        crate::stale_plugins::warn_once(inp.data(), err, &prog);
     }
     let config = Config { operation, dump_sections: dumps, preserve_dates: m.get_flag("preserve-dates"), edits };
     match objcopy::run(&config, &input, output.as_deref()) {

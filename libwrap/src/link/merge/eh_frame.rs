@@ -182,25 +182,21 @@ fn end_of_instructions(rec: &[u8], start: usize, addr_width: usize) -> Option<us
 }
 
 /// The size GNU ld gives a record: up to its last instruction that is not padding, rounded up
-/// to 4 bytes (never more than it had).
-fn trimmed_size(data: &[u8], rec: &Record, records: &[Record], ptr: usize) -> Option<usize> {
+/// to 4 bytes (never more than it had). `cie` is the layout of the record's CIE (its own for a
+/// CIE).
+fn trimmed_size(data: &[u8], rec: &Record, cie: &CieLayout) -> Option<usize> {
     let bytes = &data[rec.start..rec.end];
-    let insns = match rec.cie {
-        None => parse_cie(bytes, ptr)?.insns,
-        Some(c) => {
-            let cie = records.iter().find(|r| r.start == c)?;
-            let layout = parse_cie(&data[cie.start..cie.end], ptr)?;
-            if !layout.z {
-                return None;
-            }
-            let mut at = 8 + 2 * layout.fde_width;
-            let len = uleb(bytes, &mut at)? as usize;
-            at + len
+    let insns = if rec.cie.is_none() {
+        cie.insns
+    } else {
+        if !cie.z {
+            return None;
         }
+        let mut at = 8 + 2 * cie.fde_width;
+        let len = uleb(bytes, &mut at)? as usize;
+        at + len
     };
-    let width =
-        records.iter().find(|r| Some(r.start) == rec.cie).and_then(|c| parse_cie(&data[c.start..c.end], ptr)).map_or(ptr, |l| l.fde_width);
-    let end = end_of_instructions(bytes, insns.min(bytes.len()), width)?;
+    let end = end_of_instructions(bytes, insns.min(bytes.len()), cie.fde_width)?;
     Some(end.next_multiple_of(4).min(bytes.len()))
 }
 
@@ -301,15 +297,15 @@ fn rebuild(
             // GNU also discards an FDE whose address range is 0 with no relocation on it
             // ("discarding zero address range FDE").
             let ptr = if elf.is_64 { 8 } else { 4 };
+            // Each CIE's layout, read once; an FDE's is its CIE's.
+            let cies: HashMap<usize, CieLayout> = records
+                .iter()
+                .filter(|r| r.cie.is_none())
+                .filter_map(|r| Some((r.start, parse_cie(&data[r.start..r.end], ptr)?)))
+                .collect();
+            let layout_of = |rec: &Record| cies.get(&rec.cie.unwrap_or(rec.start));
             let zero_range = |rec: &Record| -> bool {
-                let Some(width) = rec
-                    .cie
-                    .and_then(|c| records.iter().find(|r| r.start == c))
-                    .and_then(|c| parse_cie(&data[c.start..c.end], ptr))
-                    .map(|l| l.fde_width)
-                else {
-                    return false;
-                };
+                let Some(width) = rec.cie.and(layout_of(rec)).map(|l| l.fde_width) else { return false };
                 let range_at = rec.start + 8 + width;
                 let Some(field) = data.get(range_at..range_at + width).filter(|_| range_at + width <= rec.end) else { return false };
                 field.iter().all(|&b| b == 0) && !relocs_of(rec).iter().any(|r| r.offset as usize == range_at)
@@ -330,7 +326,7 @@ fn rebuild(
                     }
                     continue;
                 }
-                let size = trimmed_size(data, rec, &records, ptr).unwrap_or(rec.end - rec.start);
+                let size = layout_of(rec).and_then(|l| trimmed_size(data, rec, l)).unwrap_or(rec.end - rec.start);
                 let at = emit_record(out, data, rec, size, big_endian);
                 last_record = Some(at as usize);
                 match rec.cie {
