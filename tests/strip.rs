@@ -237,12 +237,14 @@ fn strip_goes_on_after_a_failed_file_and_leaves_it_untouched() {
 }
 
 #[test]
-fn wrapped_objects_keep_their_bitcode_under_section_operations_and_refuse_symbol_ones() {
+fn wrapped_objects_keep_their_bitcode_under_section_operations_and_change_it_under_symbol_ones() {
     let dir = tempdir();
     let d = dir.path();
     let w = d.join("w.o");
     run_ok(tl_cmd("tl-objcopy").arg("--wrap-bitcode").arg(fixture("prog_lib.thin19.o")).arg(&w));
-    let nm = |f: &Path| run_ok(tl_cmd("tl-nm").arg(f));
+    let nm = |f: &Path| String::from_utf8(run_ok(tl_cmd("tl-nm").arg(f))).unwrap();
+    // GNU nm without a plugin (an explicit BFD target) sees the ELF mirror.
+    let gnu_nm = |f: &Path| String::from_utf8(run_ok(Command::new("nm").arg("--target=elf64-x86-64").arg(f))).unwrap();
     let llvmbc = |f: &Path| {
         let out = d.join("bc.bin");
         run_ok(tl_cmd("tl-objcopy").arg(format!("--dump-section=.llvmbc={}", out.display())).arg(f));
@@ -255,12 +257,19 @@ fn wrapped_objects_keep_their_bitcode_under_section_operations_and_refuse_symbol
         assert_eq!(nm(&o), view, "{opts:?}");
         assert_eq!(llvmbc(&o), bc, "{opts:?}");
     }
-    for (opts, named) in [
-        (&["--redefine-sym", "lib_add=x"][..], "--redefine-sym"),
-        (&["-L", "lib_add"], "--localize-symbol"),
-        (&["--strip-unneeded"], "--strip-unneeded"),
-        (&["-R", ".llvmbc"], ".llvmbc"),
-    ] {
+    // Symbol operations change the bitcode, and the mirror follows it.
+    let o = d.join("renamed.o");
+    run_ok(tl_cmd("tl-objcopy").args(["--redefine-sym", "lib_add=lib_sum", "-R", ".comment"]).arg(&w).arg(&o));
+    assert_ne!(llvmbc(&o), bc);
+    let lines = |t: String| sorted(&t.lines().map(str::to_string).collect::<Vec<_>>());
+    assert_eq!(lines(nm(&o)), lines(view.replace(" lib_add\n", " lib_sum\n")));
+    // GNU nm also lists the guard (tl-nm hides it).
+    assert_eq!(gnu_nm(&o).replace("                 U __tl_wrapped_llvm_bitcode_must_be_linked_with_tl_ld\n", ""), nm(&o));
+    let raw = d.join("renamed.bc");
+    std::fs::write(&raw, llvmbc(&o)).unwrap();
+    assert_eq!(String::from_utf8(run_ok(tl_cmd("tl-nm").arg(&raw))).unwrap(), nm(&o));
+    // Removing the bitcode, or what cannot be done inside it, is refused and writes nothing.
+    for (opts, named) in [(&["-R", ".llvmbc"][..], ".llvmbc"), (&["--strip-all"], "--strip-all"), (&["-j", ".text"], "--only-section")] {
         let o = d.join("refused.o");
         std::fs::write(&o, b"previous").unwrap();
         let out = run(tl_cmd("tl-objcopy").args(opts).arg(&w).arg(&o));

@@ -63,6 +63,8 @@ pub fn args(strip: bool) -> Vec<Arg> {
             many("redefine-sym", "redefine-sym", None),
             many("redefine-syms", "redefine-syms", None),
             many("prefix-symbols", "prefix-symbols", None),
+            many("set-symbol-visibility", "set-symbol-visibility", None),
+            many("set-symbol-visibilities", "set-symbol-visibilities", None),
             many("rename-section", "rename-section", None),
             many("add-section", "add-section", None),
             many("update-section", "update-section", None),
@@ -124,6 +126,19 @@ fn names(m: &ArgMatches, one: &str, file: Option<&str>, wildcard: bool) -> Resul
         }
     }
     Ok(NameList { entries, wildcard })
+}
+
+/// `SYM=default|protected|hidden|internal` of `--set-symbol-visibility` (tl's own option).
+fn visibility(v: &str, wildcard: bool) -> Result<(NameList, u8), String> {
+    let (name, vis) = v.rsplit_once('=').filter(|(n, _)| !n.is_empty()).ok_or("bad format for --set-symbol-visibility")?;
+    let stv = match vis {
+        "default" => 0,
+        "internal" => 1,
+        "hidden" => 2,
+        "protected" => 3,
+        _ => return Err(format!("unknown visibility `{vis}' for --set-symbol-visibility (default, protected, hidden or internal)")),
+    };
+    Ok((NameList { entries: vec![name.to_string()], wildcard }, stv))
 }
 
 /// `NAME=FILE` of `--add-section`/`--update-section`, with the file read.
@@ -192,6 +207,13 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
         e.redefine.extend(redefine_file(path)?);
     }
     e.prefix_symbols = values(m, "prefix-symbols").last().map(|p| p.as_bytes().to_vec());
+    let mut visibilities: Vec<String> = values(m, "set-symbol-visibility").into_iter().cloned().collect();
+    for path in values(m, "set-symbol-visibilities") {
+        visibilities.extend(symbol_file(path)?);
+    }
+    for v in visibilities {
+        e.set_visibility.push(visibility(&v, wildcard)?);
+    }
     for v in values(m, "rename-section") {
         let (old, rest) = v.split_once('=').ok_or("bad format for --rename-section")?;
         if rest.contains(',') {

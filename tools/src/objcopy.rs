@@ -102,7 +102,8 @@ fn help_text() -> String {
   @<file>                          Read options from <file>
   -V --version                     Display this program's version number
   -h --help                        Display this output
- Section and symbol options (relocatable ELF objects and archives of them, as GNU objcopy):
+ Section and symbol options (relocatable ELF objects, raw bitcode, wrapped objects and
+ archives of them, as GNU objcopy; on bitcode the symbol options change the bitcode itself):
   -R --remove-section <name>       -j --only-section <name>      --keep-section <name>
      --remove-relocations <name>   -S --strip-all                -g --strip-debug
      --strip-unneeded              -x --discard-all              -X --discard-locals
@@ -112,6 +113,8 @@ fn help_text() -> String {
      --localize-hidden             -w --wildcard                 --prefix-symbols <prefix>
      --redefine-sym <old>=<new>    --redefine-syms <file>        --rename-section <old>=<new>
      --add-section <name>=<file>   --update-section <name>=<file>   -p --preserve-dates
+     --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
+                                   no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
      and every --...-symbols <file> form (one name a line, # comments)
  With no option, a relocatable ELF object (or an archive of them) is copied. Every other
  GNU objcopy option is recognised and refused as not supported yet.

@@ -319,6 +319,11 @@ impl<'a> BlockReader<'a> {
         }
     }
 
+    /// Bit position of the next entry (after a record or block just read: its end).
+    pub(crate) fn bit_pos(&self) -> u64 {
+        self.cur.bit_pos()
+    }
+
     /// Reads the next entry. DEFINE_ABBREVs are absorbed (into this block, or into `info` when
     /// this is BLOCKINFO). Reaching the block's end without END_BLOCK is an error.
     pub(crate) fn next(&mut self, info: &mut BlockInfo) -> PResult<Entry<'a>> {

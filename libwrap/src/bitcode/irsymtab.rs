@@ -283,3 +283,100 @@ pub fn decode(blob: &[u8], strtab: &[u8]) -> PResult<Decoded> {
         dependent_libraries,
     }))
 }
+
+/// Encodes a table (the inverse of [`decode`]): the SYMTAB blob and the STRTAB its strings
+/// are in. Uncommons are laid out module by module in symbol order, as LLVM's builder does,
+/// so each module's `UncBegin` is recomputed.
+pub(crate) fn encode(t: &IrSymtab) -> (Vec<u8>, Vec<u8>) {
+    let mut strtab = Vec::new();
+    let mut s = |bytes: &[u8]| -> [u32; 2] {
+        let at = strtab.len() as u32;
+        strtab.extend_from_slice(bytes);
+        [at, bytes.len() as u32]
+    };
+    let uncommon_size = if t.version >= 4 { 28 } else { 24 };
+    let n_unc = t.symbols.iter().filter(|x| x.uncommon.is_some()).count();
+    let mod_off = HEADER_SIZE;
+    let cd_off = mod_off + 12 * t.modules.len();
+    let sym_off = cd_off + 12 * t.comdats.len();
+    let unc_off = sym_off + 24 * t.symbols.len();
+    let lib_off = unc_off + uncommon_size * n_unc;
+    let mut words: Vec<u32> = Vec::with_capacity(lib_off / 4 + 2 * t.dependent_libraries.len());
+    words.push(t.version);
+    words.extend(s(&t.producer));
+    words.extend([mod_off as u32, t.modules.len() as u32, cd_off as u32, t.comdats.len() as u32]);
+    words.extend([sym_off as u32, t.symbols.len() as u32, unc_off as u32, n_unc as u32]);
+    words.extend(s(&t.target_triple));
+    words.extend(s(&t.source_filename));
+    words.extend(s(&t.coff_linker_opts));
+    words.extend([lib_off as u32, t.dependent_libraries.len() as u32]);
+    let mut unc_before = 0u32;
+    for m in &t.modules {
+        words.extend([m.begin, m.end, unc_before]);
+        let range = m.begin as usize..(m.end as usize).min(t.symbols.len());
+        unc_before += t.symbols.get(range).map_or(0, |syms| syms.iter().filter(|x| x.uncommon.is_some()).count() as u32);
+    }
+    for c in &t.comdats {
+        words.extend(s(&c.name));
+        words.push(c.selection);
+    }
+    for sym in &t.symbols {
+        words.extend(s(&sym.name));
+        words.extend(s(&sym.ir_name));
+        words.push(sym.comdat.unwrap_or(u32::MAX));
+        words.push(sym.flags);
+    }
+    for u in t.symbols.iter().filter_map(|x| x.uncommon.as_ref()) {
+        if t.version >= 4 {
+            words.extend([u.common_size as u32, (u.common_size >> 32) as u32]);
+        } else {
+            words.push(u.common_size as u32);
+        }
+        words.push(u.common_align);
+        words.extend(s(&u.coff_weak_external_fallback_name));
+        words.extend(s(&u.section_name));
+    }
+    for lib in &t.dependent_libraries {
+        words.extend(s(lib));
+    }
+    let blob = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    (blob, strtab)
+}
+
+#[cfg(test)]
+mod encode_tests {
+    use super::*;
+
+    #[test]
+    fn encode_then_decode_is_identity() {
+        let t = IrSymtab {
+            version: 3,
+            producer: b"19.1.7".to_vec(),
+            modules: vec![IrModule { begin: 0, end: 2, uncommon_begin: 0 }, IrModule { begin: 2, end: 3, uncommon_begin: 1 }],
+            comdats: vec![IrComdat { name: b"c".to_vec(), selection: 0 }],
+            symbols: vec![
+                IrSymbol { name: b"a".to_vec(), ir_name: b"a".to_vec(), comdat: Some(0), flags: flag::GLOBAL, uncommon: None },
+                IrSymbol {
+                    name: b"b".to_vec(),
+                    ir_name: b"b".to_vec(),
+                    comdat: None,
+                    flags: flag::GLOBAL | flag::COMMON | flag::HAS_UNCOMMON,
+                    uncommon: Some(Uncommon { common_size: 8, common_align: 4, ..Uncommon::default() }),
+                },
+                IrSymbol {
+                    name: b"s".to_vec(),
+                    ir_name: b"s".to_vec(),
+                    comdat: None,
+                    flags: flag::GLOBAL | flag::HAS_UNCOMMON,
+                    uncommon: Some(Uncommon { section_name: b".sec".to_vec(), ..Uncommon::default() }),
+                },
+            ],
+            target_triple: b"x86_64-pc-linux-gnu".to_vec(),
+            source_filename: b"t.c".to_vec(),
+            coff_linker_opts: Vec::new(),
+            dependent_libraries: vec![b"m".to_vec()],
+        };
+        let (blob, strtab) = encode(&t);
+        assert_eq!(decode(&blob, &strtab).unwrap(), Decoded::Table(t));
+    }
+}

@@ -5,11 +5,13 @@
 
 pub(crate) mod asm_symbols;
 pub mod bitstream;
+pub(crate) mod bitwriter;
 pub mod container;
 pub mod details;
 pub mod guid;
 pub mod irsymtab;
 pub mod module;
+pub mod rewrite;
 pub mod summary;
 pub mod symtab;
 

@@ -19,7 +19,7 @@ use crate::bitcode::summary::{self, Summary};
 use crate::error::PResult;
 
 /// Module record codes.
-mod code {
+pub(crate) mod code {
     pub(crate) const VERSION: u32 = 1;
     pub(crate) const TRIPLE: u32 = 2;
     pub(crate) const DATALAYOUT: u32 = 3;
@@ -218,7 +218,7 @@ pub(crate) fn producer_major(producer: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-fn name_from_strtab(strtab: Option<&[u8]>, off: u64, size: u64) -> PResult<Vec<u8>> {
+pub(crate) fn name_from_strtab(strtab: Option<&[u8]>, off: u64, size: u64) -> PResult<Vec<u8>> {
     if size == 0 {
         return Ok(Vec::new());
     }

@@ -85,6 +85,8 @@ pub struct Edits {
     pub redefine: Vec<(Vec<u8>, Vec<u8>)>,
     /// `--prefix-symbols`.
     pub prefix_symbols: Option<Vec<u8>>,
+    /// `--set-symbol-visibility(s)`: names and the ELF visibility (`STV_*`) they get.
+    pub set_visibility: Vec<(NameList, u8)>,
     /// `--rename-section old=new`.
     pub rename_sections: Vec<(Vec<u8>, Vec<u8>)>,
     /// `--add-section name=contents`.
@@ -94,6 +96,20 @@ pub struct Edits {
 }
 
 impl Edits {
+    /// The section operations alone (what a re-wrapped object still needs done).
+    pub fn sections_only(&self) -> Edits {
+        Edits {
+            remove_sections: self.remove_sections.clone(),
+            only_sections: self.only_sections.clone(),
+            keep_sections: self.keep_sections.clone(),
+            remove_relocations: self.remove_relocations.clone(),
+            rename_sections: self.rename_sections.clone(),
+            add_sections: self.add_sections.clone(),
+            update_sections: self.update_sections.clone(),
+            ..Edits::default()
+        }
+    }
+
     /// True when the run changes nothing but may still copy (a plain `objcopy in out`).
     pub fn is_empty(&self) -> bool {
         self.remove_sections.is_empty()
@@ -111,6 +127,7 @@ impl Edits {
             && !self.localize_hidden
             && self.redefine.is_empty()
             && self.prefix_symbols.is_none()
+            && self.set_visibility.is_empty()
             && self.rename_sections.is_empty()
             && self.add_sections.is_empty()
             && self.update_sections.is_empty()
@@ -183,17 +200,18 @@ fn kept_sections(obj: &ElfObject<'_>, e: &Edits) -> Result<Vec<bool>, String> {
     Ok(keep)
 }
 
-/// BFD's flags of an ELF symbol, the part `filter_symbols` looks at.
-struct SymClass {
-    global: bool,
-    weak: bool,
-    unique: bool,
-    local: bool,
-    undefined: bool,
-    common: bool,
-    debugging: bool,
-    file: bool,
-    section: bool,
+/// BFD's flags of a symbol, the part `filter_symbols` looks at.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SymClass {
+    pub(crate) global: bool,
+    pub(crate) weak: bool,
+    pub(crate) unique: bool,
+    pub(crate) local: bool,
+    pub(crate) undefined: bool,
+    pub(crate) common: bool,
+    pub(crate) debugging: bool,
+    pub(crate) file: bool,
+    pub(crate) section: bool,
 }
 
 fn classify(s: &crate::elf::Symbol<'_>) -> SymClass {
@@ -218,6 +236,36 @@ fn classify(s: &crate::elf::Symbol<'_>) -> SymClass {
 /// `bfd_is_local_label` for ELF: a name that starts with `.L` (or `..`, or is `L0^A`).
 fn is_local_label(name: &[u8]) -> bool {
     name.starts_with(b".L") || name.starts_with(b"..") || name == b"L0\x01"
+}
+
+/// GNU's `filter_symbols` for one symbol, before removed sections are looked at: whether it
+/// stays (`used`: a kept relocation names it). Warns when `-N` names a used symbol.
+pub(crate) fn keeps_symbol(c: &SymClass, name: &[u8], used: bool, e: &Edits, warnings: &mut Vec<String>) -> bool {
+    let mut keep = if e.strip == Strip::All {
+        false
+    } else if used || c.global || c.weak || c.common {
+        true
+    } else if c.undefined {
+        e.strip != Strip::Unneeded
+    } else if c.debugging {
+        !matches!(e.strip, Strip::Debug | Strip::Unneeded)
+    } else {
+        e.strip != Strip::Unneeded && e.discard != Discard::All && !(e.discard == Discard::Labels && is_local_label(name))
+    };
+    if keep && e.strip_symbols.matches(name) {
+        if used {
+            warnings.push(format!("not stripping symbol `{}' because it is named in a relocation", String::from_utf8_lossy(name)));
+        } else {
+            keep = false;
+        }
+    }
+    if keep && !used && !(c.global || c.weak || c.common) && e.strip_unneeded_symbols.matches(name) {
+        keep = false;
+    }
+    if !keep && ((e.keep_file_symbols && c.file) || e.keep_symbols.matches(name)) {
+        keep = true;
+    }
+    keep
 }
 
 /// What stopped an edit.
@@ -261,30 +309,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         let c = classify(s);
         let name = names[j].as_slice();
         let in_removed = matches!(s.section, SymbolSection::Section(k) if !keep_sections[k]);
-        let mut keep = if e.strip == Strip::All {
-            false
-        } else if used[j] || c.global || c.weak || c.common {
-            true
-        } else if c.undefined {
-            e.strip != Strip::Unneeded
-        } else if c.debugging {
-            !matches!(e.strip, Strip::Debug | Strip::Unneeded)
-        } else {
-            e.strip != Strip::Unneeded && e.discard != Discard::All && !(e.discard == Discard::Labels && is_local_label(name))
-        };
-        if keep && e.strip_symbols.matches(name) {
-            if used[j] {
-                warnings.push(format!("not stripping symbol `{}' because it is named in a relocation", String::from_utf8_lossy(name)));
-            } else {
-                keep = false;
-            }
-        }
-        if keep && !used[j] && !(c.global || c.weak || c.common) && e.strip_unneeded_symbols.matches(name) {
-            keep = false;
-        }
-        if !keep && ((e.keep_file_symbols && c.file) || e.keep_symbols.matches(name)) {
-            keep = true;
-        }
+        let mut keep = keeps_symbol(&c, name, used[j], e, &mut warnings);
         if keep && in_removed {
             keep = false;
         }
@@ -336,9 +361,14 @@ fn new_name(s: &crate::elf::Symbol<'_>, e: &Edits) -> Vec<u8> {
     if s.kind() == STT_SECTION {
         return s.name.to_vec();
     }
-    let mut name = match e.redefine.iter().find(|(old, _)| *old == s.name.as_ref()) {
+    renamed(&s.name, e)
+}
+
+/// `name` after `--redefine-sym`, then `--prefix-symbols`.
+pub(crate) fn renamed(old_name: &[u8], e: &Edits) -> Vec<u8> {
+    let mut name = match e.redefine.iter().find(|(old, _)| *old == old_name) {
         Some((_, new)) => new.clone(),
-        None => s.name.to_vec(),
+        None => old_name.to_vec(),
     };
     if let Some(prefix) = &e.prefix_symbols {
         name.splice(0..0, prefix.iter().copied());
@@ -358,22 +388,39 @@ fn change_symbol(s: &mut crate::elf::Symbol<'_>, name: Vec<u8>, e: &Edits) {
     }
     let name = s.name.to_vec();
     let name = name.as_slice();
-    let set_binding = |s: &mut crate::elf::Symbol<'_>, b: u8| s.st_info = (b << 4) | (s.st_info & 0xf);
-    if (c.global || c.unique || c.undefined) && (e.weaken || e.weaken_symbols.matches(name)) {
-        set_binding(s, STB_WEAK);
-    }
     let hidden = matches!(s.visibility(), STV_HIDDEN | STV_INTERNAL);
+    if let Some(b) = new_binding(&c, name, hidden, e) {
+        s.st_info = (b << 4) | (s.st_info & 0xf);
+    }
+    if let Some(v) = new_visibility(name, e) {
+        s.st_other = (s.st_other & !3) | v;
+    }
+}
+
+/// The binding `-W`/`--weaken`, `-L`/`-G`/`--localize-hidden` and `--globalize-symbol` give a
+/// kept symbol named `name` (its new name), if they change it.
+pub(crate) fn new_binding(c: &SymClass, name: &[u8], hidden: bool, e: &Edits) -> Option<u8> {
+    let mut binding = None;
+    if (c.global || c.unique || c.undefined) && (e.weaken || e.weaken_symbols.matches(name)) {
+        binding = Some(STB_WEAK);
+    }
     if !c.undefined
         && (c.global || c.weak)
         && (e.localize_symbols.matches(name)
             || (!e.keep_global_symbols.is_empty() && !e.keep_global_symbols.matches(name))
             || (e.localize_hidden && hidden))
     {
-        set_binding(s, STB_LOCAL);
+        binding = Some(STB_LOCAL);
     }
     if !c.undefined && c.local && e.globalize_symbols.matches(name) {
-        set_binding(s, STB_GLOBAL);
+        binding = Some(STB_GLOBAL);
     }
+    binding
+}
+
+/// The ELF visibility `--set-symbol-visibility` gives `name` (the last option naming it wins).
+pub(crate) fn new_visibility(name: &[u8], e: &Edits) -> Option<u8> {
+    e.set_visibility.iter().rev().find(|(names, _)| names.matches(name)).map(|(_, v)| *v)
 }
 
 /// `--rename-section`, `--update-section` and `--add-section`.

@@ -3,9 +3,12 @@
 //! Supported: GNU objcopy's section and symbol operations and the strip family on relocatable
 //! ELF objects and archives of them ([`edit`], names and patterns by [`glob`]), `--wrap-bitcode`,
 //! `--unwrap-bitcode` (also member-wise on archives), `--split-modules DIR` and
-//! `--dump-section NAME=FILE`. Executables and shared objects are refused; on wrapped objects
-//! only operations that keep the ELF symbols in step with the bitcode are done.
+//! `--dump-section NAME=FILE`. Executables and shared objects are refused. The symbol
+//! operations change the bitcode of raw bitcode and wrapped objects too ([`bitcode_symbols`]);
+//! a wrapped object is then wrapped again from its new bitcode, so its ELF symbols, summary
+//! section and guard stay in step with it.
 
+pub(crate) mod bitcode_symbols;
 pub mod edit;
 pub mod glob;
 
@@ -61,7 +64,8 @@ pub struct Report {
     pub split_files: Vec<PathBuf>,
     /// Non-fatal notes (e.g. archive members left unchanged).
     pub warnings: Vec<String>,
-    /// GNU's non-fatal errors: printed alone, the output written, the exit status 1.
+    /// GNU's non-fatal errors: printed alone, the exit status 1, and (as GNU removes its
+    /// temporary file when the status is not 0) no output written.
     pub errors: Vec<String>,
 }
 
@@ -109,45 +113,62 @@ pub(crate) fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Resul
 }
 
 /// Copies an ELF relocatable object through the model, applying the edits; returns the bytes
-/// and GNU's non-fatal errors (written, but the run's status is 1).
+/// and GNU's non-fatal errors (the run's status is then 1 and nothing is written).
 pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
     let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
     if obj.e_type != ET_REL || obj.program_headers != 0 {
         return Err(unsupported("copying executables and shared objects is not supported yet".to_string()));
     }
+    let mut warnings = Vec::new();
+    let mut edits = Cow::Borrowed(edits);
     if file_kind::classify(&obj) == ElfKind::Wrapped {
-        check_wrapped(edits).map_err(unsupported)?;
+        check_wrapped(&edits).map_err(unsupported)?;
+        if bitcode_symbols::changes_symbols(&edits) {
+            // The ELF symbols mirror the bitcode: change the bitcode and wrap it again.
+            let bc = bitcode_of(data, path, member)?;
+            let (new_bc, w) = bitcode_symbols::copy_bitcode(&bc, &edits).map_err(unsupported)?;
+            warnings = w;
+            if !warnings.is_empty() {
+                return Ok((Vec::new(), warnings));
+            }
+            let sections_only = edits.sections_only();
+            if let Some(new_bc) = new_bc {
+                let wrapped = wrapped::wrap(&new_bc).map_err(|e| member_err(e, path, member))?;
+                return copy_elf(&wrapped, path, member, &sections_only);
+            }
+            edits = Cow::Owned(sections_only);
+        }
     }
-    let warnings = edit::apply(&mut obj, edits).map_err(|r| match r {
+    warnings.extend(edit::apply(&mut obj, &edits).map_err(|r| match r {
         edit::Refusal::File(what) => Error::malformed(location(path, member), what),
         edit::Refusal::Command(message) => Error::Message(message),
-    })?;
+    })?);
     let bytes = elf::write(&obj).map_err(|e| member_err(e, path, member))?;
     Ok((bytes, warnings))
 }
 
-/// The operations a wrapped object refuses: those that would make its ELF symbols disagree with
-/// its bitcode (until they change the bitcode too), and removing its bitcode or summary.
+/// Applies the symbol operations to raw bitcode (section operations are refused: raw bitcode
+/// has no sections); returns the bytes and GNU's non-fatal errors.
+pub fn copy_raw_bitcode(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
+    let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
+    // Raw bitcode has no sections: removing or renaming one is a no-op there, as for an ELF
+    // object without it; adding or selecting one cannot be done.
+    if !edits.add_sections.is_empty() || !edits.update_sections.is_empty() || !edits.only_sections.is_empty() {
+        return Err(unsupported("raw bitcode has no sections to add, update or select; wrap it first (--wrap-bitcode)".into()));
+    }
+    if !bitcode_symbols::changes_symbols(edits) {
+        return Ok((data.to_vec(), Vec::new()));
+    }
+    let bc = bitcode_of(data, path, member)?;
+    let (new, warnings) = bitcode_symbols::copy_bitcode(&bc, edits).map_err(unsupported)?;
+    Ok((new.unwrap_or_else(|| data.to_vec()), warnings))
+}
+
+/// The operations a wrapped object refuses: removing its bitcode or summary.
 fn check_wrapped(e: &Edits) -> std::result::Result<(), String> {
-    let symbolic = [
-        (!e.strip_symbols.is_empty(), "--strip-symbol"),
-        (!e.strip_unneeded_symbols.is_empty(), "--strip-unneeded-symbol"),
-        (!e.localize_symbols.is_empty(), "--localize-symbol"),
-        (!e.globalize_symbols.is_empty(), "--globalize-symbol"),
-        (!e.keep_global_symbols.is_empty(), "--keep-global-symbol"),
-        (!e.weaken_symbols.is_empty(), "--weaken-symbol"),
-        (e.weaken, "--weaken"),
-        (e.localize_hidden, "--localize-hidden"),
-        (!e.redefine.is_empty(), "--redefine-sym"),
-        (e.prefix_symbols.is_some(), "--prefix-symbols"),
-        (e.strip == Strip::Unneeded, "--strip-unneeded"),
-        (e.strip == Strip::All, "--strip-all"),
-        (e.discard != Discard::None, "--discard-locals/--discard-all"),
-        (!e.only_sections.is_empty(), "--only-section"),
-    ];
-    if let Some((_, option)) = symbolic.iter().find(|(on, _)| *on) {
-        return Err(format!("{option} on a wrapped bitcode object would make its ELF symbols disagree with its bitcode; not done"));
+    if !e.only_sections.is_empty() {
+        return Err("--only-section on a wrapped bitcode object would lose its bitcode; not done".into());
     }
     for name in [embedded::LLVMBC, embedded::SUMMARY_SECTION] {
         if e.remove_sections.matches(name) || e.rename_sections.iter().any(|(old, _)| old == name) {
@@ -280,11 +301,21 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
             report.errors.extend(errors);
             bytes
         }
+        (Operation::Copy, FileKind::Bitcode { .. }) => {
+            let (bytes, errors) = copy_raw_bitcode(data, &path, None, &config.edits)?;
+            report.errors.extend(errors);
+            bytes
+        }
         (Operation::Copy, FileKind::Archive { .. }) => {
             let messages = std::cell::RefCell::new(Vec::new());
             let bytes = map_archive(data, &path, &mut report, &|b, n| match file_kind::sniff(b) {
                 FileKind::Elf => {
                     let (bytes, errors) = copy_elf(b, &path, Some(n), &config.edits)?;
+                    messages.borrow_mut().extend(errors);
+                    Ok(Some(bytes))
+                }
+                FileKind::Bitcode { .. } if bitcode_symbols::changes_symbols(&config.edits) => {
+                    let (bytes, errors) = copy_raw_bitcode(b, &path, Some(n), &config.edits)?;
                     messages.borrow_mut().extend(errors);
                     Ok(Some(bytes))
                 }
@@ -296,6 +327,9 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         (Operation::Copy, _) => return Err(Error::NotRecognized { path, member: None }),
         (Operation::SplitModules(_), _) => unreachable!("handled above"),
     };
+    if !report.errors.is_empty() {
+        return Ok(report);
+    }
     let times = config.preserve_dates.then(|| inp.metadata().map(|m| (m.accessed().ok(), m.modified().ok()))).flatten();
     drop(inp);
     output::write_atomic(out_path, &bytes, mode)?;
