@@ -284,11 +284,11 @@ pub fn decode(blob: &[u8], strtab: &[u8]) -> PResult<Decoded> {
     }))
 }
 
-/// Encodes a table (the inverse of [`decode`]): the SYMTAB blob and the STRTAB its strings
-/// are in. Uncommons are laid out module by module in symbol order, as LLVM's builder does,
-/// so each module's `UncBegin` is recomputed.
-pub(crate) fn encode(t: &IrSymtab) -> (Vec<u8>, Vec<u8>) {
-    let mut strtab = Vec::new();
+/// Encodes a table (the inverse of [`decode`]): the SYMTAB blob, its strings appended to
+/// `strtab` (the STRTAB that will follow it, which the modules may share). Uncommons are laid
+/// out module by module in symbol order, as LLVM's builder does, so each module's `UncBegin`
+/// is recomputed.
+pub(crate) fn encode(t: &IrSymtab, strtab: &mut Vec<u8>) -> Vec<u8> {
     let mut s = |bytes: &[u8]| -> [u32; 2] {
         let at = strtab.len() as u32;
         strtab.extend_from_slice(bytes);
@@ -339,8 +339,7 @@ pub(crate) fn encode(t: &IrSymtab) -> (Vec<u8>, Vec<u8>) {
     for lib in &t.dependent_libraries {
         words.extend(s(lib));
     }
-    let blob = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    (blob, strtab)
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
 #[cfg(test)]
@@ -376,7 +375,8 @@ mod encode_tests {
             coff_linker_opts: Vec::new(),
             dependent_libraries: vec![b"m".to_vec()],
         };
-        let (blob, strtab) = encode(&t);
+        let mut strtab = b"module strings".to_vec();
+        let blob = encode(&t, &mut strtab);
         assert_eq!(decode(&blob, &strtab).unwrap(), Decoded::Table(t));
     }
 }

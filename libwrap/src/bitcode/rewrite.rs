@@ -552,7 +552,6 @@ fn rewrite_symtab(t: &mut IrSymtab, index_of: &[(usize, usize)], unit_plans: &[P
 struct Planned {
     info: ModuleInfo,
     states: FxHashMap<usize, NewState>,
-    strtab: Vec<u8>,
     comdats: FxHashMap<usize, (u64, u64)>,
     /// IR name → value ID.
     ids: FxHashMap<Vec<u8>, usize>,
@@ -561,10 +560,10 @@ struct Planned {
     renamed_comdats: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
-fn plan(m: &ModuleUnit<'_>, changes: &FxHashMap<usize, Change>) -> PResult<Planned> {
+/// Plans one module's rewrite; its new names are appended to `strtab`, the unit's STRTAB.
+fn plan(m: &ModuleUnit<'_>, changes: &FxHashMap<usize, Change>, strtab: &mut Vec<u8>) -> PResult<Planned> {
     let info = read_info(m)?;
-    let mut strtab = m.strtab.unwrap_or_default().to_vec();
-    let states = plan_module(&info, changes, &mut strtab)?;
+    let states = plan_module(&info, changes, strtab)?;
     let mut comdats = FxHashMap::default();
     let mut renamed_comdats = Vec::new();
     let mut new_names = FxHashMap::default();
@@ -577,12 +576,13 @@ fn plan(m: &ModuleUnit<'_>, changes: &FxHashMap<usize, Change>) -> PResult<Plann
         }
     }
     let ids = info.globals.iter().enumerate().map(|(id, g)| (g.name.clone(), id)).collect();
-    Ok(Planned { info, states, strtab, comdats, ids, new_names, renamed_comdats })
+    Ok(Planned { info, states, comdats, ids, new_names, renamed_comdats })
 }
 
 /// Applies `changes` (keyed by module index and value ID) to a bitcode buffer. Units without
-/// a change are copied verbatim; the others are re-emitted, each module followed by its own
-/// STRTAB, then the unit's irsymtab (if it had one) with a STRTAB of its own.
+/// a change are copied verbatim; the others are re-emitted in LLVM's layout: the modules, the
+/// irsymtab (if the unit had one), then the one STRTAB they all share (the unit's, with the
+/// new names and the irsymtab's strings appended).
 pub fn apply(bitcode: &[u8], changes: &FxHashMap<(usize, usize), Change>) -> PResult<Vec<u8>> {
     let c = container::parse(bitcode)?;
     let mut out = Vec::with_capacity(bitcode.len() + 64);
@@ -612,35 +612,41 @@ fn read_back(out: &[u8]) -> PResult<()> {
 
 fn rewrite_unit(c: &Container<'_>, modules: &[usize], changes: &FxHashMap<(usize, usize), Change>) -> PResult<Vec<u8>> {
     let mut out = Vec::new();
+    // A unit ends at its STRTAB, so all its modules share that one.
+    let mut strtab = c.modules[modules[0]].strtab.unwrap_or_default().to_vec();
     let mut plans = Vec::with_capacity(modules.len());
     for &mi in modules {
-        let m = &c.modules[mi];
-        let mine: FxHashMap<usize, Change> = changes.iter().filter(|((m, _), _)| *m == mi).map(|(&(_, id), ch)| (id, ch.clone())).collect();
-        let p = plan(m, &mine)?;
-        let bytes = rewrite_module(m, &ModulePlan { info: &p.info, states: &p.states, strtab: &p.strtab, comdats: p.comdats.clone() })?;
-        out.extend(bytes);
-        let mut w = BitWriter::new();
-        w.blob_block(block::STRTAB, 1, &p.strtab);
-        out.extend(w.into_bytes());
-        plans.push(p);
+        let mine: FxHashMap<usize, Change> =
+            changes.iter().filter(|((m, _), _)| *m == mi).map(|(&(_, id), ch)| (id, ch.clone())).collect();
+        plans.push(plan(&c.modules[mi], &mine, &mut strtab)?);
     }
-    let Some(st) = c.modules[modules[0]].symtab.as_ref() else { return Ok(out) };
-    let strtab = st.strtab.ok_or_else(|| bad!("SYMTAB without a string table"))?;
-    let mut table = match irsymtab::decode(st.blob, strtab)? {
-        Decoded::Table(t) => t,
-        // LLVM rebuilds a table of a version it does not know; so can its reader of this file.
-        Decoded::UnknownVersion(_) => return Ok(out),
-    };
-    let index_of: Vec<(usize, usize)> =
-        modules.iter().enumerate().filter_map(|(k, &mi)| c.modules[mi].symtab.as_ref().map(|s| (s.index, k))).collect();
-    let layouts: Vec<String> = plans.iter().map(|p| p.info.datalayout.clone()).collect();
-    rewrite_symtab(&mut table, &index_of, &plans, &layouts);
-    let (blob, symtab_strtab) = irsymtab::encode(&table);
+    for (p, &mi) in plans.iter().zip(modules) {
+        let mp = ModulePlan { info: &p.info, states: &p.states, strtab: &strtab, comdats: p.comdats.clone() };
+        out.extend(rewrite_module(&c.modules[mi], &mp)?);
+    }
     let mut w = BitWriter::new();
-    w.blob_block(block::SYMTAB, 1, &blob);
-    w.blob_block(block::STRTAB, 1, &symtab_strtab);
+    if let Some(mut table) = unit_symtab(c, modules)? {
+        let index_of: Vec<(usize, usize)> =
+            modules.iter().enumerate().filter_map(|(k, &mi)| c.modules[mi].symtab.as_ref().map(|s| (s.index, k))).collect();
+        let layouts: Vec<String> = plans.iter().map(|p| p.info.datalayout.clone()).collect();
+        rewrite_symtab(&mut table, &index_of, &plans, &layouts);
+        let blob = irsymtab::encode(&table, &mut strtab);
+        w.blob_block(block::SYMTAB, 1, &blob);
+    }
+    w.blob_block(block::STRTAB, 1, &strtab);
     out.extend(w.into_bytes());
     Ok(out)
+}
+
+/// The decoded irsymtab covering a unit's modules, if it has one of a known version (LLVM
+/// rebuilds a table it does not know, so dropping one is what its reader would do anyway).
+fn unit_symtab(c: &Container<'_>, modules: &[usize]) -> PResult<Option<IrSymtab>> {
+    let Some(st) = c.modules[modules[0]].symtab.as_ref() else { return Ok(None) };
+    let strtab = st.strtab.ok_or_else(|| bad!("SYMTAB without a string table"))?;
+    Ok(match irsymtab::decode(st.blob, strtab)? {
+        Decoded::Table(t) => Some(t),
+        Decoded::UnknownVersion(_) => None,
+    })
 }
 
 #[cfg(test)]

@@ -145,6 +145,9 @@ pub(crate) fn copy_bitcode(bc: &[u8], e: &Edits) -> Result<(Option<Vec<u8>>, Vec
             }
         }
     }
+    if !e.filters_symbols() && e.set_visibility.is_empty() {
+        return Ok((None, Vec::new())); // GNU changes no symbol for these options
+    }
     let globals = rewrite::globals(bc).map_err(|x| x.to_string())?;
     let mut warnings = Vec::new();
     let mut changes: FxHashMap<(usize, usize), Change> = FxHashMap::default();

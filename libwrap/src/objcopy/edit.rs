@@ -96,6 +96,25 @@ pub struct Edits {
 }
 
 impl Edits {
+    /// Whether GNU's `copy_object` runs `filter_symbols` at all for these options (sections
+    /// actually removed also make it run). `--strip-unneeded-symbol` and `--keep-file-symbols`
+    /// are not among them: alone, they change nothing.
+    pub fn filters_symbols(&self) -> bool {
+        self.strip != Strip::None
+            || self.discard != Discard::None
+            || self.localize_hidden
+            || self.weaken
+            || !self.strip_symbols.is_empty()
+            || !self.keep_symbols.is_empty()
+            || !self.localize_symbols.is_empty()
+            || !self.globalize_symbols.is_empty()
+            || !self.keep_global_symbols.is_empty()
+            || !self.weaken_symbols.is_empty()
+            || !self.redefine.is_empty()
+            || self.prefix_symbols.is_some()
+            || !self.rename_sections.is_empty()
+    }
+
     /// The section operations alone (what a re-wrapped object still needs done).
     pub fn sections_only(&self) -> Edits {
         Edits {
@@ -259,7 +278,7 @@ pub(crate) fn keeps_symbol(c: &SymClass, name: &[u8], used: bool, e: &Edits, war
             keep = false;
         }
     }
-    if keep && !used && !(c.global || c.weak || c.common) && e.strip_unneeded_symbols.matches(name) {
+    if keep && !used && e.strip_unneeded_symbols.matches(name) {
         keep = false;
     }
     if !keep && ((e.keep_file_symbols && c.file) || e.keep_symbols.matches(name)) {
@@ -305,7 +324,8 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     // GNU renames first: every list below sees the new names.
     let names: Vec<Vec<u8>> = obj.symbols.iter().map(|s| new_name(s, e)).collect();
     let mut keep_symbols = vec![true; obj.symbols.len()];
-    for (j, s) in obj.symbols.iter().enumerate() {
+    let sections_removed = keep_sections.iter().any(|k| !k);
+    for (j, s) in obj.symbols.iter().enumerate().filter(|_| e.filters_symbols() || sections_removed) {
         let c = classify(s);
         let name = names[j].as_slice();
         let in_removed = matches!(s.section, SymbolSection::Section(k) if !keep_sections[k]);
