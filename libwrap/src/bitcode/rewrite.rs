@@ -616,8 +616,7 @@ fn rewrite_unit(c: &Container<'_>, modules: &[usize], changes: &FxHashMap<(usize
     let mut strtab = c.modules[modules[0]].strtab.unwrap_or_default().to_vec();
     let mut plans = Vec::with_capacity(modules.len());
     for &mi in modules {
-        let mine: FxHashMap<usize, Change> =
-            changes.iter().filter(|((m, _), _)| *m == mi).map(|(&(_, id), ch)| (id, ch.clone())).collect();
+        let mine: FxHashMap<usize, Change> = changes.iter().filter(|((m, _), _)| *m == mi).map(|(&(_, id), ch)| (id, ch.clone())).collect();
         plans.push(plan(&c.modules[mi], &mine, &mut strtab)?);
     }
     for (p, &mi) in plans.iter().zip(modules) {
