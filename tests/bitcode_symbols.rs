@@ -159,8 +159,11 @@ fn symbol_operations_on_bitcode_match_gnu_objcopy_on_native_objects() {
     assert!(compared >= OPTIONS.len() * 3, "compared {compared}");
 }
 
-/// The names and kinds an option set adds and removes.
-fn delta(before: &BTreeSet<(String, char)>, after: &BTreeSet<(String, char)>) -> (Vec<(String, char)>, Vec<(String, char)>) {
+/// Symbols as (name, kind).
+type Kinds = Vec<(String, char)>;
+
+/// The names and kinds an option set removes and adds.
+fn delta(before: &BTreeSet<(String, char)>, after: &BTreeSet<(String, char)>) -> (Kinds, Kinds) {
     (before.difference(after).cloned().collect(), after.difference(before).cloned().collect())
 }
 
@@ -225,8 +228,8 @@ fn symbol_operations_on_llvm14_bitcode_change_what_gnu_changes() {
                 parse_nm(&text(run_ok(Command::new("nm").arg(&native)))).into_iter().filter(|(l, _)| *l == 'i').map(|(_, n)| n).collect();
             let both: BTreeSet<String> =
                 names(&native_base).intersection(&names(&bc_base)).filter(|n| !ifuncs.contains(*n)).cloned().collect();
-            let keep = |v: (Vec<(String, char)>, Vec<(String, char)>)| {
-                let f = |v: Vec<(String, char)>| v.into_iter().filter(|(n, _)| both.contains(&orig(n))).collect::<Vec<_>>();
+            let keep = |v: (Kinds, Kinds)| {
+                let f = |v: Kinds| v.into_iter().filter(|(n, _)| both.contains(&orig(n))).collect::<Vec<_>>();
                 (f(v.0), f(v.1))
             };
             let (want, got) = (keep(want), keep(got));
@@ -372,7 +375,12 @@ fn transformed_bitcode_links_and_runs_with_a_warm_thinlto_cache() {
     let cache = d.join("cache");
     let (lib, main, main2) = (d.join("lib.o"), d.join("main.o"), d.join("main2.o"));
     assert_eq!(link_program(d, &[&main, &lib], &cache, "p0"), "1 20 100\n");
-    // The cache now holds the untransformed build. The transformed lib must not reuse it:
+    // The cache now holds the untransformed build. Swapping two names keeps every GUID, export
+    // and linkage the cache key covers: only the module hash tells the modules apart, so a
+    // stale hash would make ld.lld reuse the old code and print 1.
+    let swapped = d.join("swapped.o");
+    run_ok(tl_cmd("tl-objcopy").args(["--redefine-sym", "get=other", "--redefine-sym", "other=get"]).arg(&lib).arg(&swapped));
+    assert_eq!(link_program(d, &[&main, &swapped], &cache, "ps"), "2 20 100\n");
     // get is now the old `other` (2), hook no longer interposes (10), strong is weak.
     let lib2 = d.join("lib2.o");
     run_ok(

@@ -84,7 +84,7 @@ impl BitWriter {
         if to < from || to > data.len() as u64 * 8 {
             return Err(bad!("bit range {from}..{to} outside the stream"));
         }
-        if from % 8 == 0 && self.bit % 8 == 0 {
+        if from.is_multiple_of(8) && self.bit.is_multiple_of(8) {
             let whole = (to - from) / 8;
             let start = (from / 8) as usize;
             self.write_aligned_bytes(&data[start..start + whole as usize]);

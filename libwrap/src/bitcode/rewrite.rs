@@ -346,159 +346,219 @@ struct ModulePlan<'p> {
     comdats: FxHashMap<usize, (u64, u64)>,
 }
 
-/// Re-emits one module (`[IDENTIFICATION] MODULE_BLOCK`), its BCBegin at the output's start.
-fn rewrite_module(m: &ModuleUnit<'_>, p: &ModulePlan<'_>) -> PResult<Vec<u8>> {
-    let data = m.data;
-    let old_begin = m.begin as u64 * 8;
-    let mut w = BitWriter::new();
-    if let Some(id) = &m.identification {
-        w.copy_bits(data, id.start_bit, id.end_bit)?;
+/// The state of one module's re-emission.
+struct ModuleWriter<'a, 'p> {
+    data: &'a [u8],
+    p: &'p ModulePlan<'p>,
+    w: BitWriter,
+    info: BlockInfo,
+    /// Abbrev width of the MODULE_BLOCK.
+    width: u32,
+    /// Input bits before this one are in the output already.
+    copied: u64,
+    /// BCBegin of the input, in bits.
+    old_begin: u64,
+    /// Start of the output's module body (after its length word).
+    body_start: u64,
+    value_id: usize,
+    comdat_index: usize,
+    /// The strings LLVM passes to its STRTAB builder, in order (the hash covers them).
+    hashed_names: Vec<u8>,
+    /// FNENTRY offset (words + 1) of each function block: input → output.
+    fn_offsets: FxHashMap<u64, u64>,
+    vstoffset_at: Option<u64>,
+    vst_at: Option<u64>,
+    /// The summary's gvflags carry visibility (LLVM ≥ 15).
+    with_visibility: bool,
+}
+
+impl ModuleWriter<'_, '_> {
+    /// Copies the input up to `bit`.
+    fn catch_up(&mut self, bit: u64) -> PResult<()> {
+        self.w.copy_bits(self.data, self.copied, bit)
     }
-    let mh = m.module_block;
-    let width = mh.abbrev_width;
-    let length_at = w.enter_block(2, block::MODULE, width);
-    let body_start = w.bit_pos();
-    let mut info = BlockInfo::default();
-    let mut reader = BlockReader::open(data, &mh, &info);
-    let mut copied = mh.body_bit;
-    let mut value_id = 0usize;
-    let mut comdat_index = 0usize;
-    let mut hashed_names: Vec<u8> = Vec::new();
-    let mut fn_offsets: FxHashMap<u64, u64> = FxHashMap::default();
-    let (mut vstoffset_at, mut vst_at) = (None, None);
-    let with_visibility = p.info.producer.as_deref().and_then(module::producer_major).is_none_or(|v| v >= 15);
-    let name_of = |off: u64, size: u64| -> PResult<Vec<u8>> { module::name_from_strtab(Some(p.strtab), off, size) };
-    loop {
-        let before = reader.bit_pos();
-        match reader.next(&mut info)? {
-            Entry::End => {
-                w.copy_bits(data, copied, before)?;
-                w.end_block(width, length_at);
-                break;
+
+    /// Writes a changed record in place of `r` (which ends at `end`).
+    fn replace(&mut self, r: &Record<'_>, end: u64, ops: &[u64]) -> PResult<()> {
+        self.catch_up(r.start_bit)?;
+        self.w.unabbrev_record(self.width, r.code, ops);
+        self.copied = end;
+        Ok(())
+    }
+
+    fn hash_name(&mut self, off: u64, size: u64) -> PResult<()> {
+        let name = module::name_from_strtab(Some(self.p.strtab), off, size)?;
+        self.hashed_names.extend(name);
+        Ok(())
+    }
+
+    fn sub_block(&mut self, h: BlockHeader) -> PResult<()> {
+        self.catch_up(h.start_bit)?;
+        self.copied = h.end_bit;
+        let (data, width, p) = (self.data, self.width, self.p);
+        let new_start = self.w.bit_pos();
+        match h.id {
+            block::BLOCKINFO => {
+                bitstream::for_each_record(data, &h, &mut self.info, |_| Ok(()))?;
+                copy_block(&mut self.w, data, &h, width)
             }
-            Entry::Block(h) => {
-                w.copy_bits(data, copied, h.start_bit)?;
-                copied = h.end_bit;
-                let new_start = w.bit_pos();
-                match h.id {
-                    block::BLOCKINFO => {
-                        bitstream::for_each_record(data, &h, &mut info, |_| Ok(()))?;
-                        copy_block(&mut w, data, &h, width)?;
-                    }
-                    block::FUNCTION => {
-                        fn_offsets.insert((h.start_bit - old_begin) / 32 + 1, new_start / 32 + 1);
-                        if new_start % 32 != 0 {
-                            return Err(bad!("a function block would not be word-aligned after the rewrite"));
-                        }
-                        copy_block(&mut w, data, &h, width)?;
-                    }
-                    block::GLOBALVAL_SUMMARY | block::FULL_LTO_GLOBALVAL_SUMMARY => {
-                        rewrite_block(&mut w, data, &h, width, &mut info, |r| {
-                            let id = r.ops.first().copied()? as usize;
-                            let st = p.states.get(&id)?;
-                            let old = p.info.globals.get(id)?.linkage;
-                            matches!(r.code, 1 | 2 | 3 | 7 | 19 | 23).then(|| {
-                                let mut ops = r.ops.clone();
-                                ops[1] = changed_gvflags(r.op(1), st, old, with_visibility);
-                                ops
-                            })
-                        })?;
-                    }
-                    block::VALUE_SYMTAB => {
-                        vst_at = Some(new_start);
-                        let mut missing = false;
-                        rewrite_block(&mut w, data, &h, width, &mut info, |r| {
-                            if r.code != 3 || r.ops.len() != 2 {
-                                return None;
-                            }
-                            match fn_offsets.get(&r.ops[1]) {
-                                Some(&new) if new == r.ops[1] => None,
-                                Some(&new) => Some(vec![r.ops[0], new]),
-                                None => {
-                                    missing = true;
-                                    None
-                                }
-                            }
-                        })?;
-                        if missing {
-                            return Err(bad!("the module's symbol table names a function block that does not exist"));
-                        }
-                    }
-                    _ => copy_block(&mut w, data, &h, width)?,
+            block::FUNCTION => {
+                self.fn_offsets.insert((h.start_bit - self.old_begin) / 32 + 1, new_start / 32 + 1);
+                if !new_start.is_multiple_of(32) {
+                    return Err(bad!("a function block would not be word-aligned after the rewrite"));
                 }
+                copy_block(&mut self.w, data, &h, width)
             }
-            Entry::Record(r) => {
-                let end = reader.bit_pos();
-                match r.code {
-                    code::GLOBALVAR | code::FUNCTION | code::ALIAS | code::IFUNC => {
-                        let id = value_id;
-                        value_id += 1;
-                        let g = p.info.globals.get(id).ok_or_else(|| bad!("global value {id} not read"))?;
-                        let kind = g.kind;
-                        let ops = match p.states.get(&id) {
-                            Some(st) => {
-                                let ops = changed_record(&r, kind, st, g.dso_local);
-                                w.copy_bits(data, copied, r.start_bit)?;
-                                w.unabbrev_record(width, r.code, &ops);
-                                copied = end;
-                                ops
-                            }
-                            None => r.ops.clone(),
-                        };
-                        hashed_names.extend(name_of(ops[0], ops[1])?);
-                        let (po, ps) = partition_indices(kind);
-                        if ops.len() > ps {
-                            hashed_names.extend(name_of(ops[po], ops[ps])?);
+            block::GLOBALVAL_SUMMARY | block::FULL_LTO_GLOBALVAL_SUMMARY => {
+                let with_visibility = self.with_visibility;
+                rewrite_block(&mut self.w, data, &h, width, &mut self.info, |r| {
+                    let id = r.ops.first().copied()? as usize;
+                    let st = p.states.get(&id)?;
+                    let old = p.info.globals.get(id)?.linkage;
+                    matches!(r.code, 1 | 2 | 3 | 7 | 19 | 23).then(|| {
+                        let mut ops = r.ops.clone();
+                        ops[1] = changed_gvflags(r.op(1), st, old, with_visibility);
+                        ops
+                    })
+                })
+            }
+            block::VALUE_SYMTAB => {
+                self.vst_at = Some(new_start);
+                let mut missing = false;
+                let offsets = &self.fn_offsets;
+                rewrite_block(&mut self.w, data, &h, width, &mut self.info, |r| {
+                    if r.code != 3 || r.ops.len() != 2 {
+                        return None;
+                    }
+                    match offsets.get(&r.ops[1]) {
+                        Some(&new) if new == r.ops[1] => None,
+                        Some(&new) => Some(vec![r.ops[0], new]),
+                        None => {
+                            missing = true;
+                            None
                         }
                     }
-                    code::COMDAT => {
-                        let k = comdat_index;
-                        comdat_index += 1;
-                        let (off, size) = match p.comdats.get(&k) {
-                            Some(&(off, size)) => {
-                                let mut ops = r.ops.clone();
-                                ops[0] = off;
-                                ops[1] = size;
-                                w.copy_bits(data, copied, r.start_bit)?;
-                                w.unabbrev_record(width, r.code, &ops);
-                                copied = end;
-                                (off, size)
-                            }
-                            None => (r.op(0), r.op(1)),
-                        };
-                        hashed_names.extend(name_of(off, size)?);
-                    }
-                    code::VSTOFFSET => {
-                        if end - r.start_bit != u64::from(width) + 32 {
-                            return Err(bad!("VSTOFFSET record is not a 32-bit field"));
-                        }
-                        w.copy_bits(data, copied, r.start_bit)?;
-                        vstoffset_at = Some(w.bit_pos() + u64::from(width));
-                        w.copy_bits(data, r.start_bit, end)?;
-                        copied = end;
-                    }
-                    code::HASH => {
-                        w.copy_bits(data, copied, r.start_bit)?;
-                        let hashed_end = (w.bit_pos() / 32 * 4) as usize;
-                        let mut sha = Sha1::new();
-                        sha.update(&hashed_names);
-                        sha.update(&w.bytes()[(body_start / 8) as usize..hashed_end]);
-                        let digest = sha.finalize();
-                        let words: Vec<u64> = digest.chunks(4).map(|c| u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect();
-                        w.unabbrev_record(width, code::HASH, &words);
-                        copied = end;
-                    }
-                    _ => {}
+                })?;
+                if missing {
+                    return Err(bad!("the module's symbol table names a function block that does not exist"));
                 }
+                Ok(())
             }
+            _ => copy_block(&mut self.w, data, &h, width),
         }
     }
-    match (vstoffset_at, vst_at) {
-        (Some(at), Some(vst)) if vst % 32 == 0 => w.patch(at, vst / 32 + 1, 32),
+
+    fn record(&mut self, r: &Record<'_>, end: u64) -> PResult<()> {
+        let p = self.p;
+        match r.code {
+            code::GLOBALVAR | code::FUNCTION | code::ALIAS | code::IFUNC => {
+                let id = self.value_id;
+                self.value_id += 1;
+                let g = p.info.globals.get(id).ok_or_else(|| bad!("global value {id} not read"))?;
+                let ops = match p.states.get(&id) {
+                    Some(st) => {
+                        let ops = changed_record(r, g.kind, st, g.dso_local);
+                        self.replace(r, end, &ops)?;
+                        ops
+                    }
+                    None => r.ops.clone(),
+                };
+                self.hash_name(ops[0], ops[1])?;
+                let (po, ps) = partition_indices(g.kind);
+                if ops.len() > ps {
+                    self.hash_name(ops[po], ops[ps])?;
+                }
+            }
+            code::COMDAT => {
+                let k = self.comdat_index;
+                self.comdat_index += 1;
+                let (off, size) = match p.comdats.get(&k) {
+                    Some(&(off, size)) => {
+                        let mut ops = r.ops.clone();
+                        (ops[0], ops[1]) = (off, size);
+                        self.replace(r, end, &ops)?;
+                        (off, size)
+                    }
+                    None => (r.op(0), r.op(1)),
+                };
+                self.hash_name(off, size)?;
+            }
+            code::VSTOFFSET => {
+                // A Fixed32 field after the abbrev ID; patched once the VST is placed.
+                if end - r.start_bit != u64::from(self.width) + 32 {
+                    return Err(bad!("VSTOFFSET record is not a 32-bit field"));
+                }
+                self.catch_up(r.start_bit)?;
+                self.vstoffset_at = Some(self.w.bit_pos() + u64::from(self.width));
+                self.w.copy_bits(self.data, r.start_bit, end)?;
+                self.copied = end;
+            }
+            code::HASH => {
+                self.catch_up(r.start_bit)?;
+                let words = self.module_hash();
+                self.w.unabbrev_record(self.width, code::HASH, &words);
+                self.copied = end;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// MODULE_CODE_HASH of what is written so far (`bitcode.md` §6.1): SHA-1 of the STRTAB
+    /// strings, then of the module body's complete words; five big-endian words.
+    fn module_hash(&self) -> Vec<u64> {
+        let hashed_end = (self.w.bit_pos() / 32 * 4) as usize;
+        let mut sha = Sha1::new();
+        sha.update(&self.hashed_names);
+        sha.update(&self.w.bytes()[(self.body_start / 8) as usize..hashed_end]);
+        sha.finalize().chunks(4).map(|c| u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect()
+    }
+}
+
+/// Re-emits one module (`[IDENTIFICATION] MODULE_BLOCK`), its BCBegin at the output's start.
+fn rewrite_module(m: &ModuleUnit<'_>, p: &ModulePlan<'_>) -> PResult<Vec<u8>> {
+    let mut w = BitWriter::new();
+    if let Some(id) = &m.identification {
+        w.copy_bits(m.data, id.start_bit, id.end_bit)?;
+    }
+    let mh = m.module_block;
+    let length_at = w.enter_block(2, block::MODULE, mh.abbrev_width);
+    let mut mw = ModuleWriter {
+        data: m.data,
+        p,
+        body_start: w.bit_pos(),
+        w,
+        info: BlockInfo::default(),
+        width: mh.abbrev_width,
+        copied: mh.body_bit,
+        old_begin: m.begin as u64 * 8,
+        value_id: 0,
+        comdat_index: 0,
+        hashed_names: Vec::new(),
+        fn_offsets: FxHashMap::default(),
+        vstoffset_at: None,
+        vst_at: None,
+        with_visibility: p.info.producer.as_deref().and_then(module::producer_major).is_none_or(|v| v >= 15),
+    };
+    let mut reader = BlockReader::open(m.data, &mh, &mw.info);
+    loop {
+        let before = reader.bit_pos();
+        match reader.next(&mut mw.info)? {
+            Entry::End => {
+                mw.catch_up(before)?;
+                mw.w.end_block(mw.width, length_at);
+                break;
+            }
+            Entry::Block(h) => mw.sub_block(h)?,
+            Entry::Record(r) => mw.record(&r, reader.bit_pos())?,
+        }
+    }
+    match (mw.vstoffset_at, mw.vst_at) {
+        (Some(at), Some(vst)) if vst.is_multiple_of(32) => mw.w.patch(at, vst / 32 + 1, 32),
         (Some(_), _) => return Err(bad!("VSTOFFSET without a word-aligned module symbol table")),
         _ => {}
     }
-    Ok(w.into_bytes())
+    Ok(mw.w.into_bytes())
 }
 
 /// The irsymtab flags of a symbol after its change (the bits [`symtab::from_records`] derives
