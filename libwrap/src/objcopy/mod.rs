@@ -125,7 +125,16 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
     if file_kind::classify(&obj) == ElfKind::Wrapped {
         check_wrapped(&edits).map_err(unsupported)?;
         if bitcode_symbols::changes_symbols(&edits) {
-            // The ELF symbols mirror the bitcode: change the bitcode and wrap it again.
+            // The ELF symbols mirror the bitcode: change the bitcode and wrap it again. A
+            // partial link's output that also holds native code cannot be rebuilt that way.
+            let (native, _) = wrapped::decompose::decompose(obj.clone()).map_err(|e| member_err(e, path, member))?;
+            if wrapped::decompose::has_native_code(&native) {
+                return Err(unsupported(
+                    "symbol operations on an object holding both bitcode and native code (a tl-ld -r output) are not supported yet; \
+                     apply them to its inputs"
+                        .into(),
+                ));
+            }
             let bc = bitcode_of(data, path, member)?;
             let (new_bc, w) = bitcode_symbols::copy_bitcode(&bc, &edits).map_err(unsupported)?;
             warnings = w;
@@ -140,12 +149,41 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
             edits = Cow::Owned(sections_only);
         }
     }
+    let kind = file_kind::classify(&obj);
     warnings.extend(edit::apply(&mut obj, &edits).map_err(|r| match r {
         edit::Refusal::File(what) => Error::malformed(location(path, member), what),
         edit::Refusal::Command(message) => Error::Message(message),
     })?);
+    if matches!(kind, ElfKind::FatLto | ElfKind::EmbeddedBitcode | ElfKind::RustcBitcode) {
+        follow_in_embedded_bitcode(&mut obj, &edits).map_err(unsupported)?;
+    }
     let bytes = elf::write(&obj).map_err(|e| member_err(e, path, member))?;
     Ok((bytes, warnings))
+}
+
+/// Makes the bitcode a fat (or `-fembed-bitcode`, or rustc) object carries follow the
+/// renames, bindings and visibilities just given to its native symbols, so that an LTO link of
+/// it sees what a native link sees. Stripping (`-g`, `-S`, `-x`, `--strip-unneeded`) is left
+/// to the native part: the bitcode keeps its symbols and debug info, as the LTO link needs them.
+fn follow_in_embedded_bitcode(obj: &mut elf::ElfObject<'_>, e: &Edits) -> std::result::Result<(), String> {
+    let symbol_ops = Edits { strip: Strip::None, discard: Discard::None, ..e.clone() };
+    if !bitcode_symbols::changes_symbols(&symbol_ops) {
+        return Ok(());
+    }
+    let Some(k) = obj.sections.iter().position(|s| s.name.as_ref() == embedded::LLVMBC || embedded::is_llvm_lto(s.sh_type, &s.name))
+    else {
+        return Ok(()); // removed by -R
+    };
+    let SectionData::Bytes(bc) = &obj.sections[k].data else { return Ok(()) };
+    if bc.is_empty() {
+        return Ok(());
+    }
+    let normal = container::normalize(bc).map_err(|x| x.to_string())?.into_owned();
+    let (new, _) = bitcode_symbols::copy_bitcode(&normal, &symbol_ops)?;
+    if let Some(new) = new {
+        obj.sections[k].data = SectionData::Bytes(Cow::Owned(new));
+    }
+    Ok(())
 }
 
 /// Applies the symbol operations to raw bitcode (section operations are refused: raw bitcode
