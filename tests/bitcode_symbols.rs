@@ -482,3 +482,84 @@ fn rewritten_mutants_that_llvm_reads_before_it_reads_after() {
     }
     assert!(checked >= 20, "only {checked} mutants checked");
 }
+
+/// What `llvm-dis` prints that is debug info.
+fn debug_lines(ll: &str) -> Vec<&str> {
+    ll.lines()
+        .filter(|l| ["!dbg", "#dbg_", "!DI", "DIAssignID", "llvm.dbg", "heapallocsite", "DW_"].iter().any(|k| l.contains(k)))
+        .collect()
+}
+
+#[test]
+#[cfg_attr(not(tl_interop), ignore = "needs TL_INTEROP=1 (clang-19, llvm-19, lld-19)")]
+fn strip_debug_removes_debug_info_from_bitcode() {
+    require(&llvm19("clang"));
+    let dir = tempdir();
+    let d = dir.path();
+    let dis = |f: &Path| {
+        let r = run(Command::new(llvm19("llvm-dis")).arg(f).arg("-o").arg("-"));
+        assert!(r.status.success() && r.stderr.is_empty(), "llvm-dis {}: {}", f.display(), String::from_utf8_lossy(&r.stderr));
+        text(r.stdout)
+    };
+    let mut checked = 0;
+    for src in ["debug_info.c", "symops.c", "symops.cpp"] {
+        for opt in ["-O0", "-O2"] {
+            let g = clang(d, src, &["-flto=thin", "-g", opt], "g.o");
+            assert!(!debug_lines(&dis(&g)).is_empty(), "{src} {opt}: no debug info to remove");
+            for (tool, opts) in [("tl-strip", &["-g"][..]), ("tl-objcopy", &["--strip-debug"]), ("tl-objcopy", &["--strip-unneeded"])] {
+                let out = d.join("s.o");
+                match tool {
+                    "tl-strip" => run_ok(tl_cmd(tool).args(opts).arg("-o").arg(&out).arg(&g)),
+                    _ => run_ok(tl_cmd(tool).args(opts).arg(&g).arg(&out)),
+                };
+                let ll = dis(&out);
+                assert!(debug_lines(&ll).is_empty(), "{src} {opt} {tool} {opts:?}: {:?}", debug_lines(&ll));
+                verify(&out);
+                // Nothing but debug info went: the code is what LLVM's own -strip-debug leaves.
+                let reference = d.join("ref.ll");
+                run_ok(Command::new(llvm19("opt")).args(["-strip-debug", "-S"]).arg(&g).arg("-o").arg(&reference));
+                let code = |ll: &str| {
+                    ll.lines().filter(|l| l.starts_with("  ") || l.starts_with("define")).map(str::to_string).collect::<Vec<_>>()
+                };
+                if opts == ["-g"] || opts == ["--strip-debug"] {
+                    assert_eq!(code(&ll), code(&std::fs::read_to_string(&reference).unwrap()), "{src} {opt} {opts:?}");
+                }
+                checked += 1;
+            }
+            // A wrapped object: its bitcode loses the debug info, the mirror stays.
+            let w = d.join("w.o");
+            run_ok(tl_cmd("tl-objcopy").arg("--wrap-bitcode").arg(&g).arg(&w));
+            let before = text(run_ok(tl_cmd("tl-nm").arg(&w)));
+            run_ok(tl_cmd("tl-strip").arg("-g").arg(&w));
+            assert_eq!(text(run_ok(tl_cmd("tl-nm").arg(&w))), before);
+            let raw = d.join("w.bc");
+            run_ok(tl_cmd("tl-objcopy").arg("--unwrap-bitcode").arg(&w).arg(&raw));
+            assert!(debug_lines(&dis(&raw)).is_empty());
+        }
+    }
+    assert_eq!(checked, 18);
+    // A stripped program still links and runs.
+    std::fs::write(d.join("p.c"), "#include <stdio.h>\nint loop(int);\nint main(void) { printf(\"%d\\n\", loop(4)); return 0; }\n")
+        .unwrap();
+    let p = d.join("p.o");
+    run_ok(Command::new(llvm19("clang")).args(["-O2", "-g", "-flto=thin", "-c"]).arg(d.join("p.c")).arg("-o").arg(&p));
+    let lib = clang(d, "debug_info.c", &["-flto=thin", "-g"], "lib.o");
+    run_ok(tl_cmd("tl-strip").arg("-g").arg(&lib).arg(&p)); // several files, in place
+    let exe = d.join("prog");
+    run_ok(Command::new(llvm19("clang")).args(["-fuse-ld=lld", "-flto=thin"]).arg(&p).arg(&lib).arg("-o").arg(&exe));
+    assert_eq!(text(run_ok(&mut Command::new(&exe))), "34\n");
+    let dwarf = text(run_ok(Command::new("readelf").arg("-S").arg(&exe)));
+    assert!(!dwarf.contains(".debug_info"), "{dwarf}");
+    // Debug info kept in llvm.dbg.* calls (LLVM 14-18, or 19 told to) is refused, naming LLVM.
+    let old =
+        clang(d, "debug_info.c", &["-flto=thin", "-g", "-mllvm", "-write-experimental-debuginfo-iterators-to-bitcode=false"], "old.o");
+    let out = d.join("old2.o");
+    let r = run(tl_cmd("tl-strip").arg("-g").arg("-o").arg(&out).arg(&old));
+    assert_eq!(r.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("(LLVM 19) keeps its debug info in calls to llvm.dbg."),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(!out.exists());
+}

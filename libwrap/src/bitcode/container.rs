@@ -35,6 +35,8 @@ pub mod block {
     pub(crate) const MODULE: u32 = 8;
     /// CONSTANTS_BLOCK
     pub(crate) const CONSTANTS: u32 = 11;
+    /// METADATA_BLOCK
+    pub(crate) const METADATA: u32 = 15;
     /// FUNCTION_BLOCK
     pub(crate) const FUNCTION: u32 = 12;
     /// IDENTIFICATION_BLOCK

@@ -26,8 +26,10 @@ use crate::bad;
 use crate::bitcode::bitstream::{self, BlockHeader, BlockInfo, BlockReader, Entry, Record};
 use crate::bitcode::bitwriter::BitWriter;
 use crate::bitcode::container::{self, Container, MAGIC, ModuleUnit, block};
+use crate::bitcode::debug_info::{self, DebugPlan};
 use crate::bitcode::irsymtab::{self, Decoded, IrSymtab, flag};
 use crate::bitcode::module::{self, GlobalKind, Linkage, ModuleInfo, ReadOptions, code};
+use crate::bitcode::reemit::{Edit, copy_block, rewrite_block};
 use crate::bitcode::summary;
 use crate::bitcode::symtab;
 use crate::error::PResult;
@@ -275,52 +277,6 @@ fn changed_record(r: &Record<'_>, kind: GlobalKind, st: &NewState, dso_was: bool
     ops
 }
 
-/// Copies a sub-block whole, re-heading it at the writer's position.
-fn copy_block(w: &mut BitWriter, data: &[u8], h: &BlockHeader, parent_width: u32) -> PResult<()> {
-    w.write(bitstream::ENTER_SUBBLOCK, parent_width);
-    w.write_vbr(u64::from(h.id), 8);
-    w.write_vbr(u64::from(h.abbrev_width), 4);
-    w.align32();
-    w.copy_bits(data, h.body_bit - 32, h.end_bit)
-}
-
-/// Re-emits a block, replacing the records `edit` returns new operands for (unabbreviated)
-/// and copying everything else verbatim.
-fn rewrite_block(
-    w: &mut BitWriter,
-    data: &[u8],
-    h: &BlockHeader,
-    parent_width: u32,
-    info: &mut BlockInfo,
-    mut edit: impl FnMut(&Record<'_>) -> Option<Vec<u64>>,
-) -> PResult<()> {
-    let length_at = w.enter_block(parent_width, h.id, h.abbrev_width);
-    let mut reader = BlockReader::open(data, h, info);
-    let mut copied = h.body_bit;
-    loop {
-        let before = reader.bit_pos();
-        match reader.next(info)? {
-            Entry::End => {
-                w.copy_bits(data, copied, before)?;
-                w.end_block(h.abbrev_width, length_at);
-                return Ok(());
-            }
-            Entry::Block(b) => {
-                w.copy_bits(data, copied, b.start_bit)?;
-                copy_block(w, data, &b, h.abbrev_width)?;
-                copied = b.end_bit;
-            }
-            Entry::Record(r) => {
-                if let Some(ops) = edit(&r) {
-                    w.copy_bits(data, copied, r.start_bit)?;
-                    w.unabbrev_record(h.abbrev_width, r.code, &ops);
-                    copied = reader.bit_pos();
-                }
-            }
-        }
-    }
-}
-
 /// gvflags after a change (`summary` module docs give the bits).
 fn changed_gvflags(flags: u64, st: &NewState, old: Linkage, with_visibility: bool) -> u64 {
     let mut f = (flags & !0xf) | u64::from(st.linkage.as_memory());
@@ -344,6 +300,8 @@ struct ModulePlan<'p> {
     strtab: &'p [u8],
     /// COMDAT index (0-based) → new (offset, size), for COMDATs named like a renamed value.
     comdats: FxHashMap<usize, (u64, u64)>,
+    /// The debug info to remove, if any.
+    debug: Option<&'p DebugPlan>,
 }
 
 /// The state of one module's re-emission.
@@ -407,35 +365,44 @@ impl ModuleWriter<'_, '_> {
                 if !new_start.is_multiple_of(32) {
                     return Err(bad!("a function block would not be word-aligned after the rewrite"));
                 }
-                copy_block(&mut self.w, data, &h, width)
+                match p.debug {
+                    Some(d) => debug_info::rewrite_function(&mut self.w, data, &h, width, &mut self.info, d),
+                    None => copy_block(&mut self.w, data, &h, width),
+                }
+            }
+            block::METADATA if p.debug.is_some() => {
+                debug_info::rewrite_metadata(&mut self.w, data, &h, width, &mut self.info, p.debug.unwrap_or(&DebugPlan::default()))
             }
             block::GLOBALVAL_SUMMARY | block::FULL_LTO_GLOBALVAL_SUMMARY => {
                 let with_visibility = self.with_visibility;
-                rewrite_block(&mut self.w, data, &h, width, &mut self.info, |r| {
-                    let id = r.ops.first().copied()? as usize;
-                    let st = p.states.get(&id)?;
-                    let old = p.info.globals.get(id)?.linkage;
-                    matches!(r.code, 1 | 2 | 3 | 7 | 19 | 23).then(|| {
-                        let mut ops = r.ops.clone();
-                        ops[1] = changed_gvflags(r.op(1), st, old, with_visibility);
-                        ops
-                    })
+                rewrite_block(&mut self.w, data, &h, width, &mut self.info, &mut |r| {
+                    let changed = || {
+                        let id = r.ops.first().copied()? as usize;
+                        let st = p.states.get(&id)?;
+                        let old = p.info.globals.get(id)?.linkage;
+                        matches!(r.code, 1 | 2 | 3 | 7 | 19 | 23).then(|| {
+                            let mut ops = r.ops.clone();
+                            ops[1] = changed_gvflags(r.op(1), st, old, with_visibility);
+                            ops
+                        })
+                    };
+                    changed().map_or(Edit::Keep, Edit::Replace)
                 })
             }
             block::VALUE_SYMTAB => {
                 self.vst_at = Some(new_start);
                 let mut missing = false;
                 let offsets = &self.fn_offsets;
-                rewrite_block(&mut self.w, data, &h, width, &mut self.info, |r| {
+                rewrite_block(&mut self.w, data, &h, width, &mut self.info, &mut |r| {
                     if r.code != 3 || r.ops.len() != 2 {
-                        return None;
+                        return Edit::Keep;
                     }
                     match offsets.get(&r.ops[1]) {
-                        Some(&new) if new == r.ops[1] => None,
-                        Some(&new) => Some(vec![r.ops[0], new]),
+                        Some(&new) if new == r.ops[1] => Edit::Keep,
+                        Some(&new) => Edit::Replace(vec![r.ops[0], new]),
                         None => {
                             missing = true;
-                            None
+                            Edit::Keep
                         }
                     }
                 })?;
@@ -612,6 +579,7 @@ fn rewrite_symtab(t: &mut IrSymtab, index_of: &[(usize, usize)], unit_plans: &[P
 struct Planned {
     info: ModuleInfo,
     states: FxHashMap<usize, NewState>,
+    debug: Option<DebugPlan>,
     comdats: FxHashMap<usize, (u64, u64)>,
     /// IR name → value ID.
     ids: FxHashMap<Vec<u8>, usize>,
@@ -621,8 +589,9 @@ struct Planned {
 }
 
 /// Plans one module's rewrite; its new names are appended to `strtab`, the unit's STRTAB.
-fn plan(m: &ModuleUnit<'_>, changes: &FxHashMap<usize, Change>, strtab: &mut Vec<u8>) -> PResult<Planned> {
+fn plan(m: &ModuleUnit<'_>, changes: &FxHashMap<usize, Change>, strip_debug: bool, strtab: &mut Vec<u8>) -> PResult<Planned> {
     let info = read_info(m)?;
+    let debug = if strip_debug && debug_info::has_debug_info(m)? { Some(debug_info::plan(m, &info)?) } else { None };
     let states = plan_module(&info, changes, strtab)?;
     let mut comdats = FxHashMap::default();
     let mut renamed_comdats = Vec::new();
@@ -636,24 +605,28 @@ fn plan(m: &ModuleUnit<'_>, changes: &FxHashMap<usize, Change>, strtab: &mut Vec
         }
     }
     let ids = info.globals.iter().enumerate().map(|(id, g)| (g.name.clone(), id)).collect();
-    Ok(Planned { info, states, comdats, ids, new_names, renamed_comdats })
+    Ok(Planned { info, states, debug, comdats, ids, new_names, renamed_comdats })
 }
 
-/// Applies `changes` (keyed by module index and value ID) to a bitcode buffer. Units without
-/// a change are copied verbatim; the others are re-emitted in LLVM's layout: the modules, the
-/// irsymtab (if the unit had one), then the one STRTAB they all share (the unit's, with the
-/// new names and the irsymtab's strings appended).
-pub fn apply(bitcode: &[u8], changes: &FxHashMap<(usize, usize), Change>) -> PResult<Vec<u8>> {
+/// Applies `changes` (keyed by module index and value ID) to a bitcode buffer, and removes
+/// its debug info if `strip_debug` ([`debug_info`]). Units without a change are copied
+/// verbatim; the others are re-emitted in LLVM's layout: the modules, the irsymtab (if the unit
+/// had one), then the one STRTAB they all share (the unit's, with the new names and the
+/// irsymtab's strings appended).
+pub fn apply(bitcode: &[u8], changes: &FxHashMap<(usize, usize), Change>, strip_debug: bool) -> PResult<Vec<u8>> {
     let c = container::parse(bitcode)?;
     let mut out = Vec::with_capacity(bitcode.len() + 64);
     for (k, unit) in c.units.iter().enumerate() {
         out.extend_from_slice(&MAGIC);
-        let touched = unit.modules.iter().any(|&mi| changes.keys().any(|&(m, _)| m == mi));
+        let mut touched = unit.modules.iter().any(|&mi| changes.keys().any(|&(m, _)| m == mi));
+        for &mi in &unit.modules {
+            touched |= strip_debug && debug_info::has_debug_info(&c.modules[mi])?;
+        }
         if !touched {
             out.extend_from_slice(c.unit_body(k));
             continue;
         }
-        out.extend(rewrite_unit(&c, &unit.modules, changes)?);
+        out.extend(rewrite_unit(&c, &unit.modules, changes, strip_debug)?);
     }
     read_back(&out).map_err(|e| bad!("the rewritten bitcode does not read back ({e}); the input is damaged"))?;
     Ok(out)
@@ -670,17 +643,17 @@ fn read_back(out: &[u8]) -> PResult<()> {
     Ok(())
 }
 
-fn rewrite_unit(c: &Container<'_>, modules: &[usize], changes: &FxHashMap<(usize, usize), Change>) -> PResult<Vec<u8>> {
+fn rewrite_unit(c: &Container<'_>, modules: &[usize], changes: &FxHashMap<(usize, usize), Change>, strip_debug: bool) -> PResult<Vec<u8>> {
     let mut out = Vec::new();
     // A unit ends at its STRTAB, so all its modules share that one.
     let mut strtab = c.modules[modules[0]].strtab.unwrap_or_default().to_vec();
     let mut plans = Vec::with_capacity(modules.len());
     for &mi in modules {
         let mine: FxHashMap<usize, Change> = changes.iter().filter(|((m, _), _)| *m == mi).map(|(&(_, id), ch)| (id, ch.clone())).collect();
-        plans.push(plan(&c.modules[mi], &mine, &mut strtab)?);
+        plans.push(plan(&c.modules[mi], &mine, strip_debug, &mut strtab)?);
     }
     for (p, &mi) in plans.iter().zip(modules) {
-        let mp = ModulePlan { info: &p.info, states: &p.states, strtab: &strtab, comdats: p.comdats.clone() };
+        let mp = ModulePlan { info: &p.info, states: &p.states, strtab: &strtab, comdats: p.comdats.clone(), debug: p.debug.as_ref() };
         out.extend(rewrite_module(&c.modules[mi], &mp)?);
     }
     let mut w = BitWriter::new();

@@ -13,16 +13,19 @@
 //!   globalized: `external`; renamed: a new name, in every module of the file;
 //! - `--set-symbol-visibility`: default, hidden or protected (LLVM has no internal).
 //!
+//! `-g`, `--strip-unneeded` and `-x` also remove the modules' debug info
+//! ([`crate::bitcode::debug_info`]), as GNU's remove debugging sections.
+//!
 //! Refused, with the symbol named: changing a symbol module-level inline asm defines or names,
 //! localizing or removing a definition another module of the same file refers to, and weak or
-//! local commons. `-S`/`--strip-all` is refused on bitcode, and so are `-g`, `--strip-unneeded`
-//! and `-x` on a module with debug info (removing it from the IR is not done yet).
+//! local commons. `-S`/`--strip-all` is refused on bitcode, and so is removing debug info kept
+//! in `llvm.dbg.*` calls (LLVM 14–18).
 
 use rustc_hash::FxHashMap;
 
 use super::edit::{self, Discard, Edits, Strip, SymClass};
-use crate::bitcode::bitstream::{self, BlockInfo, BlockReader, Entry};
-use crate::bitcode::container::{self, ModuleUnit, block};
+use crate::bitcode::container;
+use crate::bitcode::debug_info;
 use crate::bitcode::rewrite::{self, Binding, Change, Global};
 use crate::elf::consts::*;
 
@@ -46,33 +49,6 @@ pub(crate) fn changes_symbols(e: &Edits) -> bool {
 fn class(g: &Global) -> SymClass {
     let (weak, local, common) = (g.is_weak(), g.is_local(), g.is_common());
     SymClass { global: !weak && !local && !common && !g.undefined, weak, local, undefined: g.undefined, common, ..SymClass::default() }
-}
-
-/// True if module `m` has debug info (named metadata `llvm.dbg.cu`).
-fn has_debug_info(m: &ModuleUnit<'_>) -> Result<bool, String> {
-    let mut info = BlockInfo::default();
-    let mut reader = BlockReader::open(m.data, &m.module_block, &info);
-    loop {
-        match reader.next(&mut info).map_err(|e| e.to_string())? {
-            Entry::End => return Ok(false),
-            Entry::Record(_) => {}
-            Entry::Block(h) if h.id == block::BLOCKINFO => {
-                bitstream::for_each_record(m.data, &h, &mut info, |_| Ok(())).map_err(|e| e.to_string())?;
-            }
-            Entry::Block(h) if h.id == 15 => {
-                let mut found = false;
-                bitstream::for_each_record(m.data, &h, &mut info, |r| {
-                    found |= r.code == 4 && r.ops.iter().map(|&v| v as u8).eq(b"llvm.dbg.cu".iter().copied());
-                    Ok(())
-                })
-                .map_err(|e| e.to_string())?;
-                if found {
-                    return Ok(true);
-                }
-            }
-            Entry::Block(_) => {}
-        }
-    }
 }
 
 /// True if `asm` names `symbol` as a whole word.
@@ -132,20 +108,14 @@ pub(crate) fn copy_bitcode(bc: &[u8], e: &Edits) -> Result<(Option<Vec<u8>>, Vec
     if e.strip == Strip::All {
         return Err("--strip-all on LLVM bitcode would remove every symbol the bitcode defines; not done".into());
     }
+    // GNU's -g, --strip-unneeded and -x remove debugging sections; here, the IR's debug info.
+    let strip_debug = matches!(e.strip, Strip::Debug | Strip::Unneeded) || e.discard == Discard::All;
     let c = container::parse(bc).map_err(|x| x.to_string())?;
-    if matches!(e.strip, Strip::Debug | Strip::Unneeded) || e.discard == Discard::All {
-        for m in &c.modules {
-            if has_debug_info(m)? {
-                let option = match (e.strip, e.discard) {
-                    (Strip::Debug, _) => "--strip-debug",
-                    (Strip::Unneeded, _) => "--strip-unneeded",
-                    _ => "--discard-all",
-                };
-                return Err(format!("{option} would remove debug info, and removing it from LLVM bitcode is not supported yet; not done"));
-            }
-        }
+    let mut debug = false;
+    for m in &c.modules {
+        debug |= strip_debug && debug_info::has_debug_info(m).map_err(|x| x.to_string())?;
     }
-    if !e.filters_symbols() && e.set_visibility.is_empty() {
+    if !e.filters_symbols() && e.set_visibility.is_empty() && !debug {
         return Ok((None, Vec::new())); // GNU changes no symbol for these options
     }
     let globals = rewrite::globals(bc).map_err(|x| x.to_string())?;
@@ -179,10 +149,10 @@ pub(crate) fn copy_bitcode(bc: &[u8], e: &Edits) -> Result<(Option<Vec<u8>>, Vec
         }
         changes.insert((g.module, id), ch);
     }
-    if changes.is_empty() {
+    if changes.is_empty() && !debug {
         return Ok((None, warnings));
     }
-    let out = rewrite::apply(bc, &changes).map_err(|x| x.to_string())?;
+    let out = rewrite::apply(bc, &changes, debug).map_err(|x| x.to_string())?;
     Ok((Some(out), warnings))
 }
 

@@ -170,8 +170,7 @@ fn follow_in_embedded_bitcode(obj: &mut elf::ElfObject<'_>, e: &Edits) -> std::r
     if !bitcode_symbols::changes_symbols(&symbol_ops) {
         return Ok(());
     }
-    let Some(k) = obj.sections.iter().position(|s| s.name.as_ref() == embedded::LLVMBC || embedded::is_llvm_lto(s.sh_type, &s.name))
-    else {
+    let Some(k) = obj.sections.iter().position(|s| s.name.as_ref() == embedded::LLVMBC || embedded::is_llvm_lto(s.sh_type, &s.name)) else {
         return Ok(()); // removed by -R
     };
     let SectionData::Bytes(bc) = &obj.sections[k].data else { return Ok(()) };

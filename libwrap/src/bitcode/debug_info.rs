@@ -1,0 +1,212 @@
+//! Removing debug info from a module's bitcode (what `strip -g` does to a native object's
+//! `.debug_*` sections), for modules whose variable locations are debug *records*
+//! (LLVM ≥ 19 writes `FUNC_CODE_DEBUG_RECORD_*`).
+//!
+//! What goes, as LLVM's `StripDebugInfo` removes it:
+//! - in function blocks: `DEBUG_LOC`/`DEBUG_LOC_AGAIN` (instruction locations) and the debug
+//!   records; in their `METADATA_ATTACHMENT` blocks, the `!dbg`, `!DIAssignID` and
+//!   `!heapallocsite` attachments;
+//! - in the module's METADATA block: the `llvm.dbg.*` named metadata, the `!dbg` attachments of
+//!   globals and declarations (`GLOBAL_DECL_ATTACHMENT`), and the DILocations that loop
+//!   metadata names (the loop properties stay); the metadata index, which records positions in
+//!   the block, is dropped (readers then read the block in order, as they do without one).
+//!
+//! The debug-info nodes themselves stay in the block, unreferenced: nothing reaches them, so
+//! LLVM's reader and `llvm-dis` no longer see them, and metadata IDs need no renumbering.
+//! Modules that carry variable locations as calls to `llvm.dbg.*` intrinsics (LLVM 14–18)
+//! are refused: removing an instruction needs the function's whole value numbering.
+
+use rustc_hash::FxHashSet;
+
+use crate::bad;
+use crate::bitcode::bitstream::{self, BlockHeader, BlockInfo, BlockReader, Entry, Record};
+use crate::bitcode::bitwriter::BitWriter;
+use crate::bitcode::container::{ModuleUnit, block, block::METADATA};
+use crate::bitcode::module::{self, ModuleInfo};
+use crate::bitcode::reemit::{Edit, copy_block, rewrite_block, rewrite_block_with};
+use crate::error::PResult;
+
+/// METADATA_ATTACHMENT block (in function blocks).
+const METADATA_ATTACHMENT: u32 = 16;
+/// METADATA_KIND_BLOCK.
+const METADATA_KIND: u32 = 22;
+
+/// Metadata record codes this module reads.
+mod md {
+    pub(super) const NODE: u32 = 3;
+    pub(super) const NAME: u32 = 4;
+    pub(super) const DISTINCT_NODE: u32 = 5;
+    pub(super) const KIND: u32 = 6;
+    pub(super) const LOCATION: u32 = 7;
+    pub(super) const NAMED_NODE: u32 = 10;
+    pub(super) const STRINGS: u32 = 35;
+    pub(super) const GLOBAL_DECL_ATTACHMENT: u32 = 36;
+    pub(super) const INDEX_OFFSET: u32 = 38;
+    pub(super) const INDEX: u32 = 39;
+}
+
+/// How many metadata IDs a module-level METADATA record defines (LLVM's `parseOneMetadata`);
+/// `None` for a code this reader does not know.
+fn ids_defined(r: &Record<'_>) -> Option<u64> {
+    match r.code {
+        md::NAME | md::KIND | md::NAMED_NODE | 11 | md::GLOBAL_DECL_ATTACHMENT | md::INDEX_OFFSET | md::INDEX => Some(0),
+        md::STRINGS => Some(r.op(0)),
+        1..=3 | 5 | 7..=9 | 12..=34 | 37 | 40 | 41 | 44..=47 => Some(1),
+        _ => None,
+    }
+}
+
+/// What stripping a module needs to know, gathered before it is rewritten.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DebugPlan {
+    /// Attachment kinds that go: `dbg` (0), `DIAssignID`, `heapallocsite` (a DIType).
+    kinds: FxHashSet<u64>,
+    /// Module-level metadata IDs of DILocation nodes.
+    locations: FxHashSet<u64>,
+    /// Metadata IDs the module-level block defines (a function's own METADATA block numbers
+    /// its nodes from there).
+    module_ids: u64,
+}
+
+/// True if the module has debug info (named metadata `llvm.dbg.cu`).
+pub(crate) fn has_debug_info(m: &ModuleUnit<'_>) -> PResult<bool> {
+    let mut found = false;
+    for_module_block(m, METADATA, &mut |r| {
+        found |= r.code == md::NAME && r.ops.iter().map(|&v| v as u8).eq(b"llvm.dbg.cu".iter().copied());
+        Ok(())
+    })?;
+    Ok(found)
+}
+
+/// Calls `f` for every record of the module's sub-blocks with ID `id`.
+fn for_module_block(m: &ModuleUnit<'_>, id: u32, f: &mut dyn FnMut(&Record<'_>) -> PResult<()>) -> PResult<()> {
+    let mut info = BlockInfo::default();
+    let mut reader = BlockReader::open(m.data, &m.module_block, &info);
+    loop {
+        match reader.next(&mut info)? {
+            Entry::End => return Ok(()),
+            Entry::Record(_) => {}
+            Entry::Block(h) if h.id == block::BLOCKINFO || h.id == id => {
+                bitstream::for_each_record(m.data, &h, &mut info, |r| if h.id == id { f(r) } else { Ok(()) })?;
+            }
+            Entry::Block(_) => {}
+        }
+    }
+}
+
+/// Plans the removal, or refuses a module whose debug info cannot be removed.
+pub(crate) fn plan(m: &ModuleUnit<'_>, info: &ModuleInfo) -> PResult<DebugPlan> {
+    if let Some(g) = info.globals.iter().find(|g| g.name.starts_with(b"llvm.dbg.")) {
+        let version =
+            info.producer.as_deref().and_then(module::producer_major).map_or("LLVM before 19".to_string(), |v| format!("LLVM {v}"));
+        return Err(bad!(
+            "the module ({version}) keeps its debug info in calls to {}; removing those is not supported yet",
+            String::from_utf8_lossy(&g.name)
+        ));
+    }
+    let mut plan = DebugPlan::default();
+    plan.kinds.insert(0);
+    for_module_block(m, METADATA_KIND, &mut |r| {
+        let name: Vec<u8> = r.ops.iter().skip(1).map(|&v| v as u8).collect();
+        if r.code == md::KIND && matches!(name.as_slice(), b"dbg" | b"DIAssignID" | b"heapallocsite") {
+            plan.kinds.insert(r.op(0));
+        }
+        Ok(())
+    })?;
+    let mut unknown = None;
+    for_module_block(m, METADATA, &mut |r| {
+        count_ids(r, &mut plan.module_ids, &mut plan.locations, &mut unknown);
+        Ok(())
+    })?;
+    if let Some(code) = unknown {
+        return Err(bad!("metadata record {code} is unknown to tl; the debug info was not removed"));
+    }
+    Ok(plan)
+}
+
+/// Numbers one METADATA record: the DILocations it defines go into `locations`.
+fn count_ids(r: &Record<'_>, next_id: &mut u64, locations: &mut FxHashSet<u64>, unknown: &mut Option<u32>) {
+    if r.code == md::LOCATION {
+        locations.insert(*next_id);
+    }
+    match ids_defined(r) {
+        Some(n) => *next_id += n,
+        None => *unknown = unknown.or(Some(r.code)),
+    }
+}
+
+/// Re-emits a function block without instruction locations, debug records and debug
+/// attachments (and with its own METADATA block cleaned as the module's).
+pub(crate) fn rewrite_function(
+    w: &mut BitWriter,
+    data: &[u8],
+    h: &BlockHeader,
+    width: u32,
+    info: &mut BlockInfo,
+    plan: &DebugPlan,
+) -> PResult<()> {
+    let mut edit = |r: &Record<'_>| if matches!(r.code, 33 | 35 | 61..=65) { Edit::Drop } else { Edit::Keep };
+    let mut sub = |w: &mut BitWriter, data: &[u8], b: &BlockHeader, width: u32, info: &mut BlockInfo| match b.id {
+        METADATA_ATTACHMENT => rewrite_block(w, data, b, width, info, &mut |r| without_kinds(&r.ops, r.ops.len() % 2, &plan.kinds)),
+        METADATA => {
+            // Its nodes are numbered after the module's; collect its DILocations first (nodes
+            // may name later ones).
+            let mut local = DebugPlan { locations: plan.locations.clone(), module_ids: plan.module_ids, kinds: plan.kinds.clone() };
+            let (mut next_id, mut unknown) = (plan.module_ids, None);
+            bitstream::for_each_record(data, b, info, |r| {
+                count_ids(r, &mut next_id, &mut local.locations, &mut unknown);
+                Ok(())
+            })?;
+            if let Some(code) = unknown {
+                return Err(bad!("metadata record {code} is unknown to tl; the debug info was not removed"));
+            }
+            rewrite_metadata(w, data, b, width, info, &local)
+        }
+        _ => copy_block(w, data, b, width),
+    };
+    rewrite_block_with(w, data, h, width, info, &mut edit, &mut sub)
+}
+
+/// An attachment record (`skip` leading operands, then `(kind, node)` pairs) without the pairs
+/// of `kinds`; dropped when no pair is left.
+fn without_kinds(ops: &[u64], skip: usize, kinds: &FxHashSet<u64>) -> Edit {
+    let (head, pairs) = ops.split_at(skip.min(ops.len()));
+    let kept: Vec<u64> = pairs.chunks(2).filter(|p| p.len() == 2 && !kinds.contains(&p[0])).flatten().copied().collect();
+    if kept.len() == pairs.len() {
+        Edit::Keep
+    } else if kept.is_empty() {
+        Edit::Drop
+    } else {
+        Edit::Replace(head.iter().chain(&kept).copied().collect())
+    }
+}
+
+/// Re-emits the module's METADATA block without what points at debug info.
+pub(crate) fn rewrite_metadata(
+    w: &mut BitWriter,
+    data: &[u8],
+    h: &BlockHeader,
+    width: u32,
+    info: &mut BlockInfo,
+    plan: &DebugPlan,
+) -> PResult<()> {
+    let mut drop_named_node = false;
+    rewrite_block(w, data, h, width, info, &mut |r| match r.code {
+        md::NAME => {
+            drop_named_node = r.ops.iter().map(|&v| v as u8).take(9).eq(b"llvm.dbg.".iter().copied());
+            if drop_named_node { Edit::Drop } else { Edit::Keep }
+        }
+        md::NAMED_NODE if drop_named_node => {
+            drop_named_node = false;
+            Edit::Drop
+        }
+        md::GLOBAL_DECL_ATTACHMENT => without_kinds(&r.ops, 1, &plan.kinds),
+        md::INDEX_OFFSET | md::INDEX => Edit::Drop,
+        md::NODE | md::DISTINCT_NODE => {
+            // Operands are ID + 1 (0: null). Loop metadata names its DILocations.
+            let kept: Vec<u64> = r.ops.iter().copied().filter(|&v| v == 0 || !plan.locations.contains(&(v - 1))).collect();
+            if kept.len() == r.ops.len() { Edit::Keep } else { Edit::Replace(kept) }
+        }
+        _ => Edit::Keep,
+    })
+}
