@@ -705,6 +705,7 @@ mod tests {
                     states: &FxHashMap::default(),
                     strtab: m.strtab.unwrap_or_default(),
                     comdats: FxHashMap::default(),
+                    debug: None,
                 };
                 let out = rewrite_module(m, &p2).unwrap();
                 assert_eq!(out, m.bytes(), "{}", p.display());
