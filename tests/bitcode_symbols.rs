@@ -502,7 +502,7 @@ fn strip_debug_removes_debug_info_from_bitcode() {
         text(r.stdout)
     };
     let mut checked = 0;
-    for src in ["debug_info.c", "symops.c", "symops.cpp"] {
+    for src in ["../../fixtures/src/debug_info.c", "symops.c", "symops.cpp"] {
         for opt in ["-O0", "-O2"] {
             let g = clang(d, src, &["-flto=thin", "-g", opt], "g.o");
             assert!(!debug_lines(&dis(&g)).is_empty(), "{src} {opt}: no debug info to remove");
@@ -543,7 +543,7 @@ fn strip_debug_removes_debug_info_from_bitcode() {
         .unwrap();
     let p = d.join("p.o");
     run_ok(Command::new(llvm19("clang")).args(["-O2", "-g", "-flto=thin", "-c"]).arg(d.join("p.c")).arg("-o").arg(&p));
-    let lib = clang(d, "debug_info.c", &["-flto=thin", "-g"], "lib.o");
+    let lib = clang(d, "../../fixtures/src/debug_info.c", &["-flto=thin", "-g"], "lib.o");
     run_ok(tl_cmd("tl-strip").arg("-g").arg(&lib).arg(&p)); // several files, in place
     let exe = d.join("prog");
     run_ok(Command::new(llvm19("clang")).args(["-fuse-ld=lld", "-flto=thin"]).arg(&p).arg(&lib).arg("-o").arg(&exe));
@@ -551,8 +551,12 @@ fn strip_debug_removes_debug_info_from_bitcode() {
     let dwarf = text(run_ok(Command::new("readelf").arg("-S").arg(&exe)));
     assert!(!dwarf.contains(".debug_info"), "{dwarf}");
     // Debug info kept in llvm.dbg.* calls (LLVM 14-18, or 19 told to) is refused, naming LLVM.
-    let old =
-        clang(d, "debug_info.c", &["-flto=thin", "-g", "-mllvm", "-write-experimental-debuginfo-iterators-to-bitcode=false"], "old.o");
+    let old = clang(
+        d,
+        "../../fixtures/src/debug_info.c",
+        &["-flto=thin", "-g", "-mllvm", "-write-experimental-debuginfo-iterators-to-bitcode=false"],
+        "old.o",
+    );
     let out = d.join("old2.o");
     let r = run(tl_cmd("tl-strip").arg("-g").arg("-o").arg(&out).arg(&old));
     assert_eq!(r.status.code(), Some(1));

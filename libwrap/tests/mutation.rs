@@ -171,9 +171,12 @@ fn rewriting_edits() -> libwrap::objcopy::Edits {
 
 #[test]
 fn bitcode_rewriter_survives_mutations_and_writes_only_what_it_reads() {
-    let edits = rewriting_edits();
+    let mut edits = rewriting_edits();
+    edits.strip = libwrap::objcopy::Strip::Debug; // debug.thin19.o has debug info to remove
     let rewritten = std::cell::Cell::new(0usize);
-    hammer("rewrite", &bitcode_seeds(), &|d| {
+    let mut seeds = bitcode_seeds();
+    seeds.push(read_fixture("debug.thin19.o"));
+    hammer("rewrite", &seeds, &|d| {
         if let Ok((out, _)) = libwrap::objcopy::copy_raw_bitcode(d, "m.bc", None, &edits) {
             let c = bitcode::parse(&out).expect("the rewriter wrote bitcode its reader rejects");
             for m in &c.modules {
