@@ -567,3 +567,81 @@ fn strip_debug_removes_debug_info_from_bitcode() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+#[cfg_attr(not(tl_interop), ignore = "needs TL_INTEROP=1 (clang-19, llvm-19, lld-19)")]
+fn partial_links_of_native_code_and_bitcode_change_like_gnu_ld_r_of_native_objects() {
+    require(&llvm19("clang"));
+    let dir = tempdir();
+    let d = dir.path();
+    write_lists(d);
+    std::fs::write(d.join("nat.c"), "int api(void);\nint nat(int x) { return x * 7 + api(); }\nint nat_only(void) { return 3; }\n")
+        .unwrap();
+    run_ok(Command::new("gcc").args(["-O2", "-c"]).arg(d.join("nat.c")).arg("-o").arg(d.join("nat.o")));
+    let native = clang(d, "symops.c", &[], "n.o");
+    let thin = clang(d, "symops.c", &["-flto=thin"], "b.o");
+    // GNU ld -r of the native objects, tl-ld -r of the native object and the bitcode.
+    run_ok(Command::new("ld").arg("-r").arg(d.join("nat.o")).arg(&native).arg("-o").arg(d.join("gnu_r.o")));
+    run_ok(tl_cmd("tl-ld").arg("-r").arg(d.join("nat.o")).arg(&thin).arg("-o").arg(d.join("tl_r.o")));
+    let mut failures = Vec::new();
+    for opts in [
+        "--redefine-sym api=api9",
+        "--redefine-syms=redef.txt",
+        "--prefix-symbols=q_",
+        "-W counter",
+        "--weaken",
+        "-L nat_only",
+        "-L shared_fn",
+        "--globalize-symbol=helper",
+        "--strip-unneeded",
+        "-x",
+        "-N api_b",
+    ] {
+        let (gs, gerr, gout) = objcopy(&mut Command::new("objcopy"), opts, &d.join("gnu_r.o"), &d.join("g.o"), d);
+        let (ts, terr, tout) = objcopy(&mut tl_cmd("tl-objcopy"), opts, &d.join("tl_r.o"), &d.join("t.o"), d);
+        if (gs, &gerr) != (ts, &terr) {
+            failures.push(format!("[{opts}]: GNU {gs:?} {gerr:?}, tl {ts:?} {terr:?}"));
+            continue;
+        }
+        let (Some(gout), Some(tout)) = (gout, tout) else { continue };
+        let want = kinds(&text(run_ok(Command::new("nm").arg(&gout))));
+        for (tool, got) in [
+            ("tl-nm", kinds(&text(run_ok(tl_cmd("tl-nm").arg(&tout))))),
+            ("GNU nm", kinds(&text(run_ok(Command::new("nm").arg("--target=elf64-x86-64").arg(&tout))))),
+        ] {
+            if got != want {
+                failures.push(format!(
+                    "[{opts}] {tool}: only native {:?}, only tl {:?}",
+                    want.difference(&got).collect::<Vec<_>>(),
+                    got.difference(&want).collect::<Vec<_>>()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // A definition the native code uses cannot be localized (GNU would bind the native
+    // references to the local; the bitcode cannot): refused, naming it (so is -G, which
+    // localizes it too).
+    let r = run(tl_cmd("tl-objcopy").args(["-L", "api"]).arg(d.join("tl_r.o")).arg(d.join("x.o")));
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("`api' is referenced by the native code"));
+    // The renamed partial link still links into a program that runs.
+    run_ok(tl_cmd("tl-objcopy").args(["--redefine-sym", "api=api9"]).arg(d.join("tl_r.o")).arg(d.join("r9.o")));
+    std::fs::write(
+        d.join("m.c"),
+        "#include <stdio.h>\nint nat(int); int ext_fn(int x) { return x; }\nint ext_var = 1;\n\
+         int main(void) { printf(\"%d\\n\", nat(1)); return 0; }\n",
+    )
+    .unwrap();
+    let exe = d.join("prog");
+    run_ok(
+        Command::new(llvm19("clang"))
+            .args(["-O2", "-flto=thin"])
+            .arg(format!("--ld-path={}", tl("tl-ld").display()))
+            .arg(d.join("m.c"))
+            .arg(d.join("r9.o"))
+            .arg("-o")
+            .arg(&exe),
+    );
+    assert_eq!(text(run_ok(&mut Command::new(&exe))), "49\n");
+}

@@ -21,7 +21,7 @@
 //! local commons. `-S`/`--strip-all` is refused on bitcode, and so is removing debug info kept
 //! in `llvm.dbg.*` calls (LLVM 14–18).
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::edit::{self, Discard, Edits, Strip, SymClass};
 use crate::bitcode::container;
@@ -105,6 +105,16 @@ fn change_of(g: &Global, e: &Edits, warnings: &mut Vec<String>) -> Result<Option
 /// Applies the symbol operations of `e` to a bitcode buffer; returns the new bitcode (`None`
 /// when nothing changes) and GNU's non-fatal errors. `Err` is a refusal (nothing written).
 pub(crate) fn copy_bitcode(bc: &[u8], e: &Edits) -> Result<(Option<Vec<u8>>, Vec<String>), String> {
+    copy_bitcode_beside(bc, e, &FxHashSet::default())
+}
+
+/// [`copy_bitcode`] for bitcode linked with native code that refers to `native_refs`: those
+/// definitions cannot be localized or removed either.
+pub(crate) fn copy_bitcode_beside(
+    bc: &[u8],
+    e: &Edits,
+    native_refs: &FxHashSet<Vec<u8>>,
+) -> Result<(Option<Vec<u8>>, Vec<String>), String> {
     if e.strip == Strip::All {
         return Err("--strip-all on LLVM bitcode would remove every symbol the bitcode defines; not done".into());
     }
@@ -140,12 +150,12 @@ pub(crate) fn copy_bitcode(bc: &[u8], e: &Edits) -> Result<(Option<Vec<u8>>, Vec
                 return Err(format!("symbol `{shown}' is named in module-level inline asm; renaming it there is not supported yet"));
             }
         }
-        if matches!(ch.binding, Some(Binding::Local | Binding::Removed))
-            && globals.iter().any(|o| o.module != g.module && o.name == g.name && o.undefined)
-        {
-            return Err(format!(
-                "symbol `{shown}' is referenced by another module of this file; localizing or removing it is not supported yet"
-            ));
+        if matches!(ch.binding, Some(Binding::Local | Binding::Removed)) && !g.undefined {
+            let other_module = globals.iter().any(|o| o.module != g.module && o.name == g.name && o.undefined);
+            if other_module || native_refs.contains(&g.name) {
+                let by = if other_module { "another module" } else { "the native code" };
+                return Err(format!("symbol `{shown}' is referenced by {by} of this file; localizing or removing it is not supported yet"));
+            }
         }
         changes.insert((g.module, id), ch);
     }

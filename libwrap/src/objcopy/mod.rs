@@ -6,7 +6,8 @@
 //! `--dump-section NAME=FILE`. Executables and shared objects are refused. The symbol
 //! operations change the bitcode of raw bitcode and wrapped objects too ([`bitcode_symbols`]);
 //! a wrapped object is then wrapped again from its new bitcode, so its ELF symbols, summary
-//! section and guard stay in step with it.
+//! section and guard stay in step with it; a partial link's output with native code is taken
+//! apart and linked again; fat objects' bitcode follows their native symbols.
 
 pub(crate) mod bitcode_symbols;
 pub mod edit;
@@ -125,15 +126,11 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
     if file_kind::classify(&obj) == ElfKind::Wrapped {
         check_wrapped(&edits).map_err(unsupported)?;
         if bitcode_symbols::changes_symbols(&edits) {
-            // The ELF symbols mirror the bitcode: change the bitcode and wrap it again. A
-            // partial link's output that also holds native code cannot be rebuilt that way.
+            // The ELF symbols mirror the bitcode: change the bitcode and wrap it again (a
+            // partial link's output that also holds native code is relinked instead).
             let (native, _) = wrapped::decompose::decompose(obj.clone()).map_err(|e| member_err(e, path, member))?;
             if wrapped::decompose::has_native_code(&native) {
-                return Err(unsupported(
-                    "symbol operations on an object holding both bitcode and native code (a tl-ld -r output) are not supported yet; \
-                     apply them to its inputs"
-                        .into(),
-                ));
+                return copy_mixed(data, native, path, member, &edits);
             }
             let bc = bitcode_of(data, path, member)?;
             let (new_bc, w) = bitcode_symbols::copy_bitcode(&bc, &edits).map_err(unsupported)?;
@@ -159,6 +156,52 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
     }
     let bytes = elf::write(&obj).map_err(|e| member_err(e, path, member))?;
     Ok((bytes, warnings))
+}
+
+/// Symbol operations on a partial link's output holding native code and bitcode: the native
+/// part (what [`wrapped::decompose`] leaves) gets GNU's edits, the bitcode the same edits
+/// inside it, and the two are linked again with tl-ld -r, which mirrors the new bitcode and
+/// resolves the native references to it.
+fn copy_mixed(data: &[u8], mut native: elf::ElfObject<'_>, path: &str, member: Option<&str>, e: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
+    let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
+    // What the native code refers to: undefined symbols its relocations name (decomposing
+    // left every mirrored global undefined, used or not).
+    let mut native_refs = rustc_hash::FxHashSet::default();
+    for s in &native.sections {
+        if let SectionData::Relocations { relocs, .. } = &s.data {
+            for j in relocs.iter().filter_map(|r| r.symbol) {
+                if let Some(sym) = native.symbols.get(j).filter(|sym| sym.section == elf::SymbolSection::Undefined) {
+                    native_refs.insert(sym.name.to_vec());
+                }
+            }
+        }
+    }
+    // Decomposing left the names the bitcode defines undefined in the native part; those no
+    // relocation uses would stay undefined if the bitcode now hides them.
+    let keep_sections = vec![true; native.sections.len()];
+    let keep_symbols: Vec<bool> =
+        native.symbols.iter().map(|s| s.section != elf::SymbolSection::Undefined || native_refs.contains(s.name.as_ref())).collect();
+    native.retain(&keep_sections, &keep_symbols);
+    let bc = bitcode_of(data, path, member)?;
+    let (new_bc, mut warnings) = bitcode_symbols::copy_bitcode_beside(&bc, e, &native_refs).map_err(unsupported)?;
+    warnings.extend(edit::apply(&mut native, e).map_err(|r| match r {
+        edit::Refusal::File(what) => Error::malformed(location(path, member), what),
+        edit::Refusal::Command(message) => Error::Message(message),
+    })?);
+    if !warnings.is_empty() {
+        return Ok((Vec::new(), warnings));
+    }
+    let dir = tempfile::Builder::new().prefix("tl-objcopy").tempdir().map_err(|x| Error::io(path, x))?;
+    let (native_path, bc_path) = (dir.path().join("native.o"), dir.path().join("bitcode.bc"));
+    let io = |p: &Path, x| Error::io(p.display().to_string(), x);
+    std::fs::write(&native_path, elf::write(&native).map_err(|x| member_err(x, path, member))?).map_err(|x| io(&native_path, x))?;
+    std::fs::write(&bc_path, new_bc.as_deref().unwrap_or(&bc)).map_err(|x| io(&bc_path, x))?;
+    let opts = crate::link::Options {
+        inputs: vec![crate::link::InputSpec::File(native_path), crate::link::InputSpec::File(bc_path)],
+        ..Default::default()
+    };
+    let linked = crate::link::relocatable(&opts).map_err(|x| unsupported(format!("relinking its native code and bitcode: {x}")))?;
+    Ok((linked.bytes, Vec::new()))
 }
 
 /// Makes the bitcode a fat (or `-fembed-bitcode`, or rustc) object carries follow the
