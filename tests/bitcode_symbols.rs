@@ -645,3 +645,50 @@ fn partial_links_of_native_code_and_bitcode_change_like_gnu_ld_r_of_native_objec
     );
     assert_eq!(text(run_ok(&mut Command::new(&exe))), "49\n");
 }
+
+/// A directory whose `ld` is tl-ld (for `gcc -B`).
+fn tl_ld_as_ld(d: &Path) -> PathBuf {
+    let dir = d.join("tl-ld-as-ld");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(tl("tl-ld"), dir.join("ld")).unwrap();
+    dir
+}
+
+/// LLVM 22 (rustc 1.95) bitcode: no llvm-nm-22 or opt-22 here, so the check is the Rust
+/// toolchain's own LLVM: the transformed module is linked by rust-lld (through tl-ld) and runs.
+#[test]
+fn llvm22_rustc_bitcode_renamed_weakened_and_debug_stripped_links_through_rust_lld() {
+    let dir = tempdir();
+    let d = dir.path();
+    std::fs::write(
+        d.join("main.c"),
+        "#include <stdio.h>\nint rs_sum(int, int);\nint main(void) { printf(\"answer=%d\\n\", rs_sum(40, 2)); return 0; }\n",
+    )
+    .unwrap();
+    run_ok(Command::new("gcc").args(["-O1", "-c", "main.c"]).current_dir(d));
+    // The committed fixture, and the same source compiled here with debug info.
+    run_ok(
+        Command::new("rustc")
+            .args(["--crate-type=lib", "-g", "-C", "opt-level=2", "-C", "panic=abort", "--emit=llvm-bc", "-o", "dbg.bc"])
+            .arg(root().join("fixtures/src/rlib.rs"))
+            .current_dir(d),
+    );
+    let ld_dir = tl_ld_as_ld(d);
+    for (input, extra) in [(fixture("rlib.22.bc"), &[][..]), (d.join("dbg.bc"), &["-g"][..])] {
+        let out = d.join("t.bc");
+        run_ok(tl_cmd("tl-objcopy").args(["--redefine-sym", "rs_add=rs_sum", "-W", "RS_COUNTER"]).args(extra).arg(&input).arg(&out));
+        let nm = text(run_ok(tl_cmd("tl-nm").arg(&out)));
+        assert!(nm.contains(" T rs_sum\n") && !nm.contains("rs_add") && nm.contains(" W RS_COUNTER\n"), "{nm}");
+        if !extra.is_empty() {
+            // llvm-bcanalyzer (any version: it reads the bitstream, not the IR) sees no
+            // instruction locations and no llvm.dbg.cu left.
+            let dump = |f: &Path| text(run_ok(Command::new("/usr/lib/llvm-14/bin/llvm-bcanalyzer").arg("-dump").arg(f)));
+            let debug = |t: &str| t.matches("llvm.dbg.cu").count() + t.matches("DEBUG_LOC").count();
+            assert!(debug(&dump(&input)) > 0 && debug(&dump(&out)) == 0);
+        }
+        let prog = d.join("prog");
+        run_ok(Command::new("gcc").arg("-B").arg(&ld_dir).arg(d.join("main.o")).arg(&out).arg("-o").arg(&prog));
+        // rs_add(a, b) = a.rotate_left(3) + b.
+        assert_eq!(text(run_ok(&mut Command::new(&prog))), "answer=322\n", "{}", input.display());
+    }
+}
