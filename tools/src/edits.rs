@@ -66,6 +66,9 @@ pub fn args(strip: bool) -> Vec<Arg> {
             many("set-symbol-visibility", "set-symbol-visibility", None),
             many("set-symbol-visibilities", "set-symbol-visibilities", None),
             many("rename-section", "rename-section", None),
+            many("prefix-sections", "prefix-sections", None),
+            many("prefix-alloc-sections", "prefix-alloc-sections", None),
+            many("set-section-alignment", "set-section-alignment", None),
             many("add-section", "add-section", None),
             many("update-section", "update-section", None),
         ]);
@@ -139,6 +142,20 @@ fn visibility(v: &str, wildcard: bool) -> Result<(NameList, u8), String> {
         _ => return Err(format!("unknown visibility `{vis}' for --set-symbol-visibility (default, protected, hidden or internal)")),
     };
     Ok((NameList { entries: vec![name.to_string()], wildcard }, stv))
+}
+
+/// `NAME=ALIGN` of `--set-section-alignment`, with GNU's messages.
+fn section_alignment(v: &str) -> Result<(NameList, u64), String> {
+    let bad = |why: &str| format!("bad format for --set-section-alignment: {why}");
+    let (name, value) = v.split_once('=').ok_or_else(|| bad("argument needed"))?;
+    // GNU reads it with strtoul base 10: the leading digits, 0 when there are none.
+    let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+    let parsed: Option<u64> = digits.parse().ok();
+    let align = parsed.filter(|&a| a != 0).ok_or_else(|| bad("numeric argument needed"))?;
+    if !align.is_power_of_two() {
+        return Err(bad("alignment is not a power of two"));
+    }
+    Ok((NameList { entries: vec![name.to_string()], wildcard: true }, align))
 }
 
 /// `NAME=FILE` of `--add-section`/`--update-section`, with the file read.
@@ -220,6 +237,11 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
             return Err("option '--rename-section' with section flags is not supported yet".into());
         }
         e.rename_sections.push((old.as_bytes().to_vec(), rest.as_bytes().to_vec()));
+    }
+    e.prefix_sections = values(m, "prefix-sections").last().map(|p| p.as_bytes().to_vec());
+    e.prefix_alloc_sections = values(m, "prefix-alloc-sections").last().map(|p| p.as_bytes().to_vec());
+    for v in values(m, "set-section-alignment") {
+        e.set_alignment.push(section_alignment(v)?);
     }
     for v in values(m, "add-section") {
         e.add_sections.push(section_file("--add-section", v)?);

@@ -49,7 +49,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("no-change-warnings", None, Val::No),
     ("no-adjust-warnings", None, Val::No),
     ("set-section-flags", None, Val::Required),
-    ("set-section-alignment", None, Val::Required),
     ("long-section-names", None, Val::Required),
     ("change-leading-char", None, Val::No),
     ("remove-leading-char", None, Val::No),
@@ -62,8 +61,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("readonly-text", None, Val::No),
     ("pure", None, Val::No),
     ("impure", None, Val::No),
-    ("prefix-sections", None, Val::Required),
-    ("prefix-alloc-sections", None, Val::Required),
     ("file-alignment", None, Val::Required),
     ("heap", None, Val::Required),
     ("image-base", None, Val::Required),
@@ -113,6 +110,8 @@ fn help_text() -> String {
      --localize-hidden             -w --wildcard                 --prefix-symbols <prefix>
      --redefine-sym <old>=<new>    --redefine-syms <file>        --rename-section <old>=<new>
      --add-section <name>=<file>   --update-section <name>=<file>   -p --preserve-dates
+     --prefix-sections <prefix>    --prefix-alloc-sections <prefix>
+     --set-section-alignment <name>=<align>
      --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
                                    no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
      and every --...-symbols <file> form (one name a line, # comments)

@@ -89,6 +89,12 @@ pub struct Edits {
     pub set_visibility: Vec<(NameList, u8)>,
     /// `--rename-section old=new`.
     pub rename_sections: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `--prefix-sections`.
+    pub prefix_sections: Option<Vec<u8>>,
+    /// `--prefix-alloc-sections`.
+    pub prefix_alloc_sections: Option<Vec<u8>>,
+    /// `--set-section-alignment name=align` (patterns, the alignment in bytes).
+    pub set_alignment: Vec<(NameList, u64)>,
     /// `--add-section name=contents`.
     pub add_sections: Vec<(Vec<u8>, Vec<u8>)>,
     /// `--update-section name=contents`.
@@ -113,6 +119,8 @@ impl Edits {
             || !self.redefine.is_empty()
             || self.prefix_symbols.is_some()
             || !self.rename_sections.is_empty()
+            || self.prefix_sections.is_some()
+            || self.prefix_alloc_sections.is_some()
     }
 
     /// The section operations alone (what a re-wrapped object still needs done).
@@ -123,6 +131,9 @@ impl Edits {
             keep_sections: self.keep_sections.clone(),
             remove_relocations: self.remove_relocations.clone(),
             rename_sections: self.rename_sections.clone(),
+            prefix_sections: self.prefix_sections.clone(),
+            prefix_alloc_sections: self.prefix_alloc_sections.clone(),
+            set_alignment: self.set_alignment.clone(),
             add_sections: self.add_sections.clone(),
             update_sections: self.update_sections.clone(),
             ..Edits::default()
@@ -148,6 +159,9 @@ impl Edits {
             && self.prefix_symbols.is_none()
             && self.set_visibility.is_empty()
             && self.rename_sections.is_empty()
+            && self.prefix_sections.is_none()
+            && self.prefix_alloc_sections.is_none()
+            && self.set_alignment.is_empty()
             && self.add_sections.is_empty()
             && self.update_sections.is_empty()
     }
@@ -445,9 +459,11 @@ pub(crate) fn new_visibility(name: &[u8], e: &Edits) -> Option<u8> {
 
 /// `--rename-section`, `--update-section` and `--add-section`.
 fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), String> {
-    for s in obj.sections.iter_mut() {
-        if let Some((_, new)) = e.rename_sections.iter().find(|(old, _)| *old == s.name.as_ref()) {
-            s.name = Cow::Owned(new.clone());
+    rename_sections(obj, e);
+    for s in obj.sections.iter_mut().filter(|s| !is_table(s) && reloc_target(s).is_none()) {
+        // GNU matches the input name; the last option naming a section wins.
+        if let Some((_, align)) = e.set_alignment.iter().rev().find(|(names, _)| names.matches(&s.name)) {
+            s.sh_addralign = *align;
         }
     }
     for (name, bytes) in &e.update_sections {
@@ -465,6 +481,41 @@ fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Str
         renumber_after_insert(obj, at);
     }
     Ok(())
+}
+
+/// `--rename-section`, then `--prefix-alloc-sections` (allocated sections) or
+/// `--prefix-sections` (the others too); a relocation section is named after its target's new
+/// name, as BFD names it.
+fn rename_sections(obj: &mut ElfObject<'_>, e: &Edits) {
+    let mut renamed: Vec<Option<Vec<u8>>> = vec![None; obj.sections.len()];
+    for (k, s) in obj.sections.iter().enumerate() {
+        if is_table(s) || reloc_target(s).is_some() {
+            continue;
+        }
+        let mut name = match e.rename_sections.iter().find(|(old, _)| *old == s.name.as_ref()) {
+            Some((_, new)) => new.clone(),
+            None => s.name.to_vec(),
+        };
+        let prefix = match (&e.prefix_alloc_sections, &e.prefix_sections) {
+            (Some(p), _) if s.sh_flags & SHF_ALLOC != 0 => Some(p),
+            (_, p) => p.as_ref(),
+        };
+        if let Some(p) = prefix {
+            name.splice(0..0, p.iter().copied());
+        }
+        if name != s.name.as_ref() {
+            renamed[k] = Some(name);
+        }
+    }
+    for k in 0..obj.sections.len() {
+        let derived = reloc_target(&obj.sections[k]).and_then(|t| renamed.get(t).cloned().flatten()).map(|target| {
+            let kind: &[u8] = if obj.sections[k].name.starts_with(b".rela") { b".rela" } else { b".rel" };
+            [kind, &target].concat()
+        });
+        if let Some(name) = renamed[k].clone().or(derived) {
+            obj.sections[k].name = Cow::Owned(name);
+        }
+    }
 }
 
 /// Model indices at or after `at` moved up by one.
