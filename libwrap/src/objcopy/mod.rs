@@ -251,7 +251,7 @@ fn check_wrapped(e: &Edits) -> std::result::Result<(), String> {
         return Err("--only-section on a wrapped bitcode object would lose its bitcode; not done".into());
     }
     for name in [embedded::LLVMBC, embedded::SUMMARY_SECTION] {
-        if e.remove_sections.matches(name) || e.rename_sections.iter().any(|(old, _)| old == name) {
+        if e.remove_sections.matches(name) || e.rename_sections.iter().any(|(old, _)| old == name) || e.prefix_sections.is_some() {
             return Err(format!(
                 "removing or renaming {} of a wrapped bitcode object would lose its bitcode; unwrap it first (--unwrap-bitcode)",
                 String::from_utf8_lossy(name)
