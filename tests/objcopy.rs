@@ -134,7 +134,7 @@ fn errors_match_gnu_objcopy() {
         "--change-addresses=4",
         "-Obinary",
         "--only-keep-debug",
-        "--add-gnu-debuglink=x",
+        "--strip-dwo",
         "--compress-debug-sections",
         "--rename-section=.text=.t,alloc",
     ] {

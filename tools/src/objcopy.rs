@@ -24,7 +24,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("binary-architecture", Some('B'), Val::Required),
     ("target", Some('F'), Val::Required),
     ("debugging", None, Val::No),
-    ("add-gnu-debuglink", None, Val::Required),
     ("strip-dwo", None, Val::No),
     ("only-keep-debug", None, Val::No),
     ("extract-dwo", None, Val::No),
@@ -112,6 +111,7 @@ fn help_text() -> String {
      --add-section <name>=<file>   --update-section <name>=<file>   -p --preserve-dates
      --prefix-sections <prefix>    --prefix-alloc-sections <prefix>
      --set-section-alignment <name>=<align>
+     --add-gnu-debuglink=<file>    Add section .gnu_debuglink linking to <file>
      --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
                                    no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
      and every --...-symbols <file> form (one name a line, # comments)
@@ -131,6 +131,7 @@ fn command() -> Command {
         .arg(Arg::new("unwrap-bitcode").long("unwrap-bitcode").action(ArgAction::SetTrue))
         .arg(Arg::new("split-modules").long("split-modules").num_args(1).action(ArgAction::Set))
         .arg(Arg::new("dump-section").long("dump-section").num_args(1).action(ArgAction::Append))
+        .arg(Arg::new("add-gnu-debuglink").long("add-gnu-debuglink").num_args(1).action(ArgAction::Set))
         .arg(Arg::new("input-target").short('I').long("input-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("output-target").short('O').long("output-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("deterministic").short('D').long("enable-deterministic-archives").action(ArgAction::SetTrue))
@@ -240,13 +241,14 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         cli::error(err, &prog, "--split-modules writes into its directory; give no out-file");
         return 1;
     }
-    let edits = match crate::edits::edits(&m, libwrap::objcopy::Strip::None) {
+    let mut edits = match crate::edits::edits(&m, libwrap::objcopy::Strip::None) {
         Ok(e) => e,
         Err(message) => {
             cli::error(err, &prog, message);
             return 1;
         }
     };
+    edits.add_gnu_debuglink = m.get_one::<String>("add-gnu-debuglink").map(std::path::PathBuf::from);
     if operation != Operation::Copy && !edits.is_empty() {
         cli::error(err, &prog, "section and symbol options go with a copy, not with --wrap-bitcode, --unwrap-bitcode or --split-modules");
         return 1;

@@ -95,6 +95,10 @@ pub struct Edits {
     pub prefix_alloc_sections: Option<Vec<u8>>,
     /// `--set-section-alignment name=align` (patterns, the alignment in bytes).
     pub set_alignment: Vec<(NameList, u64)>,
+    /// `--add-gnu-debuglink=FILE`.
+    pub add_gnu_debuglink: Option<std::path::PathBuf>,
+    /// That FILE read ([`DebugLink`]), by [`super::run`] for each ELF input without a link.
+    pub gnu_debuglink: Option<DebugLink>,
     /// `--add-section name=contents`.
     pub add_sections: Vec<(Vec<u8>, Vec<u8>)>,
     /// `--update-section name=contents`.
@@ -134,6 +138,8 @@ impl Edits {
             prefix_sections: self.prefix_sections.clone(),
             prefix_alloc_sections: self.prefix_alloc_sections.clone(),
             set_alignment: self.set_alignment.clone(),
+            gnu_debuglink: self.gnu_debuglink.clone(),
+            add_gnu_debuglink: self.add_gnu_debuglink.clone(),
             add_sections: self.add_sections.clone(),
             update_sections: self.update_sections.clone(),
             ..Edits::default()
@@ -162,6 +168,8 @@ impl Edits {
             && self.prefix_sections.is_none()
             && self.prefix_alloc_sections.is_none()
             && self.set_alignment.is_empty()
+            && self.gnu_debuglink.is_none()
+            && self.add_gnu_debuglink.is_none()
             && self.add_sections.is_empty()
             && self.update_sections.is_empty()
     }
@@ -480,7 +488,39 @@ fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Str
         obj.sections.insert(at, s);
         renumber_after_insert(obj, at);
     }
+    if let Some(link) = &e.gnu_debuglink
+        && obj.section_by_name(GNU_DEBUGLINK).is_none()
+    {
+        let at = obj.sections.iter().position(is_table).unwrap_or(obj.sections.len());
+        let s = Section::bytes(GNU_DEBUGLINK, SHT_PROGBITS, 0, 4, Cow::Owned(link.contents(obj.big_endian)));
+        obj.sections.insert(at, s);
+        renumber_after_insert(obj, at);
+    }
     Ok(())
+}
+
+/// The section `--add-gnu-debuglink` adds.
+pub const GNU_DEBUGLINK: &[u8] = b".gnu_debuglink";
+
+/// What `--add-gnu-debuglink=FILE` records: FILE's base name and the CRC-32 of its contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DebugLink {
+    /// The file's base name.
+    pub name: Vec<u8>,
+    /// CRC-32 (the gzip polynomial, as GDB checks it) of its contents.
+    pub crc: u32,
+}
+
+impl DebugLink {
+    /// The section contents: the name, a NUL, zeros to a multiple of 4, the CRC in the
+    /// object's byte order (BFD's `bfd_fill_in_gnu_debuglink_section`).
+    pub fn contents(&self, big_endian: bool) -> Vec<u8> {
+        let mut v = self.name.clone();
+        v.push(0);
+        v.resize(v.len().div_ceil(4) * 4, 0);
+        v.extend(if big_endian { self.crc.to_be_bytes() } else { self.crc.to_le_bytes() });
+        v
+    }
 }
 
 /// `--rename-section`, then `--prefix-alloc-sections` (allocated sections) or

@@ -13,7 +13,7 @@ pub(crate) mod bitcode_symbols;
 pub mod edit;
 pub mod glob;
 
-pub use edit::{Discard, Edits, Strip};
+pub use edit::{DebugLink, Discard, Edits, Strip};
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -43,6 +43,21 @@ pub enum Operation {
     UnwrapBitcode,
     /// Write each bitcode unit to its own file in this directory (no output file).
     SplitModules(PathBuf),
+}
+
+/// `--add-gnu-debuglink=FILE`: reads FILE for its CRC; GNU's message (naming the output)
+/// when it cannot.
+fn debug_link(file: &Path, output: &Path) -> Result<DebugLink> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        Error::Message(format!(
+            "{}: cannot fill debug link section `{}': {}",
+            output.display(),
+            file.display(),
+            crate::error::io_message(&e)
+        ))
+    })?;
+    let name = file.file_name().map(|n| n.as_encoded_bytes().to_vec()).unwrap_or_default();
+    Ok(DebugLink { name, crc: crc32fast::hash(&bytes) })
 }
 
 /// An objcopy run.
@@ -333,6 +348,19 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
     let out_path = output.unwrap_or(input);
     let mode = input_mode(input);
     let kind = file_kind::sniff(data);
+    let mut config = Cow::Borrowed(config);
+    if let Some(file) = config.edits.add_gnu_debuglink.clone() {
+        let edits = &mut config.to_mut().edits;
+        edits.add_gnu_debuglink = None;
+        if matches!(kind, FileKind::Archive { .. }) {
+            report.warnings.push(format!("--add-gnu-debuglink ignored for archive {path}"));
+        } else if kind == FileKind::Elf && elf::read(data).is_ok_and(|o| o.section_by_name(edit::GNU_DEBUGLINK).is_some()) {
+            // GNU warns and keeps the input's link (without reading FILE).
+            report.warnings.push(format!("{path}: debuglink section already exists"));
+        } else {
+            edits.gnu_debuglink = Some(debug_link(&file, out_path)?);
+        }
+    }
     match &config.operation {
         Operation::SplitModules(dir) => {
             let bc = match kind {
