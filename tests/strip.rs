@@ -173,6 +173,12 @@ const OBJCOPY_OPTIONS: &[&str] = &[
     "--add-gnu-debuglink=blob.bin",
     "--add-gnu-debuglink=syms.txt -R .comment",
     "--add-gnu-debuglink=no-such.debug",
+    "--only-keep-debug",
+    "--only-keep-debug -R .comment",
+    "--only-keep-debug -g",
+    "-g --only-keep-debug",
+    "--strip-unneeded -g",
+    "-g --strip-unneeded",
     "--add-section .note.blob=blob.bin",
     "--update-section .comment=blob.bin",
     "--strip-debug --strip-unneeded",
@@ -213,6 +219,9 @@ const STRIP_OPTIONS: &[&str] = &[
     "-N api",
     "-R .comment",
     "--strip-debug --strip-unneeded",
+    "--strip-unneeded --strip-debug",
+    "--only-keep-debug",
+    "--only-keep-debug -s",
     // dh_strip on static libraries, shared libraries, executables; Arch's makepkg; openSUSE.
     "--strip-debug --remove-section=.comment --remove-section=.note --enable-deterministic-archives -R '.gnu.lto_*' -R '.gnu.debuglto_*' -N __gnu_lto_slim -N __gnu_lto_v1",
     "--remove-section=.comment --remove-section=.note --strip-unneeded",
@@ -305,5 +314,42 @@ fn wrapped_objects_keep_their_bitcode_under_section_operations_and_change_it_und
         assert_eq!(out.status.code(), Some(1), "{opts:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(named), "{opts:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(std::fs::read(&o).unwrap(), b"previous", "{opts:?}: output untouched");
+    }
+}
+
+#[test]
+fn debug_files_and_debug_links_read_back_like_gnus() {
+    let dir = tempdir();
+    let d = dir.path();
+    build(d);
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
+    let tl_objcopy = tl("tl-objcopy").display().to_string();
+    // Buck2's split: keep the debug info aside, strip the object, link the two.
+    for (tool, prefix) in [("objcopy", "g"), (tl_objcopy.as_str(), "t")] {
+        sh(&format!("{tool} --only-keep-debug cg.o {prefix}.debug"));
+        sh(&format!("{tool} --strip-debug --keep-file-symbols --add-gnu-debuglink={prefix}.debug cg.o {prefix}.o"));
+    }
+    for dump in ["--debug-dump=info", "--debug-dump=line", "--debug-dump=links"] {
+        // readelf follows a debug link to the file it names: call both X.debug.
+        let read = |f: &str| {
+            let text = String::from_utf8(run_ok(Command::new("readelf").arg(dump).arg(f).current_dir(d))).unwrap();
+            text.replace(f, "FILE").replace("t.debug", "X.debug").replace("g.debug", "X.debug")
+        };
+        assert_eq!(read("t.debug"), read("g.debug"), "{dump}");
+        assert!(dump != "--debug-dump=info" || read("t.debug").contains("DW_TAG_compile_unit"));
+        if dump == "--debug-dump=links" {
+            // Each link names its tool's debug file with that file's CRC (the files differ
+            // only in layout, so the CRCs differ).
+            for (o, f) in [("t.o", "t.debug"), ("g.o", "g.debug")] {
+                let crc = crc32fast::hash(&std::fs::read(d.join(f)).unwrap());
+                let text = String::from_utf8(run_ok(Command::new("readelf").arg(dump).arg(o).current_dir(d))).unwrap();
+                assert!(
+                    text.contains(&format!("Separate debug info file: {f}")) && text.contains(&format!("CRC value: {crc:#x}")),
+                    "{text}"
+                );
+            }
+        } else {
+            assert_eq!(read("t.o"), read("g.o"), "{dump}");
+        }
     }
 }

@@ -37,6 +37,7 @@ pub fn args(strip: bool) -> Vec<Arg> {
         many("keep-symbol", "keep-symbol", Some('K')),
         flag("wildcard", "wildcard", Some('w')),
         flag("preserve-dates", "preserve-dates", Some('p')),
+        flag("only-keep-debug", "only-keep-debug", None),
     ];
     if strip {
         v.push(flag("strip-all", "strip-all", Some('s')));
@@ -197,15 +198,18 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
             }
         }
     }
-    e.strip = if flag_set(m, "strip-all") {
-        Strip::All
-    } else if flag_set(m, "strip-unneeded") {
-        Strip::Unneeded
-    } else if flag_set(m, "strip-debug") {
-        Strip::Debug
-    } else {
-        Strip::None
-    };
+    // The last of the strip options wins, as in GNU's getopt loop.
+    let last = |id: &str| if flag_set(m, id) { m.indices_of(id).and_then(|i| i.max()) } else { None };
+    e.strip = [
+        ("strip-all", Strip::All),
+        ("strip-unneeded", Strip::Unneeded),
+        ("strip-debug", Strip::Debug),
+        ("only-keep-debug", Strip::NonDebug),
+    ]
+    .into_iter()
+    .filter_map(|(id, s)| last(id).map(|i| (i, s)))
+    .max_by_key(|(i, _)| *i)
+    .map_or(Strip::None, |(_, s)| s);
     e.discard = if flag_set(m, "discard-all") {
         Discard::All
     } else if flag_set(m, "discard-locals") {

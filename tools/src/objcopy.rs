@@ -25,7 +25,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("target", Some('F'), Val::Required),
     ("debugging", None, Val::No),
     ("strip-dwo", None, Val::No),
-    ("only-keep-debug", None, Val::No),
     ("extract-dwo", None, Val::No),
     ("extract-symbol", None, Val::No),
     ("keep-section-symbols", None, Val::No),
@@ -102,6 +101,7 @@ fn help_text() -> String {
  archives of them, as GNU objcopy; on bitcode the symbol options change the bitcode itself):
   -R --remove-section <name>       -j --only-section <name>      --keep-section <name>
      --remove-relocations <name>   -S --strip-all                -g --strip-debug
+     --only-keep-debug
      --strip-unneeded              -x --discard-all              -X --discard-locals
      --keep-file-symbols           -N --strip-symbol <name>      -K --keep-symbol <name>
      --strip-unneeded-symbol <name>   -L --localize-symbol <name>   --globalize-symbol <name>

@@ -31,6 +31,7 @@ fn help_text() -> String {
   -s --strip-all                   Remove all symbol and relocation information
   -g -S -d --strip-debug           Remove all debugging symbols & sections
      --strip-unneeded              Remove all symbols not needed by relocations
+     --only-keep-debug             Strip everything but the debug information
   -N --strip-symbol=<name>         Do not copy symbol <name>
   -K --keep-symbol=<name>          Do not strip symbol <name>
      --keep-file-symbols           Do not strip file symbol(s)
@@ -42,8 +43,9 @@ fn help_text() -> String {
   -h --help                        Display this output
   -o <file>                        Place stripped output into <file>
   @<file>                          Read options from <file>
- Relocatable ELF objects and archives of them are stripped; executables and shared objects are
- refused (not supported yet).
+ Relocatable ELF objects, raw and wrapped bitcode and archives of them are stripped (inside
+ the bitcode: its symbols and, for LLVM 19+, its debug info); executables and shared objects
+ are refused (not supported yet).
 "
     )
 }
@@ -62,7 +64,6 @@ fn command() -> Command {
         .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue))
         .arg(Arg::new("help").short('h').long("help").action(ArgAction::SetTrue))
         .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue))
-        .arg(Arg::new("only-keep-debug").long("only-keep-debug").action(ArgAction::SetTrue))
         .arg(Arg::new("strip-dwo").long("strip-dwo").action(ArgAction::SetTrue))
         .args(crate::edits::args(true))
 }
@@ -87,7 +88,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         let _ = out.write_all(cli::version_text(&prog, "strip").as_bytes());
         return 0;
     }
-    for unsupported in ["only-keep-debug", "strip-dwo"] {
+    for unsupported in ["strip-dwo"] {
         if m.get_flag(unsupported) {
             cli::error(err, &prog, format!("option '--{unsupported}' is not supported yet"));
             return 1;

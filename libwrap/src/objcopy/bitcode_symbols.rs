@@ -118,6 +118,9 @@ pub(crate) fn copy_bitcode_beside(
     if e.strip == Strip::All {
         return Err("--strip-all on LLVM bitcode would remove every symbol the bitcode defines; not done".into());
     }
+    if e.strip == Strip::NonDebug {
+        return Err("--only-keep-debug on LLVM bitcode is not supported (its debug info is inside the IR); not done".into());
+    }
     // GNU's -g, --strip-unneeded and -x remove debugging sections; here, the IR's debug info.
     let strip_debug = matches!(e.strip, Strip::Debug | Strip::Unneeded) || e.discard == Discard::All;
     let c = container::parse(bc).map_err(|x| x.to_string())?;

@@ -32,6 +32,9 @@ pub enum Strip {
     Unneeded,
     /// `-S`, `--strip-all`: every symbol (and the relocations).
     All,
+    /// `--only-keep-debug`: every allocated section's contents (they become `SHT_NOBITS`,
+    /// keeping their headers), the rest kept: what a separate debug file holds.
+    NonDebug,
 }
 
 /// Which local symbols `-x`/`-X` remove.
@@ -388,6 +391,16 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         }
     }
     obj.retain(&keep_sections, &keep_symbols);
+    if e.strip == Strip::NonDebug {
+        // BFD's setup_section for STRIP_NONDEBUG: allocated sections other than notes lose
+        // their contents; relocation sections, symbols and the rest stay.
+        for s in obj.sections.iter_mut().filter(|s| s.sh_flags & SHF_ALLOC != 0 && s.sh_type != SHT_NOTE) {
+            if let SectionData::Bytes(b) = &s.data {
+                s.data = SectionData::NoBits(b.len() as u64);
+                s.sh_type = SHT_NOBITS;
+            }
+        }
+    }
     // No symbol left and nothing that needs the table: no `.symtab` (BFD writes one only for
     // symbols).
     let needs_table = obj.sections.iter().any(|s| matches!(s.data, SectionData::Relocations { .. } | SectionData::Group { .. }));
