@@ -133,7 +133,7 @@ fn errors_match_gnu_objcopy() {
         "--set-section-flags=.text=alloc",
         "--change-addresses=4",
         "-Obinary",
-        "--only-keep-debug",
+        "--extract-dwo",
         "--strip-dwo",
         "--compress-debug-sections",
         "--rename-section=.text=.t,alloc",
