@@ -49,7 +49,9 @@ fn build(d: &Path) -> Vec<&'static str> {
     sh("ar rc lib.a cg.o helper.o cxxg.o");
     // An object that has a debug link already (GNU made it).
     sh("echo debug > linked.debug && objcopy --add-gnu-debuglink=linked.debug c.o linked.o");
-    vec!["c.o", "cg.o", "cxx.o", "cxxg.o", "helper.o", "lto.o", "linked.o"]
+    // Compressed debug sections, as gcc -gz writes them.
+    sh("g++ -O1 -g -gz -c cxx.cpp -o gz.o");
+    vec!["c.o", "cg.o", "cxx.o", "cxxg.o", "helper.o", "lto.o", "linked.o", "gz.o"]
 }
 
 /// Symbol lists for the `…-symbols FILE` forms.
@@ -57,6 +59,29 @@ fn write_lists(d: &Path) {
     std::fs::write(d.join("syms.txt"), "# symbols\nglobal_data\n  greeting  # trailing comment\n\nhidden_fn\n").unwrap();
     std::fs::write(d.join("redef.txt"), "api renamed_api # comment\nglobal_data gd\n").unwrap();
     std::fs::write(d.join("blob.bin"), "some bytes").unwrap();
+}
+
+/// zstd's output depends on the library's version (GNU's and tl's differ): compares which
+/// sections are compressed (only for objects: GNU's zstd output for an archive member differs
+/// from its output for the same object alone, so whether compressing pays off differs too),
+/// and the objects once GNU objcopy decompressed both.
+fn zstd_differs(d: &Path, g: &str, t: &str, member: bool) -> Option<String> {
+    let flagged = |f: &str| {
+        let text = String::from_utf8(run_ok(Command::new("readelf").args(["-SW", f]).current_dir(d))).unwrap();
+        text.lines()
+            .filter(|l| l.contains(".debug_"))
+            .map(|l| (l.split_whitespace().nth(1).map(str::to_string), l.contains(" C ")))
+            .collect::<Vec<_>>()
+    };
+    if !member && flagged(g) != flagged(t) {
+        return Some("compressed sections differ".into());
+    }
+    let plain = |f: &str| {
+        let out = format!("plain-{f}");
+        run_ok(Command::new("objcopy").args(["--decompress-debug-sections", f, &out]).current_dir(d));
+        readelf_normalised(&d.join(out))
+    };
+    (plain(g) != plain(t)).then(|| "differs once decompressed".into())
 }
 
 /// Runs GNU's tool and tl's on a copy of `input` each; compares outcome and readelf.
@@ -95,7 +120,12 @@ fn compare(d: &Path, gnu: &str, tl_tool: &str, opts: &str, input: &str) -> Optio
                     .arg(format!("ar p {g} {m} > {} && ar p {t} {m} > {}", gm.display(), tm.display()))
                     .current_dir(d),
             );
-            if readelf_normalised(&gm) != readelf_normalised(&tm) {
+            if opts.contains("zstd") {
+                let (gm, tm) = (format!("gx-{m}"), format!("tx-{m}"));
+                if let Some(why) = zstd_differs(d, &gm, &tm, true) {
+                    return Some(format!("{gnu} {opts} {input}({m}): {why}"));
+                }
+            } else if readelf_normalised(&gm) != readelf_normalised(&tm) {
                 return Some(format!(
                     "{gnu} {opts} {input}({m}): readelf differs\nGNU:\n{}\ntl:\n{}",
                     readelf_normalised(&gm),
@@ -104,6 +134,18 @@ fn compare(d: &Path, gnu: &str, tl_tool: &str, opts: &str, input: &str) -> Optio
             }
         }
         return None;
+    }
+    if opts.contains("zstd") {
+        return zstd_differs(d, &g, &t, false).map(|why| format!("{gnu} {opts} {input}: {why}"));
+    }
+    if opts.contains("compress") {
+        let sections = String::from_utf8(run_ok(Command::new("readelf").args(["-SW", &g]).current_dir(d))).unwrap();
+        for name in sections.split_whitespace().filter(|w| w.starts_with(".debug_") || w.starts_with(".zdebug_")) {
+            let hex = |f: &str| run(Command::new("readelf").args(["-x", name, f]).current_dir(d)).stdout;
+            if hex(&g) != hex(&t) {
+                return Some(format!("{gnu} {opts} {input}: {name} contents differ"));
+            }
+        }
     }
     if opts.contains("debuglink") {
         let hex = |f: &str| run(Command::new("readelf").args(["-x", ".gnu_debuglink", f]).current_dir(d)).stdout;
@@ -175,6 +217,14 @@ const OBJCOPY_OPTIONS: &[&str] = &[
     "--add-gnu-debuglink=no-such.debug",
     "--only-keep-debug",
     "--only-keep-debug -R .comment",
+    "--compress-debug-sections",
+    "--compress-debug-sections=zlib-gabi",
+    "--compress-debug-sections=zlib-gnu",
+    "--compress-debug-sections=zstd",
+    "--compress-debug-sections=none",
+    "--compress-debug-sections=bogus",
+    "--decompress-debug-sections",
+    "--compress-debug-sections --strip-unneeded",
     "--only-keep-debug -g",
     "-g --only-keep-debug",
     "--strip-unneeded -g",
@@ -314,6 +364,35 @@ fn wrapped_objects_keep_their_bitcode_under_section_operations_and_change_it_und
         assert_eq!(out.status.code(), Some(1), "{opts:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains(named), "{opts:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(std::fs::read(&o).unwrap(), b"previous", "{opts:?}: output untouched");
+    }
+}
+
+#[test]
+fn compressed_debug_sections_read_back() {
+    let dir = tempdir();
+    let d = dir.path();
+    build(d);
+    let info = |f: &str| String::from_utf8(run_ok(Command::new("readelf").args(["-wi", f]).current_dir(d))).unwrap();
+    let plain = info("cxxg.o");
+    assert!(plain.contains("DW_TAG_compile_unit"));
+    for method in ["zlib", "zlib-gnu", "zstd"] {
+        let out = format!("z-{method}.o");
+        run_ok(tl_cmd("tl-objcopy").arg(format!("--compress-debug-sections={method}")).args(["cxxg.o", &out]).current_dir(d));
+        assert_eq!(info(&out).replace(".zdebug_", ".debug_"), plain, "{method}");
+        // And back, byte for byte what the compiler wrote.
+        let back = format!("u-{method}.o");
+        run_ok(tl_cmd("tl-objcopy").args(["--decompress-debug-sections", &out, &back]).current_dir(d));
+        for name in [".debug_info", ".debug_line", ".debug_str"] {
+            let hex = |f: &str| run_ok(Command::new("readelf").args(["-x", name, f]).current_dir(d));
+            assert_eq!(hex(&back), hex("cxxg.o"), "{method} {name}");
+        }
+    }
+    // gcc -gz input, decompressed by tl and by GNU.
+    run_ok(tl_cmd("tl-objcopy").args(["--decompress-debug-sections", "gz.o", "gz-t.o"]).current_dir(d));
+    run_ok(Command::new("objcopy").args(["--decompress-debug-sections", "gz.o", "gz-g.o"]).current_dir(d));
+    for name in [".debug_info", ".debug_line", ".debug_str", ".debug_abbrev"] {
+        let hex = |f: &str| run_ok(Command::new("readelf").args(["-x", name, f]).current_dir(d));
+        assert_eq!(hex("gz-t.o"), hex("gz-g.o"), "{name}");
     }
 }
 

@@ -65,8 +65,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("section-alignment", None, Val::Required),
     ("stack", None, Val::Required),
     ("subsystem", None, Val::Required),
-    ("compress-debug-sections", None, Val::Optional),
-    ("decompress-debug-sections", None, Val::No),
     ("elf-stt-common", None, Val::Required),
     ("verilog-data-width", None, Val::Required),
     ("merge-notes", Some('M'), Val::No),
@@ -112,6 +110,9 @@ fn help_text() -> String {
      --prefix-sections <prefix>    --prefix-alloc-sections <prefix>
      --set-section-alignment <name>=<align>
      --add-gnu-debuglink=<file>    Add section .gnu_debuglink linking to <file>
+     --compress-debug-sections[={{none|zlib|zlib-gnu|zlib-gabi|zstd}}]
+                                   Compress DWARF debug sections
+     --decompress-debug-sections   Decompress DWARF debug sections
      --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
                                    no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
      and every --...-symbols <file> form (one name a line, # comments)
@@ -132,6 +133,15 @@ fn command() -> Command {
         .arg(Arg::new("split-modules").long("split-modules").num_args(1).action(ArgAction::Set))
         .arg(Arg::new("dump-section").long("dump-section").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("add-gnu-debuglink").long("add-gnu-debuglink").num_args(1).action(ArgAction::Set))
+        .arg(
+            Arg::new("compress-debug-sections")
+                .long("compress-debug-sections")
+                .num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("zlib")
+                .action(ArgAction::Append),
+        )
+        .arg(Arg::new("decompress-debug-sections").long("decompress-debug-sections").action(ArgAction::SetTrue))
         .arg(Arg::new("input-target").short('I').long("input-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("output-target").short('O').long("output-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("deterministic").short('D').long("enable-deterministic-archives").action(ArgAction::SetTrue))
@@ -249,6 +259,22 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         }
     };
     edits.add_gnu_debuglink = m.get_one::<String>("add-gnu-debuglink").map(std::path::PathBuf::from);
+    if let Some(kind) = m.get_many::<String>("compress-debug-sections").and_then(|mut v| v.next_back()) {
+        use libwrap::elf::compress::Method;
+        edits.compress_debug = Some(match kind.as_str() {
+            "zlib" | "zlib-gabi" => Some(Method::Zlib),
+            "zlib-gnu" => Some(Method::ZlibGnu),
+            "zstd" => Some(Method::Zstd),
+            "none" => None,
+            other => {
+                cli::error(err, &prog, format!("unrecognized --compress-debug-sections type `{other}'"));
+                return 1;
+            }
+        });
+    }
+    if m.get_flag("decompress-debug-sections") {
+        edits.compress_debug = Some(None);
+    }
     if operation != Operation::Copy && !edits.is_empty() {
         cli::error(err, &prog, "section and symbol options go with a copy, not with --wrap-bitcode, --unwrap-bitcode or --split-modules");
         return 1;

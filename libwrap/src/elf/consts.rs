@@ -42,6 +42,8 @@ pub(crate) const SHF_LINK_ORDER: u64 = 0x80;
 pub(crate) const SHF_GROUP: u64 = 0x200;
 /// SHF_TLS
 pub(crate) const SHF_TLS: u64 = 0x400;
+/// SHF_COMPRESSED
+pub(crate) const SHF_COMPRESSED: u64 = 0x800;
 /// SHF_EXCLUDE
 pub(crate) const SHF_EXCLUDE: u64 = 0x8000_0000;
 /// GRP_COMDAT

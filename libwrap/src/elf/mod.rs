@@ -12,6 +12,7 @@
 //! - on writing, local symbols are moved before global ones (ELF requires it) and `sh_info` of
 //!   the symbol table is set accordingly; every other field keeps its raw value.
 
+pub mod compress;
 pub mod consts;
 mod model;
 pub mod read;
