@@ -3,6 +3,7 @@
 
 use clap::{Arg, ArgAction, ArgMatches};
 use libwrap::objcopy::glob::NameList;
+use libwrap::objcopy::section_flags::SecFlags;
 use libwrap::objcopy::{Discard, Edits, Strip};
 
 /// An option taking a value, repeatable.
@@ -67,6 +68,7 @@ pub fn args(strip: bool) -> Vec<Arg> {
             many("set-symbol-visibility", "set-symbol-visibility", None),
             many("set-symbol-visibilities", "set-symbol-visibilities", None),
             many("rename-section", "rename-section", None),
+            many("set-section-flags", "set-section-flags", None),
             many("prefix-sections", "prefix-sections", None),
             many("prefix-alloc-sections", "prefix-alloc-sections", None),
             many("set-section-alignment", "set-section-alignment", None),
@@ -237,10 +239,19 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
     }
     for v in values(m, "rename-section") {
         let (old, rest) = v.split_once('=').ok_or("bad format for --rename-section")?;
-        if rest.contains(',') {
-            return Err("option '--rename-section' with section flags is not supported yet".into());
+        let (new, flags) = match rest.split_once(',') {
+            Some((new, flags)) => (new, Some(SecFlags::parse(flags).map_err(|lines| lines.join("\n"))?)),
+            None => (rest, None),
+        };
+        e.rename_sections.push((old.as_bytes().to_vec(), new.as_bytes().to_vec()));
+        if let Some(f) = flags {
+            e.rename_flags.push((old.as_bytes().to_vec(), f));
         }
-        e.rename_sections.push((old.as_bytes().to_vec(), rest.as_bytes().to_vec()));
+    }
+    for v in values(m, "set-section-flags") {
+        let (name, flags) = v.split_once('=').ok_or("bad format for --set-section-flags")?;
+        let f = SecFlags::parse(flags).map_err(|lines| lines.join("\n"))?;
+        e.set_section_flags.push((NameList { entries: vec![name.to_string()], wildcard: true }, f));
     }
     e.prefix_sections = values(m, "prefix-sections").last().map(|p| p.as_bytes().to_vec());
     e.prefix_alloc_sections = values(m, "prefix-alloc-sections").last().map(|p| p.as_bytes().to_vec());

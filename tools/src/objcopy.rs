@@ -46,7 +46,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("adjust-warnings", None, Val::No),
     ("no-change-warnings", None, Val::No),
     ("no-adjust-warnings", None, Val::No),
-    ("set-section-flags", None, Val::Required),
     ("long-section-names", None, Val::Required),
     ("change-leading-char", None, Val::No),
     ("remove-leading-char", None, Val::No),
@@ -105,10 +104,12 @@ fn help_text() -> String {
      --strip-unneeded-symbol <name>   -L --localize-symbol <name>   --globalize-symbol <name>
   -G --keep-global-symbol <name>   -W --weaken-symbol <name>     --weaken
      --localize-hidden             -w --wildcard                 --prefix-symbols <prefix>
-     --redefine-sym <old>=<new>    --redefine-syms <file>        --rename-section <old>=<new>
+     --redefine-sym <old>=<new>    --redefine-syms <file>        --rename-section <old>=<new>[,<flags>]
      --add-section <name>=<file>   --update-section <name>=<file>   -p --preserve-dates
      --prefix-sections <prefix>    --prefix-alloc-sections <prefix>
      --set-section-alignment <name>=<align>
+     --set-section-flags <name>=<flags>  (alloc, load, noload, readonly, debug, code, data, rom,
+                                   exclude, share, contents, merge, strings)
      --add-gnu-debuglink=<file>    Add section .gnu_debuglink linking to <file>
      --compress-debug-sections[={{none|zlib|zlib-gnu|zlib-gabi|zstd}}]
                                    Compress DWARF debug sections
@@ -254,7 +255,9 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     let mut edits = match crate::edits::edits(&m, libwrap::objcopy::Strip::None) {
         Ok(e) => e,
         Err(message) => {
-            cli::error(err, &prog, message);
+            for line in message.lines() {
+                cli::error(err, &prog, line);
+            }
             return 1;
         }
     };

@@ -28,6 +28,14 @@ pub(crate) const SHT_GROUP: u32 = 17;
 pub(crate) const SHT_SYMTAB_SHNDX: u32 = 18;
 /// SHT_LLVM_LTO (clang's `.llvm.lto`)
 pub(crate) const SHT_LLVM_LTO: u32 = 0x6fff_4c0c;
+/// SHF_MERGE
+pub(crate) const SHF_MERGE: u64 = 0x10;
+/// SHF_STRINGS
+pub(crate) const SHF_STRINGS: u64 = 0x20;
+/// SHF_MASKOS
+pub(crate) const SHF_MASKOS: u64 = 0x0ff0_0000;
+/// SHF_MASKPROC
+pub(crate) const SHF_MASKPROC: u64 = 0xf000_0000;
 /// SHF_WRITE
 pub(crate) const SHF_WRITE: u64 = 1;
 /// SHF_ALLOC

@@ -16,6 +16,7 @@
 use std::borrow::Cow;
 
 use super::glob::NameList;
+use super::section_flags::SecFlags;
 use crate::bfd;
 use crate::elf::compress::{self, Method};
 use crate::elf::consts::*;
@@ -93,6 +94,10 @@ pub struct Edits {
     pub set_visibility: Vec<(NameList, u8)>,
     /// `--rename-section old=new`.
     pub rename_sections: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The flags of `--rename-section old=new,flags`, by old name.
+    pub rename_flags: Vec<(Vec<u8>, SecFlags)>,
+    /// `--set-section-flags name=flags` (patterns).
+    pub set_section_flags: Vec<(NameList, SecFlags)>,
     /// `--prefix-sections`.
     pub prefix_sections: Option<Vec<u8>>,
     /// `--prefix-alloc-sections`.
@@ -142,6 +147,8 @@ impl Edits {
             keep_sections: self.keep_sections.clone(),
             remove_relocations: self.remove_relocations.clone(),
             rename_sections: self.rename_sections.clone(),
+            rename_flags: self.rename_flags.clone(),
+            set_section_flags: self.set_section_flags.clone(),
             prefix_sections: self.prefix_sections.clone(),
             prefix_alloc_sections: self.prefix_alloc_sections.clone(),
             set_alignment: self.set_alignment.clone(),
@@ -173,6 +180,7 @@ impl Edits {
             && self.prefix_symbols.is_none()
             && self.set_visibility.is_empty()
             && self.rename_sections.is_empty()
+            && self.set_section_flags.is_empty()
             && self.prefix_sections.is_none()
             && self.prefix_alloc_sections.is_none()
             && self.set_alignment.is_empty()
@@ -488,6 +496,14 @@ pub(crate) fn new_visibility(name: &[u8], e: &Edits) -> Option<u8> {
 fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), String> {
     if let Some(method) = e.compress_debug {
         compress_debug_sections(obj, method)?;
+    }
+    for s in obj.sections.iter_mut().filter(|s| !is_table(s) && reloc_target(s).is_none()) {
+        // Matched against the input name, as GNU's section lists are.
+        if let Some((_, f)) = e.set_section_flags.iter().rev().find(|(names, _)| names.matches(&s.name)) {
+            f.apply(s, true);
+        } else if let Some((_, f)) = e.rename_flags.iter().find(|(old, _)| *old == s.name.as_ref()) {
+            f.apply(s, false);
+        }
     }
     rename_sections(obj, e);
     for s in obj.sections.iter_mut().filter(|s| !is_table(s) && reloc_target(s).is_none()) {

@@ -12,6 +12,7 @@
 pub(crate) mod bitcode_symbols;
 pub mod edit;
 pub mod glob;
+pub mod section_flags;
 
 pub use edit::{DebugLink, Discard, Edits, Strip};
 
