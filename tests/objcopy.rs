@@ -129,15 +129,7 @@ fn errors_match_gnu_objcopy() {
         assert!(!d.join("out.o").exists());
     }
     // Options GNU has and tl does not implement are refused, never ignored.
-    for opt in [
-        "--gap-fill=0",
-        "--change-addresses=4",
-        "-Obinary",
-        "--extract-dwo",
-        "--strip-dwo",
-        "--change-start=4",
-        "--pad-to=64",
-    ] {
+    for opt in ["--gap-fill=0", "--change-addresses=4", "-Obinary", "--extract-dwo", "--strip-dwo", "--change-start=4", "--pad-to=64"] {
         let r = run(tl_cmd("tl-objcopy").arg(opt).arg(fixture("kinds.gcc.o")).arg(d.join("x.o")));
         assert_eq!(r.status.code(), Some(1), "{opt}");
         assert!(String::from_utf8_lossy(&r.stderr).contains("is not supported yet"), "{opt}");
@@ -213,4 +205,62 @@ fn unwrapped_archive_equals_llvm_ar_19() {
     }
     run_ok(Command::new(llvm19("llvm-ar")).arg("rcs").arg(d.join("llvm.a")).args(&raws));
     assert_eq!(std::fs::read(d.join("tl.a")).unwrap(), std::fs::read(d.join("llvm.a")).unwrap());
+}
+
+#[test]
+fn binary_input_becomes_an_object_as_gnu_objcopy_makes_it() {
+    let dir = tempdir();
+    let d = dir.path();
+    std::fs::create_dir(d.join("res")).unwrap();
+    std::fs::write(d.join("res/blob-1.bin"), b"embedded bytes\n").unwrap();
+    let cases: &[&[&str]] = &[
+        &["-I", "binary", "-O", "elf64-x86-64", "-B", "i386:x86-64"],
+        &["-I", "binary", "-O", "elf32-i386", "-B", "i386"],
+        &["-I", "binary", "-O", "elf32-x86-64"],
+        &["-I", "binary", "-O", "elf64-little"],
+        &["-I", "binary", "-O", "elf64-x86-64", "--rename-section", ".data=.rodata,alloc,load,readonly,data,contents"],
+        &["-I", "binary", "-O", "elf64-x86-64", "--redefine-sym", "_binary_res_blob_1_bin_start=blob_start"],
+        &["-I", "binary", "-O", "elf64-x86-64", "-B", "sparc"],
+        &["-I", "binary", "-O", "pe-x86-64"],
+    ];
+    for args in cases {
+        let (g, t) = (d.join("g.o"), d.join("t.o"));
+        let _ = (std::fs::remove_file(&g), std::fs::remove_file(&t));
+        let gnu = run(Command::new("objcopy").args(*args).arg("res/blob-1.bin").arg(&g).current_dir(d));
+        let tl = run(tl_cmd("tl-objcopy").args(*args).arg("res/blob-1.bin").arg(&t).current_dir(d));
+        if args.contains(&"pe-x86-64") {
+            // A PE output: refused, never written.
+            assert_eq!(tl.status.code(), Some(1));
+            assert!(!t.exists());
+            continue;
+        }
+        assert_eq!(tl.status.code(), gnu.status.code(), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&tl.stderr).replace("tl-objcopy", "objcopy"), String::from_utf8_lossy(&gnu.stderr), "{args:?}");
+        if gnu.status.success() {
+            assert_eq!(readelf_normalised(&t), readelf_normalised(&g), "{args:?}");
+            assert_eq!(
+                run_ok(Command::new("readelf").args(["-h"]).arg(&t))
+                    .split(|&b| b == b'\n')
+                    .filter(|l| !l.windows(5).any(|w| w == b"Start"))
+                    .collect::<Vec<_>>(),
+                run_ok(Command::new("readelf").args(["-h"]).arg(&g))
+                    .split(|&b| b == b'\n')
+                    .filter(|l| !l.windows(5).any(|w| w == b"Start"))
+                    .collect::<Vec<_>>(),
+                "{args:?}"
+            );
+        }
+    }
+    // The embedded bytes are where a program looks for them.
+    run_ok(
+        tl_cmd("tl-objcopy").args(["-I", "binary", "-O", "elf64-x86-64", "-B", "i386:x86-64", "res/blob-1.bin", "blob.o"]).current_dir(d),
+    );
+    std::fs::write(
+        d.join("main.c"),
+        "#include <stdio.h>\nextern const char _binary_res_blob_1_bin_start[], _binary_res_blob_1_bin_end[];\n\
+         int main(void) { fwrite(_binary_res_blob_1_bin_start, 1, _binary_res_blob_1_bin_end - _binary_res_blob_1_bin_start, stdout); return 0; }\n",
+    )
+    .unwrap();
+    run_ok(Command::new("gcc").args(["main.c", "blob.o", "-o", "prog"]).current_dir(d));
+    assert_eq!(run_ok(&mut Command::new(d.join("prog"))), b"embedded bytes\n");
 }

@@ -21,7 +21,6 @@ enum Val {
 
 /// GNU objcopy 2.40's options that tl-objcopy does not implement (long name, short, value).
 const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
-    ("binary-architecture", Some('B'), Val::Required),
     ("target", Some('F'), Val::Required),
     ("debugging", None, Val::No),
     ("strip-dwo", None, Val::No),
@@ -83,6 +82,10 @@ fn help_text() -> String {
      --unwrap-bitcode              Wrapped (or -fembed-bitcode, fat LTO, rustc) object -> raw
                                    bitcode LLVM reads; archives are converted member by member
   -O --output-target llvm-bc       The same as --unwrap-bitcode
+  -I binary -O <elf-target> [-B <arch>]
+                                   A file's bytes as an object (.data and _binary_*_start,
+                                   _end, _size), as GNU objcopy makes it (elf64-x86-64,
+                                   elf32-i386, elf32-x86-64, elf32-iamcu, elf{{32,64}}-{{little,big}})
      --split-modules <dir>         Write each bitcode unit of in-file to <dir>/<in>.<k>.bc
                                    (at most one ThinLTO module per file, as ld.lld needs)
      --dump-section <name>=<file>  Dump the contents of section <name> into <file>
@@ -145,6 +148,7 @@ fn command() -> Command {
         .arg(Arg::new("decompress-debug-sections").long("decompress-debug-sections").action(ArgAction::SetTrue))
         .arg(Arg::new("input-target").short('I').long("input-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("output-target").short('O').long("output-target").num_args(1).action(ArgAction::Append))
+        .arg(Arg::new("binary-architecture").short('B').long("binary-architecture").num_args(1).action(ArgAction::Set))
         .arg(Arg::new("deterministic").short('D').long("enable-deterministic-archives").action(ArgAction::SetTrue))
         .arg(Arg::new("nondeterministic").short('U').long("disable-deterministic-archives").action(ArgAction::SetTrue))
         .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue))
@@ -200,10 +204,33 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     if m.get_flag("unwrap-bitcode") {
         ops.push(Operation::UnwrapBitcode);
     }
+    if let Some(arch) = m.get_one::<String>("binary-architecture")
+        && !["i386", "iamcu", "i8086"].iter().any(|a| arch == a || arch.starts_with(&format!("{a}:")))
+    {
+        cli::error(err, &prog, format!("architecture {arch} unknown"));
+        return 1;
+    }
+    let last = |id: &str| m.get_many::<String>(id).and_then(|mut v| v.next_back()).map(String::as_str);
+    let from_binary = last("input-target") == Some("binary");
+    if from_binary {
+        match last("output-target") {
+            None | Some("binary") => ops.push(Operation::FromBinary(None)),
+            Some(t) => match objcopy::binary::BinaryTarget::by_name(t) {
+                Some(target) => ops.push(Operation::FromBinary(Some(target))),
+                None => {
+                    cli::error(err, &prog, format!("target '{t}' is not supported yet (ELF targets only with -I binary)"));
+                    return 1;
+                }
+            },
+        }
+    }
     for (name, op) in [("input-target", Operation::WrapBitcode), ("output-target", Operation::UnwrapBitcode)] {
         for v in m.get_many::<String>(name).into_iter().flatten() {
+            if from_binary {
+                continue;
+            }
             if v != "llvm-bc" {
-                cli::error(err, &prog, format!("target '{v}' is not supported yet (only llvm-bc)"));
+                cli::error(err, &prog, format!("target '{v}' is not supported yet (only llvm-bc, and -I binary)"));
                 return 1;
             }
             ops.push(op.clone());
@@ -278,7 +305,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     if m.get_flag("decompress-debug-sections") {
         edits.compress_debug = Some(None);
     }
-    if operation != Operation::Copy && !edits.is_empty() {
+    if !matches!(operation, Operation::Copy | Operation::FromBinary(Some(_))) && !edits.is_empty() {
         cli::error(err, &prog, "section and symbol options go with a copy, not with --wrap-bitcode, --unwrap-bitcode or --split-modules");
         return 1;
     }

@@ -9,6 +9,7 @@
 //! section and guard stay in step with it; a partial link's output with native code is taken
 //! apart and linked again; fat objects' bitcode follows their native symbols.
 
+pub mod binary;
 pub(crate) mod bitcode_symbols;
 pub mod edit;
 pub mod glob;
@@ -44,6 +45,9 @@ pub enum Operation {
     UnwrapBitcode,
     /// Write each bitcode unit to its own file in this directory (no output file).
     SplitModules(PathBuf),
+    /// `-I binary`: the input's bytes as a relocatable object of this target (`-O`), or,
+    /// without one, copied as they are.
+    FromBinary(Option<binary::BinaryTarget>),
 }
 
 /// `--add-gnu-debuglink=FILE`: reads FILE for its CRC; GNU's message (naming the output)
@@ -391,6 +395,15 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         _ => {}
     }
     let bytes = match (&config.operation, kind) {
+        (Operation::FromBinary(None), _) => data.to_vec(),
+        (Operation::FromBinary(Some(t)), _) => {
+            let mut obj = binary::object(data, &input.to_string_lossy(), *t);
+            report.errors.extend(edit::apply(&mut obj, &config.edits).map_err(|r| match r {
+                edit::Refusal::File(what) => Error::malformed(&path, what),
+                edit::Refusal::Command(message) => Error::Message(message),
+            })?);
+            elf::write(&obj).map_err(|e| e.at(&path, None))?
+        }
         (Operation::WrapBitcode, FileKind::Archive { .. }) => map_archive(data, &path, &mut report, &|b, n| match file_kind::sniff(b) {
             FileKind::Bitcode { .. } => wrap_bytes(b, &path, Some(n)).map(Some),
             _ => Ok(None),

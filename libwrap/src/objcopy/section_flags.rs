@@ -19,7 +19,8 @@ pub struct SecFlags(pub u32);
 
 /// The flags in GNU's `parse_flags` order (a name matches any prefix of itself, the first
 /// match wins, as `strncasecmp(name, word, len(word))` does).
-const NAMES: [&str; 13] = ["alloc", "load", "noload", "readonly", "debug", "code", "data", "rom", "exclude", "share", "contents", "merge", "strings"];
+const NAMES: [&str; 13] =
+    ["alloc", "load", "noload", "readonly", "debug", "code", "data", "rom", "exclude", "share", "contents", "merge", "strings"];
 
 impl SecFlags {
     fn has(self, name: &str) -> bool {
@@ -34,10 +35,7 @@ impl SecFlags {
             match NAMES.iter().position(|n| n.starts_with(lower.as_str())) {
                 Some(i) => flags |= 1 << i,
                 None => {
-                    return Err(vec![
-                        format!("unrecognized section flag `{word}'"),
-                        format!("supported flags: {}", NAMES.join(", ")),
-                    ]);
+                    return Err(vec![format!("unrecognized section flag `{word}'"), format!("supported flags: {}", NAMES.join(", "))]);
                 }
             }
         }
@@ -49,7 +47,9 @@ impl SecFlags {
     pub(crate) fn apply(self, s: &mut Section<'_>, keep_contents: bool) {
         let kept = SHF_GROUP | SHF_INFO_LINK | SHF_LINK_ORDER | SHF_COMPRESSED | SHF_MASKOS | (SHF_MASKPROC & !SHF_EXCLUDE);
         let mut f = s.sh_flags & kept;
-        for (name, bit) in [("alloc", SHF_ALLOC), ("code", SHF_EXECINSTR), ("exclude", SHF_EXCLUDE), ("merge", SHF_MERGE), ("strings", SHF_STRINGS)] {
+        for (name, bit) in
+            [("alloc", SHF_ALLOC), ("code", SHF_EXECINSTR), ("exclude", SHF_EXCLUDE), ("merge", SHF_MERGE), ("strings", SHF_STRINGS)]
+        {
             if self.has(name) {
                 f |= bit;
             }
