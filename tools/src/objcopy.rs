@@ -170,6 +170,45 @@ fn command() -> Command {
     cmd
 }
 
+/// The operations the bitcode flags and `-I`/`-O`/`-B` ask for (before `--split-modules`).
+fn target_operations(m: &clap::ArgMatches) -> Result<Vec<Operation>, String> {
+    let mut ops = Vec::new();
+    if m.get_flag("wrap-bitcode") {
+        ops.push(Operation::WrapBitcode);
+    }
+    if m.get_flag("unwrap-bitcode") {
+        ops.push(Operation::UnwrapBitcode);
+    }
+    if let Some(arch) = m.get_one::<String>("binary-architecture")
+        && !["i386", "iamcu", "i8086"].iter().any(|a| arch == a || arch.starts_with(&format!("{a}:")))
+    {
+        return Err(format!("architecture {arch} unknown"));
+    }
+    let last = |id: &str| m.get_many::<String>(id).and_then(|mut v| v.next_back()).map(String::as_str);
+    let from_binary = last("input-target") == Some("binary");
+    if from_binary {
+        match last("output-target") {
+            None | Some("binary") => ops.push(Operation::FromBinary(None)),
+            Some(t) => match objcopy::binary::BinaryTarget::by_name(t) {
+                Some(target) => ops.push(Operation::FromBinary(Some(target))),
+                None => return Err(format!("target '{t}' is not supported yet (ELF targets only with -I binary)")),
+            },
+        }
+    }
+    for (name, op) in [("input-target", Operation::WrapBitcode), ("output-target", Operation::UnwrapBitcode)] {
+        for v in m.get_many::<String>(name).into_iter().flatten() {
+            if from_binary {
+                continue;
+            }
+            if v != "llvm-bc" {
+                return Err(format!("target '{v}' is not supported yet (only llvm-bc, and -I binary)"));
+            }
+            ops.push(op.clone());
+        }
+    }
+    Ok(ops)
+}
+
 /// Runs tl-objcopy with `args` (argv[0] first); returns the exit status.
 pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let prog = cli::program_name(&args, "tl-objcopy");
@@ -197,45 +236,13 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
             return 1;
         }
     }
-    let mut ops = Vec::new();
-    if m.get_flag("wrap-bitcode") {
-        ops.push(Operation::WrapBitcode);
-    }
-    if m.get_flag("unwrap-bitcode") {
-        ops.push(Operation::UnwrapBitcode);
-    }
-    if let Some(arch) = m.get_one::<String>("binary-architecture")
-        && !["i386", "iamcu", "i8086"].iter().any(|a| arch == a || arch.starts_with(&format!("{a}:")))
-    {
-        cli::error(err, &prog, format!("architecture {arch} unknown"));
-        return 1;
-    }
-    let last = |id: &str| m.get_many::<String>(id).and_then(|mut v| v.next_back()).map(String::as_str);
-    let from_binary = last("input-target") == Some("binary");
-    if from_binary {
-        match last("output-target") {
-            None | Some("binary") => ops.push(Operation::FromBinary(None)),
-            Some(t) => match objcopy::binary::BinaryTarget::by_name(t) {
-                Some(target) => ops.push(Operation::FromBinary(Some(target))),
-                None => {
-                    cli::error(err, &prog, format!("target '{t}' is not supported yet (ELF targets only with -I binary)"));
-                    return 1;
-                }
-            },
+    let mut ops = match target_operations(&m) {
+        Ok(ops) => ops,
+        Err(message) => {
+            cli::error(err, &prog, message);
+            return 1;
         }
-    }
-    for (name, op) in [("input-target", Operation::WrapBitcode), ("output-target", Operation::UnwrapBitcode)] {
-        for v in m.get_many::<String>(name).into_iter().flatten() {
-            if from_binary {
-                continue;
-            }
-            if v != "llvm-bc" {
-                cli::error(err, &prog, format!("target '{v}' is not supported yet (only llvm-bc, and -I binary)"));
-                return 1;
-            }
-            ops.push(op.clone());
-        }
-    }
+    };
     if let Some(dir) = m.get_one::<String>("split-modules") {
         ops.push(Operation::SplitModules(PathBuf::from(dir)));
     }
