@@ -51,7 +51,15 @@ fn build(d: &Path) -> Vec<&'static str> {
     sh("echo debug > linked.debug && objcopy --add-gnu-debuglink=linked.debug c.o linked.o");
     // Compressed debug sections, as gcc -gz writes them.
     sh("g++ -O1 -g -gz -c cxx.cpp -o gz.o");
-    vec!["c.o", "cg.o", "cxx.o", "cxxg.o", "helper.o", "lto.o", "linked.o", "gz.o"]
+    // Split-DWARF sections next to ordinary ones (what gcc -gsplit-dwarf hands to objcopy).
+    std::fs::write(
+        d.join("dwo.s"),
+        ".section .debug_info.dwo,\"e\",@progbits\n.long 1\n.section .debug_abbrev.dwo,\"e\",@progbits\n.byte 0\n\
+         .section .debug_info,\"\",@progbits\n.long 2\n.text\n.globl f\nf: ret\nlocal_label: ret\n",
+    )
+    .unwrap();
+    sh("as dwo.s -o dwo.o");
+    vec!["c.o", "cg.o", "cxx.o", "cxxg.o", "helper.o", "lto.o", "linked.o", "gz.o", "dwo.o"]
 }
 
 /// Symbol lists for the `…-symbols FILE` forms.
@@ -230,6 +238,13 @@ const OBJCOPY_OPTIONS: &[&str] = &[
     "--add-gnu-debuglink=no-such.debug",
     "--only-keep-debug",
     "--only-keep-debug -R .comment",
+    "--strip-dwo",
+    "--extract-dwo",
+    "--extract-dwo --strip-dwo",
+    "-g --keep-section-symbols=x",
+    "--strip-unneeded --keep-section-symbols=x",
+    "--writable-text",
+    "--readonly-text --pure --impure",
     "--compress-debug-sections",
     "--compress-debug-sections=zlib-gabi",
     "--compress-debug-sections=zlib-gnu",
@@ -285,6 +300,8 @@ const STRIP_OPTIONS: &[&str] = &[
     "--strip-unneeded --strip-debug",
     "--only-keep-debug",
     "--only-keep-debug -s",
+    "--strip-dwo",
+    "-g --keep-section-symbols",
     // dh_strip on static libraries, shared libraries, executables; Arch's makepkg; openSUSE.
     "--strip-debug --remove-section=.comment --remove-section=.note --enable-deterministic-archives -R '.gnu.lto_*' -R '.gnu.debuglto_*' -N __gnu_lto_slim -N __gnu_lto_v1",
     "--remove-section=.comment --remove-section=.note --strip-unneeded",

@@ -39,8 +39,10 @@ pub fn args(strip: bool) -> Vec<Arg> {
         flag("wildcard", "wildcard", Some('w')),
         flag("preserve-dates", "preserve-dates", Some('p')),
         flag("only-keep-debug", "only-keep-debug", None),
+        flag("strip-dwo", "strip-dwo", None),
     ];
     if strip {
+        v.push(flag("keep-section-symbols", "keep-section-symbols", None));
         v.push(flag("strip-all", "strip-all", Some('s')));
         v.push(flag("strip-debug", "strip-debug", Some('S')).short_alias('g').short_alias('d'));
     } else {
@@ -48,6 +50,13 @@ pub fn args(strip: bool) -> Vec<Arg> {
             flag("strip-all", "strip-all", Some('S')),
             flag("strip-debug", "strip-debug", Some('g')),
             many("only-section", "only-section", Some('j')),
+            flag("extract-dwo", "extract-dwo", None),
+            // GNU objcopy 2.40 declares it with a (required, unused) argument; strip without.
+            many("keep-section-symbols", "keep-section-symbols", None),
+            flag("writable-text", "writable-text", None),
+            flag("readonly-text", "readonly-text", None),
+            flag("pure", "pure", None),
+            flag("impure", "impure", None),
             many("strip-symbols", "strip-symbols", None),
             many("strip-unneeded-symbol", "strip-unneeded-symbol", None),
             many("strip-unneeded-symbols", "strip-unneeded-symbols", None),
@@ -180,6 +189,11 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
         keep_sections: sections("keep-section"),
         remove_relocations: sections("remove-relocations"),
         keep_file_symbols: flag_set(m, "keep-file-symbols"),
+        keep_section_symbols: if default_strip == Strip::All {
+            flag_set(m, "keep-section-symbols")
+        } else {
+            !values(m, "keep-section-symbols").is_empty()
+        },
         strip_symbols: names(m, "strip-symbol", Some("strip-symbols"), wildcard)?,
         strip_unneeded_symbols: names(m, "strip-unneeded-symbol", Some("strip-unneeded-symbols"), wildcard)?,
         keep_symbols: names(m, "keep-symbol", Some("keep-symbols"), wildcard)?,
@@ -207,6 +221,8 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
         ("strip-unneeded", Strip::Unneeded),
         ("strip-debug", Strip::Debug),
         ("only-keep-debug", Strip::NonDebug),
+        ("strip-dwo", Strip::Dwo),
+        ("extract-dwo", Strip::NonDwo),
     ]
     .into_iter()
     .filter_map(|(id, s)| last(id).map(|i| (i, s)))

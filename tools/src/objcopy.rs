@@ -23,10 +23,7 @@ enum Val {
 const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("target", Some('F'), Val::Required),
     ("debugging", None, Val::No),
-    ("strip-dwo", None, Val::No),
-    ("extract-dwo", None, Val::No),
     ("extract-symbol", None, Val::No),
-    ("keep-section-symbols", None, Val::No),
     ("interleave", Some('i'), Val::Optional),
     ("interleave-width", None, Val::Required),
     ("byte", Some('b'), Val::Required),
@@ -53,10 +50,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("srec-forceS3", None, Val::No),
     ("add-symbol", None, Val::Required),
     ("alt-machine-code", None, Val::Required),
-    ("writable-text", None, Val::No),
-    ("readonly-text", None, Val::No),
-    ("pure", None, Val::No),
-    ("impure", None, Val::No),
     ("file-alignment", None, Val::Required),
     ("heap", None, Val::Required),
     ("image-base", None, Val::Required),
@@ -101,7 +94,9 @@ fn help_text() -> String {
  archives of them, as GNU objcopy; on bitcode the symbol options change the bitcode itself):
   -R --remove-section <name>       -j --only-section <name>      --keep-section <name>
      --remove-relocations <name>   -S --strip-all                -g --strip-debug
-     --only-keep-debug
+     --only-keep-debug             --strip-dwo                   --extract-dwo
+     --keep-section-symbols        --writable-text, --readonly-text, --pure, --impure (no
+                                   effect on ELF, as in GNU objcopy)
      --strip-unneeded              -x --discard-all              -X --discard-locals
      --keep-file-symbols           -N --strip-symbol <name>      -K --keep-symbol <name>
      --strip-unneeded-symbol <name>   -L --localize-symbol <name>   --globalize-symbol <name>

@@ -32,6 +32,8 @@ fn help_text() -> String {
   -g -S -d --strip-debug           Remove all debugging symbols & sections
      --strip-unneeded              Remove all symbols not needed by relocations
      --only-keep-debug             Strip everything but the debug information
+     --strip-dwo                   Remove all DWO sections
+     --keep-section-symbols        Do not strip section symbols
   -N --strip-symbol=<name>         Do not copy symbol <name>
   -K --keep-symbol=<name>          Do not strip symbol <name>
      --keep-file-symbols           Do not strip file symbol(s)
@@ -64,7 +66,6 @@ fn command() -> Command {
         .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue))
         .arg(Arg::new("help").short('h').long("help").action(ArgAction::SetTrue))
         .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue))
-        .arg(Arg::new("strip-dwo").long("strip-dwo").action(ArgAction::SetTrue))
         .args(crate::edits::args(true))
 }
 
@@ -87,12 +88,6 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     if m.get_flag("version") {
         let _ = out.write_all(cli::version_text(&prog, "strip").as_bytes());
         return 0;
-    }
-    for unsupported in ["strip-dwo"] {
-        if m.get_flag(unsupported) {
-            cli::error(err, &prog, format!("option '--{unsupported}' is not supported yet"));
-            return 1;
-        }
     }
     let edits = match crate::edits::edits(&m, Strip::All) {
         Ok(e) => e,

@@ -37,6 +37,10 @@ pub enum Strip {
     /// `--only-keep-debug`: every allocated section's contents (they become `SHT_NOBITS`,
     /// keeping their headers), the rest kept: what a separate debug file holds.
     NonDebug,
+    /// `--strip-dwo`: the split-DWARF sections (names ending in `.dwo`).
+    Dwo,
+    /// `--extract-dwo`: everything but the split-DWARF sections, symbols included.
+    NonDwo,
 }
 
 /// Which local symbols `-x`/`-X` remove.
@@ -68,6 +72,8 @@ pub struct Edits {
     pub discard: Discard,
     /// `--keep-file-symbols`.
     pub keep_file_symbols: bool,
+    /// `--keep-section-symbols`.
+    pub keep_section_symbols: bool,
     /// `-N`, `--strip-symbols`.
     pub strip_symbols: NameList,
     /// `--strip-unneeded-symbol(s)`.
@@ -217,6 +223,12 @@ fn strips_section(s: &Section<'_>, e: &Edits) -> Result<bool, String> {
     if !e.only_sections.is_empty() && !e.only_sections.matches(name) {
         return Ok(true);
     }
+    let dwo = name.ends_with(b".dwo");
+    match e.strip {
+        Strip::Dwo => return Ok(dwo),
+        Strip::NonDwo => return Ok(!dwo),
+        _ => {}
+    }
     let strips_debug = matches!(e.strip, Strip::Debug | Strip::Unneeded | Strip::All) || e.discard == Discard::All;
     Ok(strips_debug && bfd::is_debugging_section(name, s.sh_type, s.sh_flags))
 }
@@ -252,7 +264,7 @@ fn kept_sections(obj: &ElfObject<'_>, e: &Edits) -> Result<Vec<bool>, String> {
         let gone = !keep.get(t).copied().unwrap_or(false)
             || e.remove_relocations.matches(target_name)
             || e.remove_sections.matches(&s.name) && !e.keep_sections.matches(&s.name)
-            || e.strip == Strip::All;
+            || matches!(e.strip, Strip::All | Strip::NonDwo);
         keep[k] = !gone;
     }
     Ok(keep)
@@ -270,6 +282,8 @@ pub(crate) struct SymClass {
     pub(crate) debugging: bool,
     pub(crate) file: bool,
     pub(crate) section: bool,
+    /// A section symbol of an `SHF_MERGE` section (BFD writes none of those).
+    pub(crate) merge: bool,
 }
 
 fn classify(s: &crate::elf::Symbol<'_>) -> SymClass {
@@ -288,6 +302,7 @@ fn classify(s: &crate::elf::Symbol<'_>) -> SymClass {
         debugging: section || file,
         file,
         section,
+        merge: false,
     }
 }
 
@@ -299,7 +314,7 @@ fn is_local_label(name: &[u8]) -> bool {
 /// GNU's `filter_symbols` for one symbol, before removed sections are looked at: whether it
 /// stays (`used`: a kept relocation names it). Warns when `-N` names a used symbol.
 pub(crate) fn keeps_symbol(c: &SymClass, name: &[u8], used: bool, e: &Edits, warnings: &mut Vec<String>) -> bool {
-    let mut keep = if e.strip == Strip::All {
+    let mut keep = if matches!(e.strip, Strip::All | Strip::NonDwo) {
         false
     } else if used || c.global || c.weak || c.common {
         true
@@ -320,7 +335,7 @@ pub(crate) fn keeps_symbol(c: &SymClass, name: &[u8], used: bool, e: &Edits, war
     if keep && !used && e.strip_unneeded_symbols.matches(name) {
         keep = false;
     }
-    if !keep && ((e.keep_file_symbols && c.file) || e.keep_symbols.matches(name)) {
+    if !keep && ((e.keep_file_symbols && c.file) || (e.keep_section_symbols && c.section && !c.merge) || e.keep_symbols.matches(name)) {
         keep = true;
     }
     keep
@@ -365,7 +380,10 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     let mut keep_symbols = vec![true; obj.symbols.len()];
     let sections_removed = keep_sections.iter().any(|k| !k);
     for (j, s) in obj.symbols.iter().enumerate().filter(|_| e.filters_symbols() || sections_removed) {
-        let c = classify(s);
+        let mut c = classify(s);
+        if let SymbolSection::Section(k) = s.section {
+            c.merge = c.section && obj.sections.get(k).is_some_and(|sec| sec.sh_flags & SHF_MERGE != 0);
+        }
         let name = names[j].as_slice();
         let in_removed = matches!(s.section, SymbolSection::Section(k) if !keep_sections[k]);
         let mut keep = keeps_symbol(&c, name, used[j], e, &mut warnings);
@@ -374,7 +392,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         }
         keep_symbols[j] = keep;
     }
-    if let Some(j) = (0..obj.symbols.len()).find(|&j| used[j] && !keep_symbols[j] && e.strip != Strip::All) {
+    if let Some(j) = (0..obj.symbols.len()).find(|&j| used[j] && !keep_symbols[j] && !matches!(e.strip, Strip::All | Strip::NonDwo)) {
         // BFD names a section symbol after its section.
         let s = &obj.symbols[j];
         let name = match s.section {
@@ -421,7 +439,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     if obj.symbols.is_empty() && !needs_table {
         obj.sections.retain(|s| !matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SymtabShndx));
     }
-    rename_and_add_sections(obj, e).map_err(Refusal::File)?;
+    rename_and_add_sections(obj, e)?;
     Ok(warnings)
 }
 
@@ -493,9 +511,9 @@ pub(crate) fn new_visibility(name: &[u8], e: &Edits) -> Option<u8> {
 }
 
 /// `--rename-section`, `--update-section` and `--add-section`.
-fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), String> {
+fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Refusal> {
     if let Some(method) = e.compress_debug {
-        compress_debug_sections(obj, method)?;
+        compress_debug_sections(obj, method).map_err(Refusal::File)?;
     }
     for s in obj.sections.iter_mut().filter(|s| !is_table(s) && reloc_target(s).is_none()) {
         // Matched against the input name, as GNU's section lists are.
@@ -514,7 +532,8 @@ fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Str
     }
     for (name, bytes) in &e.update_sections {
         let Some(k) = obj.section_by_name(name) else {
-            return Err(format!("error: {} not found, can't be updated", String::from_utf8_lossy(name)));
+            // GNU says it without the file's name.
+            return Err(Refusal::Command(format!("error: {} not found, can't be updated", String::from_utf8_lossy(name))));
         };
         obj.sections[k].data = SectionData::Bytes(Cow::Owned(bytes.clone()));
     }

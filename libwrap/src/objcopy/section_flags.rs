@@ -3,7 +3,8 @@
 //! checked against GNU objcopy 2.40:
 //! - `sh_flags`: `alloc` → `A`, no `readonly` → `W`, `code` → `X`, `exclude` → `E`,
 //!   `merge` → `M`, `strings` → `S`; `load`, `noload`, `contents`, `debug`, `data`, `rom`,
-//!   `share` set none; group, link, compressed and OS/processor bits of the section stay;
+//!   `share` set none; group, link, compressed and OS/processor bits (`E` among them) of the
+//!   section stay;
 //! - `sh_type`, for PROGBITS and NOBITS sections: `NOBITS` when `alloc` without `load` and
 //!   without contents, else `PROGBITS` (zeros if it had none). `--set-section-flags` keeps
 //!   the section's own "has contents"; `--rename-section` flags replace it.
@@ -45,7 +46,7 @@ impl SecFlags {
     /// Gives `s` these flags; `keep_contents`: whether the section's own contents count
     /// (`--set-section-flags`) or only the `contents` flag does (`--rename-section`).
     pub(crate) fn apply(self, s: &mut Section<'_>, keep_contents: bool) {
-        let kept = SHF_GROUP | SHF_INFO_LINK | SHF_LINK_ORDER | SHF_COMPRESSED | SHF_MASKOS | (SHF_MASKPROC & !SHF_EXCLUDE);
+        let kept = SHF_GROUP | SHF_INFO_LINK | SHF_LINK_ORDER | SHF_COMPRESSED | SHF_MASKOS | SHF_MASKPROC;
         let mut f = s.sh_flags & kept;
         for (name, bit) in
             [("alloc", SHF_ALLOC), ("code", SHF_EXECINSTR), ("exclude", SHF_EXCLUDE), ("merge", SHF_MERGE), ("strings", SHF_STRINGS)]
