@@ -3,7 +3,7 @@
 
 use clap::{Arg, ArgAction, ArgMatches};
 use libwrap::objcopy::glob::NameList;
-use libwrap::objcopy::section_flags::SecFlags;
+use libwrap::objcopy::section_flags::{AddSymbol, SecFlags};
 use libwrap::objcopy::{Discard, Edits, Strip};
 
 /// An option taking a value, repeatable.
@@ -78,6 +78,7 @@ pub fn args(strip: bool) -> Vec<Arg> {
             many("set-symbol-visibilities", "set-symbol-visibilities", None),
             many("rename-section", "rename-section", None),
             many("set-section-flags", "set-section-flags", None),
+            many("add-symbol", "add-symbol", None),
             many("prefix-sections", "prefix-sections", None),
             many("prefix-alloc-sections", "prefix-alloc-sections", None),
             many("set-section-alignment", "set-section-alignment", None),
@@ -263,6 +264,9 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
         if let Some(f) = flags {
             e.rename_flags.push((old.as_bytes().to_vec(), f));
         }
+    }
+    for v in values(m, "add-symbol") {
+        e.add_symbols.push(AddSymbol::parse(v).map_err(|lines| lines.join("\n"))?);
     }
     for v in values(m, "set-section-flags") {
         let (name, flags) = v.split_once('=').ok_or("bad format for --set-section-flags")?;

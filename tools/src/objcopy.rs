@@ -48,7 +48,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("reverse-bytes", None, Val::Required),
     ("srec-len", None, Val::Required),
     ("srec-forceS3", None, Val::No),
-    ("add-symbol", None, Val::Required),
     ("alt-machine-code", None, Val::Required),
     ("file-alignment", None, Val::Required),
     ("heap", None, Val::Required),
@@ -106,6 +105,7 @@ fn help_text() -> String {
      --add-section <name>=<file>   --update-section <name>=<file>   -p --preserve-dates
      --prefix-sections <prefix>    --prefix-alloc-sections <prefix>
      --set-section-alignment <name>=<align>
+     --add-symbol <name>=[<section>:]<value>[,<flags>]  Add a symbol
      --set-section-flags <name>=<flags>  (alloc, load, noload, readonly, debug, code, data, rom,
                                    exclude, share, contents, merge, strings)
      --add-gnu-debuglink=<file>    Add section .gnu_debuglink linking to <file>

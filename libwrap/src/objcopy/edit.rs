@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 
 use super::glob::NameList;
-use super::section_flags::SecFlags;
+use super::section_flags::{AddSymbol, SecFlags};
 use crate::bfd;
 use crate::elf::compress::{self, Method};
 use crate::elf::consts::*;
@@ -104,6 +104,8 @@ pub struct Edits {
     pub rename_flags: Vec<(Vec<u8>, SecFlags)>,
     /// `--set-section-flags name=flags` (patterns).
     pub set_section_flags: Vec<(NameList, SecFlags)>,
+    /// `--add-symbol`.
+    pub add_symbols: Vec<AddSymbol>,
     /// `--prefix-sections`.
     pub prefix_sections: Option<Vec<u8>>,
     /// `--prefix-alloc-sections`.
@@ -143,6 +145,7 @@ impl Edits {
             || !self.rename_sections.is_empty()
             || self.prefix_sections.is_some()
             || self.prefix_alloc_sections.is_some()
+            || !self.add_symbols.is_empty()
     }
 
     /// The section operations alone (what a re-wrapped object still needs done).
@@ -187,6 +190,7 @@ impl Edits {
             && self.set_visibility.is_empty()
             && self.rename_sections.is_empty()
             && self.set_section_flags.is_empty()
+            && self.add_symbols.is_empty()
             && self.prefix_sections.is_none()
             && self.prefix_alloc_sections.is_none()
             && self.set_alignment.is_empty()
@@ -440,6 +444,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         obj.sections.retain(|s| !matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SymtabShndx));
     }
     rename_and_add_sections(obj, e)?;
+    add_symbols(obj, e).map_err(Refusal::Command)?;
     Ok(warnings)
 }
 
@@ -554,6 +559,56 @@ fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Ref
         renumber_after_insert(obj, at);
     }
     Ok(())
+}
+
+/// `--add-symbol`: each symbol at the end of the table, or before the one `before=` names
+/// (the writer then puts locals first, as BFD does).
+fn add_symbols(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), String> {
+    for a in &e.add_symbols {
+        let section = match &a.section {
+            None => SymbolSection::Absolute,
+            Some(name) => match obj.section_by_name(name) {
+                Some(k) => SymbolSection::Section(k),
+                None => return Err(format!("Section {} not found", String::from_utf8_lossy(name))),
+            },
+        };
+        let symbol = crate::elf::Symbol { name: Cow::Owned(a.name.clone()), st_info: a.st_info(), st_other: 0, section, value: a.value, size: 0 };
+        if a.placed.get() {
+            continue; // GNU adds a `before=` symbol to the first file of the run only
+        }
+        match a.before.as_ref() {
+            Some(b) => {
+                let Some(j) = obj.symbols.iter().position(|s| s.name.as_ref() == b.as_slice()) else {
+                    return Err(format!("'before={}' not found", String::from_utf8_lossy(b)));
+                };
+                insert_symbol(obj, j, symbol);
+                a.placed.set(true);
+            }
+            None => {
+                obj.add_symbol(symbol);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Inserts a symbol at index `j`, renumbering what refers to later symbols.
+fn insert_symbol<'a>(obj: &mut ElfObject<'a>, j: usize, symbol: crate::elf::Symbol<'a>) {
+    obj.symbols.insert(j, symbol);
+    for s in obj.sections.iter_mut() {
+        if let SectionData::Relocations { relocs, .. } = &mut s.data {
+            for r in relocs.iter_mut() {
+                if let Some(k) = r.symbol.as_mut().filter(|k| **k >= j) {
+                    *k += 1;
+                }
+            }
+        }
+        if let Info::Symbol(k) = &mut s.info
+            && *k >= j
+        {
+            *k += 1;
+        }
+    }
 }
 
 /// The section `--add-gnu-debuglink` adds.

@@ -84,3 +84,101 @@ mod tests {
         assert!(SecFlags::parse("alloc,bogus").unwrap_err()[0].contains("`bogus'"));
     }
 }
+
+/// One `--add-symbol NAME=[SECTION:]VALUE[,FLAGS]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddSymbol {
+    /// The symbol's name.
+    pub name: Vec<u8>,
+    /// The section its value is relative to (absolute without one).
+    pub section: Option<Vec<u8>>,
+    /// Its value (`strtoull` base 0, as GNU reads it).
+    pub value: u64,
+    /// BFD's symbol flags, by name (see [`SYMBOL_FLAGS`]); GNU's default is `global`.
+    pub flags: Vec<&'static str>,
+    /// `before=OTHER`: placed before that symbol.
+    pub before: Option<Vec<u8>>,
+    /// `before=` was found in an earlier file of the run: GNU then adds the symbol to none of
+    /// the later ones (an archive's later members do not get it).
+    pub placed: std::cell::Cell<bool>,
+}
+
+/// The symbol flags GNU objcopy's `parse_symflags` knows (exact words).
+pub const SYMBOL_FLAGS: [&str; 15] =
+    ["local", "global", "export", "debug", "function", "weak", "section", "constructor", "warning", "indirect", "file", "object", "synthetic", "indirect-function", "unique-object"];
+
+/// C's `strtoull(s, _, 0)`: a prefix in hex (`0x`), octal (`0`) or decimal; 0 without digits.
+fn strtoull(s: &str) -> u64 {
+    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (h, 16)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
+    } else {
+        (s, 10)
+    };
+    let end = digits.find(|c: char| !c.is_digit(radix)).unwrap_or(digits.len());
+    u64::from_str_radix(&digits[..end], radix).unwrap_or(0)
+}
+
+impl AddSymbol {
+    /// Parses the option's argument as GNU does; its messages (one or two lines) on error.
+    pub fn parse(arg: &str) -> Result<AddSymbol, Vec<String>> {
+        let (name, mut rest) = arg.split_once('=').ok_or_else(|| vec!["bad format for --add-symbol".to_string()])?;
+        let mut section = None;
+        if let Some((sec, after)) = rest.split_once(':') {
+            section = Some(sec.as_bytes().to_vec());
+            rest = after;
+        }
+        let value = strtoull(rest);
+        let (mut flags, mut before) = (Vec::new(), None);
+        match rest.split_once(',') {
+            None => flags.push("global"),
+            Some((_, list)) => {
+                for word in list.split(',') {
+                    if word.len() >= 7 && word[..7].eq_ignore_ascii_case("before=") {
+                        before = Some(word[7..].as_bytes().to_vec());
+                    } else if let Some(f) = SYMBOL_FLAGS.iter().find(|f| f.eq_ignore_ascii_case(word)) {
+                        flags.push(*f);
+                    } else {
+                        return Err(vec![
+                            format!("unrecognized symbol flag `{word}'"),
+                            format!("supported flags: {}, before=<othersym>", SYMBOL_FLAGS.join(", ")),
+                        ]);
+                    }
+                }
+            }
+        }
+        Ok(AddSymbol { name: name.as_bytes().to_vec(), section, value, flags, before, placed: std::cell::Cell::new(false) })
+    }
+
+    /// ELF `st_info` for the flags (BFD's `elf_swap_symbol_out` order: local, unique, weak,
+    /// global, else local; the type from function/object/indirect-function/file/section).
+    pub(crate) fn st_info(&self) -> u8 {
+        let has = |f: &str| self.flags.contains(&f);
+        let bind = if has("local") {
+            STB_LOCAL
+        } else if has("unique-object") {
+            STB_GNU_UNIQUE
+        } else if has("weak") {
+            STB_WEAK
+        } else if has("global") || has("export") {
+            STB_GLOBAL
+        } else {
+            STB_LOCAL
+        };
+        let kind = if has("indirect-function") {
+            STT_GNU_IFUNC
+        } else if has("function") {
+            STT_FUNC
+        } else if has("object") || has("unique-object") {
+            STT_OBJECT
+        } else if has("file") {
+            STT_FILE
+        } else if has("section") {
+            STT_SECTION
+        } else {
+            STT_NOTYPE
+        };
+        (bind << 4) | kind
+    }
+}
