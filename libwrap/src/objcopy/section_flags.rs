@@ -79,6 +79,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn parses_add_symbol_like_gnu() {
+        let a = AddSymbol::parse("s=.text:0x10,weak,FUNCTION,before=é").unwrap();
+        assert_eq!((a.section.as_deref(), a.value, a.flags.as_slice()), (Some(&b".text"[..]), 16, &["weak", "function"][..]));
+        assert_eq!(a.before.as_deref(), Some("é".as_bytes()));
+        assert_eq!(AddSymbol::parse("s=7").unwrap().flags, ["global"]);
+        assert!(AddSymbol::parse("s").is_err() && AddSymbol::parse("s=1,é").is_err());
+    }
+
+    #[test]
     fn parses_prefixes_like_gnu() {
         assert_eq!(SecFlags::parse("a,CODE").unwrap(), SecFlags(1 | 1 << 5));
         assert!(SecFlags::parse("alloc,bogus").unwrap_err()[0].contains("`bogus'"));
@@ -135,8 +144,8 @@ impl AddSymbol {
             None => flags.push("global"),
             Some((_, list)) => {
                 for word in list.split(',') {
-                    if word.len() >= 7 && word[..7].eq_ignore_ascii_case("before=") {
-                        before = Some(word[7..].as_bytes().to_vec());
+                    if word.len() >= 7 && word.as_bytes()[..7].eq_ignore_ascii_case(b"before=") {
+                        before = Some(word.as_bytes()[7..].to_vec());
                     } else if let Some(f) = SYMBOL_FLAGS.iter().find(|f| f.eq_ignore_ascii_case(word)) {
                         flags.push(*f);
                     } else {
