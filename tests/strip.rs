@@ -250,6 +250,8 @@ const OBJCOPY_OPTIONS: &[&str] = &[
     "--add-symbol newsym",
     "--add-symbol newsym=.text:x,unique-object",
     "--add-symbol newsym=.text:010,indirect-function -N api",
+    "--extract-symbol",
+    "--extract-symbol -g",
     "--strip-dwo",
     "--extract-dwo",
     "--extract-dwo --strip-dwo",

@@ -51,6 +51,7 @@ pub fn args(strip: bool) -> Vec<Arg> {
             flag("strip-debug", "strip-debug", Some('g')),
             many("only-section", "only-section", Some('j')),
             flag("extract-dwo", "extract-dwo", None),
+            flag("extract-symbol", "extract-symbol", None),
             // GNU objcopy 2.40 declares it with a (required, unused) argument; strip without.
             many("keep-section-symbols", "keep-section-symbols", None),
             flag("writable-text", "writable-text", None),
@@ -190,6 +191,7 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
         keep_sections: sections("keep-section"),
         remove_relocations: sections("remove-relocations"),
         keep_file_symbols: flag_set(m, "keep-file-symbols"),
+        extract_symbol: flag_set(m, "extract-symbol"),
         keep_section_symbols: if default_strip == Strip::All {
             flag_set(m, "keep-section-symbols")
         } else {

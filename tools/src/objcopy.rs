@@ -23,7 +23,6 @@ enum Val {
 const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("target", Some('F'), Val::Required),
     ("debugging", None, Val::No),
-    ("extract-symbol", None, Val::No),
     ("interleave", Some('i'), Val::Optional),
     ("interleave-width", None, Val::Required),
     ("byte", Some('b'), Val::Required),
@@ -94,7 +93,7 @@ fn help_text() -> String {
   -R --remove-section <name>       -j --only-section <name>      --keep-section <name>
      --remove-relocations <name>   -S --strip-all                -g --strip-debug
      --only-keep-debug             --strip-dwo                   --extract-dwo
-     --keep-section-symbols        --writable-text, --readonly-text, --pure, --impure (no
+     --extract-symbol              --keep-section-symbols        --writable-text, --readonly-text, --pure, --impure (no
                                    effect on ELF, as in GNU objcopy)
      --strip-unneeded              -x --discard-all              -X --discard-locals
      --keep-file-symbols           -N --strip-symbol <name>      -K --keep-symbol <name>

@@ -106,6 +106,8 @@ pub struct Edits {
     pub set_section_flags: Vec<(NameList, SecFlags)>,
     /// `--add-symbol`.
     pub add_symbols: Vec<AddSymbol>,
+    /// `--extract-symbol`: every section emptied (headers, flags and symbols kept).
+    pub extract_symbol: bool,
     /// `--prefix-sections`.
     pub prefix_sections: Option<Vec<u8>>,
     /// `--prefix-alloc-sections`.
@@ -191,6 +193,7 @@ impl Edits {
             && self.rename_sections.is_empty()
             && self.set_section_flags.is_empty()
             && self.add_symbols.is_empty()
+            && !self.extract_symbol
             && self.prefix_sections.is_none()
             && self.prefix_alloc_sections.is_none()
             && self.set_alignment.is_empty()
@@ -445,6 +448,22 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     }
     rename_and_add_sections(obj, e)?;
     add_symbols(obj, e).map_err(Refusal::Command)?;
+    if e.extract_symbol {
+        // GNU's `--extract-symbol`: sizes 0, no contents, no relocations.
+        for s in obj.sections.iter_mut().filter(|s| !is_table(s)) {
+            match &mut s.data {
+                SectionData::Bytes(b) => *b = Cow::Borrowed(b""),
+                SectionData::NoBits(n) => *n = 0,
+                SectionData::Relocations { relocs, .. } => {
+                    relocs.clear();
+                    s.sh_flags &= !SHF_GROUP;
+                }
+                // Not even the flag word (BFD writes the group's contents, now none).
+                SectionData::Group { .. } => s.data = SectionData::Bytes(Cow::Borrowed(b"")),
+                _ => {}
+            }
+        }
+    }
     Ok(warnings)
 }
 
