@@ -59,7 +59,8 @@ fn build(d: &Path) -> Vec<&'static str> {
     )
     .unwrap();
     sh("as dwo.s -o dwo.o");
-    vec!["c.o", "cg.o", "cxx.o", "cxxg.o", "helper.o", "lto.o", "linked.o", "gz.o", "dwo.o"]
+    sh("gcc -O1 -fcommon -c c.c -o common.o");
+    vec!["c.o", "cg.o", "cxx.o", "cxxg.o", "helper.o", "lto.o", "linked.o", "gz.o", "dwo.o", "common.o"]
 }
 
 /// Symbol lists for the `…-symbols FILE` forms.
@@ -252,6 +253,9 @@ const OBJCOPY_OPTIONS: &[&str] = &[
     "--add-symbol newsym=.text:010,indirect-function -N api",
     "--extract-symbol",
     "--extract-symbol -g",
+    "--elf-stt-common=yes",
+    "--elf-stt-common=no",
+    "--elf-stt-common=maybe",
     "--strip-dwo",
     "--extract-dwo",
     "--extract-dwo --strip-dwo",

@@ -54,7 +54,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("section-alignment", None, Val::Required),
     ("stack", None, Val::Required),
     ("subsystem", None, Val::Required),
-    ("elf-stt-common", None, Val::Required),
     ("verilog-data-width", None, Val::Required),
     ("merge-notes", Some('M'), Val::No),
     ("no-merge-notes", None, Val::No),
@@ -111,6 +110,7 @@ fn help_text() -> String {
      --compress-debug-sections[={{none|zlib|zlib-gnu|zlib-gabi|zstd}}]
                                    Compress DWARF debug sections
      --decompress-debug-sections   Decompress DWARF debug sections
+     --elf-stt-common=[yes|no]     Generate ELF common symbols with STT_COMMON type
      --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
                                    no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
      and every --...-symbols <file> form (one name a line, # comments)
@@ -140,6 +140,7 @@ fn command() -> Command {
                 .action(ArgAction::Append),
         )
         .arg(Arg::new("decompress-debug-sections").long("decompress-debug-sections").action(ArgAction::SetTrue))
+        .arg(Arg::new("elf-stt-common").long("elf-stt-common").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("input-target").short('I').long("input-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("output-target").short('O').long("output-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("binary-architecture").short('B').long("binary-architecture").num_args(1).action(ArgAction::Set))
@@ -305,6 +306,16 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     }
     if m.get_flag("decompress-debug-sections") {
         edits.compress_debug = Some(None);
+    }
+    if let Some(v) = m.get_many::<String>("elf-stt-common").and_then(|mut v| v.next_back()) {
+        edits.elf_stt_common = match v.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            other => {
+                cli::error(err, &prog, format!("unrecognized --elf-stt-common= option `{other}'"));
+                return 1;
+            }
+        };
     }
     if !matches!(operation, Operation::Copy | Operation::FromBinary(Some(_))) && !edits.is_empty() {
         cli::error(err, &prog, "section and symbol options go with a copy, not with --wrap-bitcode, --unwrap-bitcode or --split-modules");

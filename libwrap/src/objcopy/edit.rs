@@ -108,6 +108,8 @@ pub struct Edits {
     pub add_symbols: Vec<AddSymbol>,
     /// `--extract-symbol`: every section emptied (headers, flags and symbols kept).
     pub extract_symbol: bool,
+    /// `--elf-stt-common=yes|no`: common symbols get `STT_COMMON` or `STT_OBJECT`.
+    pub elf_stt_common: Option<bool>,
     /// `--prefix-sections`.
     pub prefix_sections: Option<Vec<u8>>,
     /// `--prefix-alloc-sections`.
@@ -194,6 +196,7 @@ impl Edits {
             && self.set_section_flags.is_empty()
             && self.add_symbols.is_empty()
             && !self.extract_symbol
+            && self.elf_stt_common.is_none()
             && self.prefix_sections.is_none()
             && self.prefix_alloc_sections.is_none()
             && self.set_alignment.is_empty()
@@ -505,6 +508,11 @@ fn change_symbol(s: &mut crate::elf::Symbol<'_>, name: Vec<u8>, e: &Edits) {
     }
     if let Some(v) = new_visibility(name, e) {
         s.st_other = (s.st_other & !3) | v;
+    }
+    if let Some(stt_common) = e.elf_stt_common
+        && c.common
+    {
+        s.st_info = (s.st_info & 0xf0) | if stt_common { STT_COMMON } else { STT_OBJECT };
     }
 }
 
