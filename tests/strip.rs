@@ -156,6 +156,15 @@ fn compare(d: &Path, gnu: &str, tl_tool: &str, opts: &str, input: &str) -> Optio
             }
         }
     }
+    if opts.contains("start") || opts.contains("addresses") || opts.contains("adjust") {
+        let entry = |f: &str| {
+            let h = String::from_utf8(run_ok(Command::new("readelf").args(["-h", f]).current_dir(d))).unwrap();
+            h.lines().find(|l| l.contains("Entry point")).map(str::to_string)
+        };
+        if entry(&g) != entry(&t) {
+            return Some(format!("{gnu} {opts} {input}: entry point differs: {:?} / {:?}", entry(&g), entry(&t)));
+        }
+    }
     if opts.contains("debuglink") {
         let hex = |f: &str| run(Command::new("readelf").args(["-x", ".gnu_debuglink", f]).current_dir(d)).stdout;
         if hex(&g) != hex(&t) {
@@ -253,6 +262,20 @@ const OBJCOPY_OPTIONS: &[&str] = &[
     "--add-symbol newsym=.text:010,indirect-function -N api",
     "--extract-symbol",
     "--extract-symbol -g",
+    "--change-section-address .data=0x1000",
+    "--change-section-vma .text+0x10 --change-section-lma .text=0x2000",
+    "--change-section-vma .text-0x10",
+    "--change-addresses 0x100",
+    "--adjust-vma=0x10 --change-section-vma '.t*=0x30'",
+    "--set-start 0x40 --change-start 8",
+    "--change-start 8 --change-addresses 0x100",
+    "--change-addresses 0x100 --change-start 8",
+    "--change-section-vma .nosuch=4",
+    "--change-section-address .nosuch+0x10 --change-section-vma .nosuch2=8",
+    "--change-section-vma .nosuch-0x10 --no-change-warnings",
+    "--no-change-warnings --change-warnings --change-section-lma .nosuch=1",
+    "--change-section-vma .text",
+    "--set-start=zz",
     "--elf-stt-common=yes",
     "--elf-stt-common=no",
     "--elf-stt-common=maybe",

@@ -28,19 +28,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("byte", Some('b'), Val::Required),
     ("gap-fill", None, Val::Required),
     ("pad-to", None, Val::Required),
-    ("set-start", None, Val::Required),
-    ("change-start", None, Val::Required),
-    ("adjust-start", None, Val::Required),
-    ("change-addresses", None, Val::Required),
-    ("adjust-vma", None, Val::Required),
-    ("change-section-address", None, Val::Required),
-    ("adjust-section-vma", None, Val::Required),
-    ("change-section-lma", None, Val::Required),
-    ("change-section-vma", None, Val::Required),
-    ("change-warnings", None, Val::No),
-    ("adjust-warnings", None, Val::No),
-    ("no-change-warnings", None, Val::No),
-    ("no-adjust-warnings", None, Val::No),
     ("long-section-names", None, Val::Required),
     ("change-leading-char", None, Val::No),
     ("remove-leading-char", None, Val::No),
@@ -140,6 +127,21 @@ fn command() -> Command {
                 .action(ArgAction::Append),
         )
         .arg(Arg::new("decompress-debug-sections").long("decompress-debug-sections").action(ArgAction::SetTrue))
+        .arg(Arg::new("set-start").long("set-start").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
+        .arg(Arg::new("change-start").long("change-start").visible_alias("adjust-start").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
+        .arg(Arg::new("change-addresses").long("change-addresses").visible_alias("adjust-vma").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
+        .arg(
+            Arg::new("change-section-address")
+                .long("change-section-address")
+                .visible_alias("adjust-section-vma")
+                .num_args(1)
+                .allow_hyphen_values(true)
+                .action(ArgAction::Append),
+        )
+        .arg(Arg::new("change-section-vma").long("change-section-vma").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
+        .arg(Arg::new("change-section-lma").long("change-section-lma").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
+        .arg(Arg::new("change-warnings").long("change-warnings").visible_alias("adjust-warnings").action(ArgAction::SetTrue))
+        .arg(Arg::new("no-change-warnings").long("no-change-warnings").visible_alias("no-adjust-warnings").action(ArgAction::SetTrue))
         .arg(Arg::new("elf-stt-common").long("elf-stt-common").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("input-target").short('I').long("input-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("output-target").short('O').long("output-target").num_args(1).action(ArgAction::Append))
@@ -163,6 +165,41 @@ fn command() -> Command {
         cmd = cmd.arg(a);
     }
     cmd
+}
+
+/// The address options, in GNU's semantics ([`objcopy::addresses`]).
+fn addresses(m: &clap::ArgMatches) -> Result<objcopy::addresses::Addresses, String> {
+    use objcopy::addresses::{Addresses, SectionAddress, parse_section_change, parse_vma};
+    let mut a = Addresses::default();
+    // (index on the command line, option) pairs, so that order decides as in GNU's loop.
+    let mut changes: Vec<(usize, SectionAddress)> = Vec::new();
+    for (id, vma, lma) in [("change-section-address", true, true), ("change-section-vma", true, false), ("change-section-lma", false, true)] {
+        let (Some(vals), Some(idx)) = (m.get_many::<String>(id), m.indices_of(id)) else { continue };
+        let option = format!("--{id}");
+        for (v, i) in vals.zip(idx) {
+            let (pattern, c) = parse_section_change(&option, v)?;
+            changes.push((i, SectionAddress { pattern, vma: vma.then_some(c), lma: lma.then_some(c) }));
+        }
+    }
+    changes.sort_by_key(|(i, _)| *i);
+    a.sections = changes.into_iter().map(|(_, c)| c).collect();
+    let last = |id: &str| -> Option<(usize, &String)> { m.get_many::<String>(id)?.zip(m.indices_of(id)?).map(|(v, i)| (i, v)).last() };
+    if let Some((_, v)) = last("set-start") {
+        a.set_start = Some(parse_vma(v, "--set-start")?);
+    }
+    if let Some((_, v)) = last("change-addresses") {
+        a.change_addresses = parse_vma(v, "--change-addresses")?;
+    }
+    // --change-addresses also sets the start's change; the later of the two wins.
+    match (last("change-start"), last("change-addresses")) {
+        (Some((i, v)), Some((j, _))) if i > j => a.change_start = parse_vma(v, "--change-start")?,
+        (Some((_, v)), None) => a.change_start = parse_vma(v, "--change-start")?,
+        (_, Some(_)) => a.change_start = a.change_addresses,
+        (None, None) => {}
+    }
+    let flag_at = |id: &str| if m.get_flag(id) { m.indices_of(id).and_then(|i| i.max()) } else { None };
+    a.warnings = flag_at("no-change-warnings").is_none_or(|no| flag_at("change-warnings").is_some_and(|yes| yes > no));
+    Ok(a)
 }
 
 /// The operations the bitcode flags and `-I`/`-O`/`-B` ask for (before `--split-modules`).
@@ -306,6 +343,13 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     }
     if m.get_flag("decompress-debug-sections") {
         edits.compress_debug = Some(None);
+    }
+    match addresses(&m) {
+        Ok(a) => edits.addresses = a,
+        Err(message) => {
+            cli::error(err, &prog, message);
+            return 1;
+        }
     }
     if let Some(v) = m.get_many::<String>("elf-stt-common").and_then(|mut v| v.next_back()) {
         edits.elf_stt_common = match v.as_str() {

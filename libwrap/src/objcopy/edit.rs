@@ -15,6 +15,7 @@
 
 use std::borrow::Cow;
 
+use super::addresses::Addresses;
 use super::glob::NameList;
 use super::section_flags::{AddSymbol, SecFlags};
 use crate::bfd;
@@ -110,6 +111,8 @@ pub struct Edits {
     pub extract_symbol: bool,
     /// `--elf-stt-common=yes|no`: common symbols get `STT_COMMON` or `STT_OBJECT`.
     pub elf_stt_common: Option<bool>,
+    /// The address options ([`super::addresses`]).
+    pub addresses: Addresses,
     /// `--prefix-sections`.
     pub prefix_sections: Option<Vec<u8>>,
     /// `--prefix-alloc-sections`.
@@ -197,6 +200,7 @@ impl Edits {
             && self.add_symbols.is_empty()
             && !self.extract_symbol
             && self.elf_stt_common.is_none()
+            && self.addresses.is_empty()
             && self.prefix_sections.is_none()
             && self.prefix_alloc_sections.is_none()
             && self.set_alignment.is_empty()
@@ -449,6 +453,8 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     if obj.symbols.is_empty() && !needs_table {
         obj.sections.retain(|s| !matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SymtabShndx));
     }
+    let movable: Vec<bool> = obj.sections.iter().map(|s| !is_table(s) && reloc_target(s).is_none()).collect();
+    e.addresses.apply(obj, &movable);
     rename_and_add_sections(obj, e)?;
     add_symbols(obj, e).map_err(Refusal::Command)?;
     if e.extract_symbol {

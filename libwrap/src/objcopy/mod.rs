@@ -9,6 +9,7 @@
 //! section and guard stay in step with it; a partial link's output with native code is taken
 //! apart and linked again; fat objects' bitcode follows their native symbols.
 
+pub mod addresses;
 pub mod binary;
 pub(crate) mod bitcode_symbols;
 pub mod edit;
@@ -449,6 +450,9 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         (Operation::Copy, _) => return Err(Error::NotRecognized { path, member: None }),
         (Operation::SplitModules(_), _) => unreachable!("handled above"),
     };
+    if !config.edits.addresses.sections.is_empty() {
+        report.warnings.extend(config.edits.addresses.unused_warnings_for(data, &path));
+    }
     if !report.errors.is_empty() {
         return Ok(report);
     }

@@ -1,0 +1,174 @@
+//! GNU objcopy's address options on a relocatable object: `--change-section-address`,
+//! `--change-section-vma`, `--change-section-lma`, `--change-addresses`, `--set-start`,
+//! `--change-start`, `--[no-]change-warnings` (binutils' `setup_section`):
+//! - a section's VMA (`sh_addr`) is set or moved by the newest option whose pattern matches
+//!   its name, else moved by `--change-addresses`; an LMA has no field in a relocatable
+//!   object's headers, so LMA changes only count as used;
+//! - `e_entry` is `--set-start` (or the input's), plus `--change-start`
+//!   (`--change-addresses` sets that too);
+//! - with warnings on (the default), each option that matched no section says
+//!   `--change-section-vma NAME=0xV never used` (or `+0xV`; an LMA one likewise).
+
+use super::glob::NameList;
+use crate::elf::ElfObject;
+
+/// Set or move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddrChange {
+    /// `NAME=VAL`.
+    Set(u64),
+    /// `NAME+VAL` / `NAME-VAL` (stored as a wrapping addend).
+    Add(u64),
+}
+
+impl AddrChange {
+    fn apply(self, v: u64) -> u64 {
+        match self {
+            AddrChange::Set(x) => x,
+            AddrChange::Add(x) => v.wrapping_add(x),
+        }
+    }
+
+    fn shown(self) -> String {
+        match self {
+            AddrChange::Set(x) => format!("={x:#x}"),
+            AddrChange::Add(x) => format!("+{x:#x}"),
+        }
+    }
+}
+
+/// One `--change-section-*` option.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SectionAddress {
+    /// The pattern as given.
+    pub pattern: String,
+    /// The VMA change (`--change-section-vma`, `--change-section-address`).
+    pub vma: Option<AddrChange>,
+    /// The LMA change (`--change-section-lma`, `--change-section-address`).
+    pub lma: Option<AddrChange>,
+}
+
+/// The address options of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Addresses {
+    /// `--change-section-*`, in command-line order.
+    pub sections: Vec<SectionAddress>,
+    /// `--change-addresses`: added to every other section's VMA.
+    pub change_addresses: u64,
+    /// `--set-start`.
+    pub set_start: Option<u64>,
+    /// `--change-start` (or `--change-addresses`), the last given.
+    pub change_start: u64,
+    /// `--change-warnings` (the default) / `--no-change-warnings`.
+    pub warnings: bool,
+}
+
+impl Default for Addresses {
+    fn default() -> Addresses {
+        Addresses { sections: Vec::new(), change_addresses: 0, set_start: None, change_start: 0, warnings: true }
+    }
+}
+
+impl Addresses {
+    /// True when nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.sections.is_empty() && self.change_addresses == 0 && self.set_start.is_none() && self.change_start == 0
+    }
+
+    /// Applies the options to `obj` (sections given by `movable`: not the tables or relocation
+    /// sections).
+    pub(crate) fn apply(&self, obj: &mut ElfObject<'_>, movable: &[bool]) {
+        for (k, s) in obj.sections.iter_mut().enumerate() {
+            if !movable.get(k).copied().unwrap_or(false) {
+                continue;
+            }
+            // The newest option naming the section decides (GNU prepends to its list).
+            match self.sections.iter().rev().find(|a| a.vma.is_some() && a.matches(&s.name)) {
+                Some(a) => s.sh_addr = a.vma.map_or(s.sh_addr, |c| c.apply(s.sh_addr)),
+                None => s.sh_addr = s.sh_addr.wrapping_add(self.change_addresses),
+            }
+        }
+        obj.e_entry = self.set_start.unwrap_or(obj.e_entry).wrapping_add(self.change_start);
+    }
+
+    /// The "never used" warnings for a run whose files had these section names (GNU marks an
+    /// option used by any file; it reports the newest option first).
+    pub fn unused_warnings<'n>(&self, names: impl Iterator<Item = &'n [u8]> + Clone) -> Vec<String> {
+        if !self.warnings {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for a in self.sections.iter().rev() {
+            if names.clone().any(|n| a.matches(n)) {
+                continue;
+            }
+            for (option, change) in [("--change-section-vma", a.vma), ("--change-section-lma", a.lma)] {
+                if let Some(c) = change {
+                    out.push(format!("{option} {}{} never used", a.pattern, c.shown()));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl SectionAddress {
+    fn matches(&self, name: &[u8]) -> bool {
+        NameList { entries: vec![self.pattern.clone()], wildcard: true }.matches(name)
+    }
+}
+
+/// Parses `NAME{=,+,-}VAL` of `option`, with GNU's messages.
+pub fn parse_section_change(option: &str, arg: &str) -> Result<(String, AddrChange), String> {
+    let at = arg.find(['=', '+', '-']).ok_or_else(|| format!("bad format for {option}"))?;
+    let value = parse_vma(&arg[at + 1..], option)?;
+    let change = match &arg[at..=at] {
+        "=" => AddrChange::Set(value),
+        "+" => AddrChange::Add(value),
+        _ => AddrChange::Add(value.wrapping_neg()),
+    };
+    Ok((arg[..at].to_string(), change))
+}
+
+/// binutils' `parse_vma`: a whole number in C's notation (`0x…`, `0…`, decimal), or
+/// `OPTION: bad number: ARG`.
+pub fn parse_vma(s: &str, option: &str) -> Result<u64, String> {
+    let bad = || format!("{option}: bad number: {s}");
+    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (h, 16)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
+    } else {
+        (s, 10)
+    };
+    if digits.is_empty() {
+        return Err(bad());
+    }
+    u64::from_str_radix(digits, radix).map_err(|_| bad())
+}
+
+impl Addresses {
+    /// [`Addresses::unused_warnings`] for an input file: an ELF object's section names, or
+    /// those of every ELF member of an archive.
+    pub(crate) fn unused_warnings_for(&self, data: &[u8], path: &str) -> Vec<String> {
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        let mut add = |bytes: &[u8]| {
+            if let Ok(obj) = crate::elf::read(bytes) {
+                names.extend(obj.sections.iter().map(|s| s.name.to_vec()));
+            }
+        };
+        match crate::file_kind::sniff(data) {
+            crate::file_kind::FileKind::Archive { .. } => {
+                if let Ok(ar) = crate::archive::read(data, path) {
+                    for m in &ar.members {
+                        if let Ok(b) = m.bytes() {
+                            add(b);
+                        }
+                    }
+                }
+            }
+            _ => add(data),
+        }
+        self.unused_warnings(names.iter().map(Vec::as_slice))
+    }
+}
