@@ -183,7 +183,7 @@ fn addresses(m: &clap::ArgMatches) -> Result<objcopy::addresses::Addresses, Stri
     }
     changes.sort_by_key(|(i, _)| *i);
     a.sections = changes.into_iter().map(|(_, c)| c).collect();
-    let last = |id: &str| -> Option<(usize, &String)> { m.get_many::<String>(id)?.zip(m.indices_of(id)?).map(|(v, i)| (i, v)).last() };
+    let last = |id: &str| -> Option<(usize, &String)> { m.get_many::<String>(id)?.zip(m.indices_of(id)?).map(|(v, i)| (i, v)).next_back() };
     if let Some((_, v)) = last("set-start") {
         a.set_start = Some(parse_vma(v, "--set-start")?);
     }
