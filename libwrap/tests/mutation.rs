@@ -176,6 +176,7 @@ fn bitcode_rewriter_survives_mutations_and_writes_only_what_it_reads() {
     let rewritten = std::cell::Cell::new(0usize);
     let mut seeds = bitcode_seeds();
     seeds.push(read_fixture("debug.thin19.o"));
+    seeds.push(read_fixture("debug14.bc"));
     hammer("rewrite", &seeds, &|d| {
         if let Ok((out, _)) = libwrap::objcopy::copy_raw_bitcode(d, "m.bc", None, &edits) {
             let c = bitcode::parse(&out).expect("the rewriter wrote bitcode its reader rejects");

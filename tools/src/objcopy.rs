@@ -128,8 +128,22 @@ fn command() -> Command {
         )
         .arg(Arg::new("decompress-debug-sections").long("decompress-debug-sections").action(ArgAction::SetTrue))
         .arg(Arg::new("set-start").long("set-start").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
-        .arg(Arg::new("change-start").long("change-start").visible_alias("adjust-start").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
-        .arg(Arg::new("change-addresses").long("change-addresses").visible_alias("adjust-vma").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
+        .arg(
+            Arg::new("change-start")
+                .long("change-start")
+                .visible_alias("adjust-start")
+                .num_args(1)
+                .allow_hyphen_values(true)
+                .action(ArgAction::Append),
+        )
+        .arg(
+            Arg::new("change-addresses")
+                .long("change-addresses")
+                .visible_alias("adjust-vma")
+                .num_args(1)
+                .allow_hyphen_values(true)
+                .action(ArgAction::Append),
+        )
         .arg(
             Arg::new("change-section-address")
                 .long("change-section-address")
@@ -173,7 +187,8 @@ fn addresses(m: &clap::ArgMatches) -> Result<objcopy::addresses::Addresses, Stri
     let mut a = Addresses::default();
     // (index on the command line, option) pairs, so that order decides as in GNU's loop.
     let mut changes: Vec<(usize, SectionAddress)> = Vec::new();
-    for (id, vma, lma) in [("change-section-address", true, true), ("change-section-vma", true, false), ("change-section-lma", false, true)] {
+    for (id, vma, lma) in [("change-section-address", true, true), ("change-section-vma", true, false), ("change-section-lma", false, true)]
+    {
         let (Some(vals), Some(idx)) = (m.get_many::<String>(id), m.indices_of(id)) else { continue };
         let option = format!("--{id}");
         for (v, i) in vals.zip(idx) {

@@ -1,6 +1,6 @@
 //! Removing debug info from a module's bitcode (what `strip -g` does to a native object's
-//! `.debug_*` sections), for modules whose variable locations are debug *records*
-//! (LLVM ≥ 19 writes `FUNC_CODE_DEBUG_RECORD_*`).
+//! `.debug_*` sections): variable locations as debug *records* (LLVM ≥ 19 writes
+//! `FUNC_CODE_DEBUG_RECORD_*`) or as `llvm.dbg.*` calls (LLVM 14–18).
 //!
 //! What goes, as LLVM's `StripDebugInfo` removes it:
 //! - in function blocks: `DEBUG_LOC`/`DEBUG_LOC_AGAIN` (instruction locations) and the debug
@@ -13,8 +13,9 @@
 //!
 //! The debug-info nodes themselves stay in the block, unreferenced: nothing reaches them, so
 //! LLVM's reader and `llvm-dis` no longer see them, and metadata IDs need no renumbering.
-//! Modules that carry variable locations as calls to `llvm.dbg.*` intrinsics (LLVM 14–18)
-//! are refused: removing an instruction needs the function's whole value numbering.
+//! Modules that carry variable locations as calls to `llvm.dbg.*` intrinsics (LLVM 14–18) get
+//! those calls dropped ([`dbg_calls`] finds them by numbering the function's values); the
+//! intrinsics' declarations stay, unused.
 
 use rustc_hash::FxHashSet;
 
@@ -22,6 +23,7 @@ use crate::bad;
 use crate::bitcode::bitstream::{self, BlockHeader, BlockInfo, BlockReader, Entry, Record};
 use crate::bitcode::bitwriter::BitWriter;
 use crate::bitcode::container::{ModuleUnit, block, block::METADATA};
+use crate::bitcode::dbg_calls::{self, Numbering};
 use crate::bitcode::module::{self, ModuleInfo};
 use crate::bitcode::reemit::{Edit, copy_block, rewrite_block, rewrite_block_with};
 use crate::error::PResult;
@@ -66,6 +68,8 @@ pub(crate) struct DebugPlan {
     /// Metadata IDs the module-level block defines (a function's own METADATA block numbers
     /// its nodes from there).
     module_ids: u64,
+    /// When variable locations are `llvm.dbg.*` calls: what finding them needs.
+    calls: Option<dbg_calls::ModuleValues>,
 }
 
 /// True if the module has debug info (named metadata `llvm.dbg.cu`).
@@ -96,15 +100,13 @@ fn for_module_block(m: &ModuleUnit<'_>, id: u32, f: &mut dyn FnMut(&Record<'_>) 
 
 /// Plans the removal, or refuses a module whose debug info cannot be removed.
 pub(crate) fn plan(m: &ModuleUnit<'_>, info: &ModuleInfo) -> PResult<DebugPlan> {
-    if let Some(g) = info.globals.iter().find(|g| g.name.starts_with(b"llvm.dbg.")) {
-        let version =
-            info.producer.as_deref().and_then(module::producer_major).map_or("LLVM before 19".to_string(), |v| format!("LLVM {v}"));
-        return Err(bad!(
-            "the module ({version}) keeps its debug info in calls to {}; removing those is not supported yet",
-            String::from_utf8_lossy(&g.name)
-        ));
-    }
     let mut plan = DebugPlan::default();
+    if info.globals.iter().any(|g| g.name.starts_with(b"llvm.dbg.")) {
+        // LLVM 14–18: variable locations are calls; number the functions' values to find them.
+        let names: Vec<Vec<u8>> = info.globals.iter().map(|g| g.name.clone()).collect();
+        let version = info.producer.as_deref().and_then(module::producer_major).map_or("LLVM".to_string(), |v| format!("LLVM {v}"));
+        plan.calls = Some(dbg_calls::module_values(m, &names).map_err(|e| bad!("{version} debug intrinsics: {e}"))?);
+    }
     plan.kinds.insert(0);
     for_module_block(m, METADATA_KIND, &mut |r| {
         let name: Vec<u8> = r.ops.iter().skip(1).map(|&v| v as u8).collect();
@@ -135,8 +137,9 @@ fn count_ids(r: &Record<'_>, next_id: &mut u64, locations: &mut FxHashSet<u64>, 
     }
 }
 
-/// Re-emits a function block without instruction locations, debug records and debug
-/// attachments (and with its own METADATA block cleaned as the module's).
+/// Re-emits function body `k` without instruction locations, debug records, calls to the
+/// `llvm.dbg.*` intrinsics and debug attachments (and with its own METADATA block cleaned as the
+/// module's).
 pub(crate) fn rewrite_function(
     w: &mut BitWriter,
     data: &[u8],
@@ -144,27 +147,88 @@ pub(crate) fn rewrite_function(
     width: u32,
     info: &mut BlockInfo,
     plan: &DebugPlan,
+    k: usize,
 ) -> PResult<()> {
-    let mut edit = |r: &Record<'_>| if matches!(r.code, 33 | 35 | 61..=65) { Edit::Drop } else { Edit::Keep };
-    let mut sub = |w: &mut BitWriter, data: &[u8], b: &BlockHeader, width: u32, info: &mut BlockInfo| match b.id {
-        METADATA_ATTACHMENT => rewrite_block(w, data, b, width, info, &mut |r| without_kinds(&r.ops, r.ops.len() % 2, &plan.kinds)),
-        METADATA => {
-            // Its nodes are numbered after the module's; collect its DILocations first (nodes
-            // may name later ones).
-            let mut local = DebugPlan { locations: plan.locations.clone(), module_ids: plan.module_ids, kinds: plan.kinds.clone() };
-            let (mut next_id, mut unknown) = (plan.module_ids, None);
-            bitstream::for_each_record(data, b, info, |r| {
-                count_ids(r, &mut next_id, &mut local.locations, &mut unknown);
-                Ok(())
-            })?;
-            if let Some(code) = unknown {
-                return Err(bad!("metadata record {code} is unknown to tl; the debug info was not removed"));
-            }
-            rewrite_metadata(w, data, b, width, info, &local)
-        }
-        _ => copy_block(w, data, b, width),
+    let numbering = match &plan.calls {
+        Some(values) => Some(std::cell::RefCell::new(Numbering::new(values, k)?)),
+        None => None,
     };
-    rewrite_block_with(w, data, h, width, info, &mut edit, &mut sub)
+    let failure = std::cell::RefCell::new(None);
+    let mut edit = |r: &Record<'_>| {
+        if let Some(n) = &numbering {
+            match n.borrow_mut().is_dbg_call(r) {
+                Ok(true) => return Edit::Drop,
+                Ok(false) => {}
+                Err(e) => {
+                    failure.borrow_mut().get_or_insert(e);
+                }
+            }
+        }
+        if matches!(r.code, 33 | 35 | 61..=65) { Edit::Drop } else { Edit::Keep }
+    };
+    let mut sub = |w: &mut BitWriter, data: &[u8], b: &BlockHeader, width: u32, info: &mut BlockInfo| {
+        if let Some(n) = &numbering {
+            n.borrow_mut().block(data, b, info)?;
+        }
+        match b.id {
+            METADATA_ATTACHMENT => rewrite_block(w, data, b, width, info, &mut |r| {
+                let edit = without_kinds(&r.ops, r.ops.len() % 2, &plan.kinds);
+                // An instruction's attachments follow it to its new index.
+                match (&numbering, r.ops.len() % 2) {
+                    (Some(n), 1) => {
+                        let ops = match &edit {
+                            Edit::Drop => return Edit::Drop,
+                            Edit::Replace(ops) => ops.clone(),
+                            Edit::Keep => r.ops.clone(),
+                        };
+                        match n.borrow().instruction_index(ops[0]) {
+                            None => Edit::Drop,
+                            Some(i) if i == ops[0] => edit,
+                            Some(i) => Edit::Replace([&[i][..], &ops[1..]].concat()),
+                        }
+                    }
+                    _ => edit,
+                }
+            }),
+            METADATA => {
+                // Its nodes are numbered after the module's; collect its DILocations first
+                // (nodes may name later ones).
+                let mut local =
+                    DebugPlan { locations: plan.locations.clone(), module_ids: plan.module_ids, kinds: plan.kinds.clone(), calls: None };
+                let (mut next_id, mut unknown) = (plan.module_ids, None);
+                bitstream::for_each_record(data, b, info, |r| {
+                    count_ids(r, &mut next_id, &mut local.locations, &mut unknown);
+                    Ok(())
+                })?;
+                if let Some(code) = unknown {
+                    return Err(bad!("metadata record {code} is unknown to tl; the debug info was not removed"));
+                }
+                rewrite_metadata(w, data, b, width, info, &local)
+            }
+            dbg_calls::USELIST_BLOCK => rewrite_use_lists(w, data, b, width, info, plan),
+            _ => copy_block(w, data, b, width),
+        }
+    };
+    rewrite_block_with(w, data, h, width, info, &mut edit, &mut sub)?;
+    match failure.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A USELIST block without the orders of the intrinsics whose calls went.
+pub(crate) fn rewrite_use_lists(
+    w: &mut BitWriter,
+    data: &[u8],
+    b: &BlockHeader,
+    width: u32,
+    info: &mut BlockInfo,
+    plan: &DebugPlan,
+) -> PResult<()> {
+    match &plan.calls {
+        Some(values) => rewrite_block(w, data, b, width, info, &mut |r| if values.keeps_use_list(r) { Edit::Keep } else { Edit::Drop }),
+        None => copy_block(w, data, b, width),
+    }
 }
 
 /// An attachment record (`skip` leading operands, then `(kind, node)` pairs) without the pairs

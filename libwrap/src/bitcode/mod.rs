@@ -7,6 +7,7 @@ pub(crate) mod asm_symbols;
 pub mod bitstream;
 pub(crate) mod bitwriter;
 pub mod container;
+pub(crate) mod dbg_calls;
 pub(crate) mod debug_info;
 pub mod details;
 pub mod guid;

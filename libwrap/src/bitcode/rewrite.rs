@@ -320,6 +320,8 @@ struct ModuleWriter<'a, 'p> {
     body_start: u64,
     value_id: usize,
     comdat_index: usize,
+    /// Function bodies seen so far.
+    function_index: usize,
     /// The strings LLVM passes to its STRTAB builder, in order (the hash covers them).
     hashed_names: Vec<u8>,
     /// FNENTRY offset (words + 1) of each function block: input → output.
@@ -366,9 +368,16 @@ impl ModuleWriter<'_, '_> {
                     return Err(bad!("a function block would not be word-aligned after the rewrite"));
                 }
                 match p.debug {
-                    Some(d) => debug_info::rewrite_function(&mut self.w, data, &h, width, &mut self.info, d),
+                    Some(d) => {
+                        let k = self.function_index;
+                        self.function_index += 1;
+                        debug_info::rewrite_function(&mut self.w, data, &h, width, &mut self.info, d, k)
+                    }
                     None => copy_block(&mut self.w, data, &h, width),
                 }
+            }
+            crate::bitcode::dbg_calls::USELIST_BLOCK if p.debug.is_some() => {
+                debug_info::rewrite_use_lists(&mut self.w, data, &h, width, &mut self.info, p.debug.unwrap_or(&DebugPlan::default()))
             }
             block::METADATA if p.debug.is_some() => {
                 debug_info::rewrite_metadata(&mut self.w, data, &h, width, &mut self.info, p.debug.unwrap_or(&DebugPlan::default()))
@@ -501,6 +510,7 @@ fn rewrite_module(m: &ModuleUnit<'_>, p: &ModulePlan<'_>) -> PResult<Vec<u8>> {
         old_begin: m.begin as u64 * 8,
         value_id: 0,
         comdat_index: 0,
+        function_index: 0,
         hashed_names: Vec::new(),
         fn_offsets: FxHashMap::default(),
         vstoffset_at: None,

@@ -18,8 +18,7 @@
 //!
 //! Refused, with the symbol named: changing a symbol module-level inline asm defines or names,
 //! localizing or removing a definition another module of the same file refers to, and weak or
-//! local commons. `-S`/`--strip-all` is refused on bitcode, and so is removing debug info kept
-//! in `llvm.dbg.*` calls (LLVM 14–18).
+//! local commons. `-S`/`--strip-all` is refused on bitcode.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 

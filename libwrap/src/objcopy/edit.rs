@@ -605,7 +605,8 @@ fn add_symbols(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), String> {
                 None => return Err(format!("Section {} not found", String::from_utf8_lossy(name))),
             },
         };
-        let symbol = crate::elf::Symbol { name: Cow::Owned(a.name.clone()), st_info: a.st_info(), st_other: 0, section, value: a.value, size: 0 };
+        let symbol =
+            crate::elf::Symbol { name: Cow::Owned(a.name.clone()), st_info: a.st_info(), st_other: 0, section, value: a.value, size: 0 };
         if a.placed.get() {
             continue; // GNU adds a `before=` symbol to the first file of the run only
         }

@@ -113,8 +113,23 @@ pub struct AddSymbol {
 }
 
 /// The symbol flags GNU objcopy's `parse_symflags` knows (exact words).
-pub const SYMBOL_FLAGS: [&str; 15] =
-    ["local", "global", "export", "debug", "function", "weak", "section", "constructor", "warning", "indirect", "file", "object", "synthetic", "indirect-function", "unique-object"];
+pub const SYMBOL_FLAGS: [&str; 15] = [
+    "local",
+    "global",
+    "export",
+    "debug",
+    "function",
+    "weak",
+    "section",
+    "constructor",
+    "warning",
+    "indirect",
+    "file",
+    "object",
+    "synthetic",
+    "indirect-function",
+    "unique-object",
+];
 
 /// C's `strtoull(s, _, 0)`: a prefix in hex (`0x`), octal (`0`) or decimal; 0 without digits.
 fn strtoull(s: &str) -> u64 {
