@@ -559,8 +559,10 @@ fn strip_debug_removes_debug_info_from_bitcode() {
         run_ok(tl_cmd("tl-strip").arg("-g").arg("-o").arg(&out).arg(&old));
         let ll = dis(&out);
         // The declarations stay (unused), and so does the summary's entry for them.
-        let left: Vec<&str> =
-            debug_lines(&ll).into_iter().filter(|l| !l.starts_with("declare void @llvm.dbg.") && !l.contains("gv: (name: \"llvm.dbg.")).collect();
+        let left: Vec<&str> = debug_lines(&ll)
+            .into_iter()
+            .filter(|l| !l.starts_with("declare void @llvm.dbg.") && !l.contains("gv: (name: \"llvm.dbg."))
+            .collect();
         assert!(left.is_empty(), "{src}: {left:?}");
         verify(&out);
         let reference = text(run_ok(Command::new(llvm19("opt")).args(["-strip-debug", "-S"]).arg(&old).arg("-o").arg("-")));

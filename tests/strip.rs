@@ -275,6 +275,7 @@ const OBJCOPY_OPTIONS: &[&str] = &[
     "--change-section-vma .nosuch-0x10 --no-change-warnings",
     "--no-change-warnings --change-warnings --change-section-lma .nosuch=1",
     "--change-section-vma .text",
+    "--change-section-vma .note.GNU-stack=0x10",
     "--set-start=zz",
     "--elf-stt-common=yes",
     "--elf-stt-common=no",

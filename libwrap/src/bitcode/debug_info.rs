@@ -76,7 +76,7 @@ pub(crate) struct DebugPlan {
 pub(crate) fn has_debug_info(m: &ModuleUnit<'_>) -> PResult<bool> {
     let mut found = false;
     for_module_block(m, METADATA, &mut |r| {
-        found |= r.code == md::NAME && r.ops.iter().map(|&v| v as u8).eq(b"llvm.dbg.cu".iter().copied());
+        found |= r.code == md::NAME && spells(&r.ops, b"llvm.dbg.cu");
         Ok(())
     })?;
     Ok(found)
@@ -109,8 +109,8 @@ pub(crate) fn plan(m: &ModuleUnit<'_>, info: &ModuleInfo) -> PResult<DebugPlan> 
     }
     plan.kinds.insert(0);
     for_module_block(m, METADATA_KIND, &mut |r| {
-        let name: Vec<u8> = r.ops.iter().skip(1).map(|&v| v as u8).collect();
-        if r.code == md::KIND && matches!(name.as_slice(), b"dbg" | b"DIAssignID" | b"heapallocsite") {
+        let name = r.ops.get(1..).unwrap_or_default();
+        if r.code == md::KIND && [&b"dbg"[..], b"DIAssignID", b"heapallocsite"].iter().any(|k| spells(name, k)) {
             plan.kinds.insert(r.op(0));
         }
         Ok(())
@@ -131,10 +131,15 @@ fn count_ids(r: &Record<'_>, next_id: &mut u64, locations: &mut FxHashSet<u64>, 
     if r.code == md::LOCATION {
         locations.insert(*next_id);
     }
-    match ids_defined(r) {
-        Some(n) => *next_id += n,
+    match ids_defined(r).and_then(|n| next_id.checked_add(n)) {
+        Some(n) => *next_id = n,
         None => *unknown = unknown.or(Some(r.code)),
     }
+}
+
+/// True if a record's operands spell `text` (each operand one byte, none larger).
+fn spells(ops: &[u64], text: &[u8]) -> bool {
+    ops.len() == text.len() && ops.iter().zip(text).all(|(&v, &c)| v == u64::from(c))
 }
 
 /// Re-emits function body `k` without instruction locations, debug records, calls to the
@@ -193,17 +198,16 @@ pub(crate) fn rewrite_function(
             METADATA => {
                 // Its nodes are numbered after the module's; collect its DILocations first
                 // (nodes may name later ones).
-                let mut local =
-                    DebugPlan { locations: plan.locations.clone(), module_ids: plan.module_ids, kinds: plan.kinds.clone(), calls: None };
+                let mut local = FxHashSet::default();
                 let (mut next_id, mut unknown) = (plan.module_ids, None);
                 bitstream::for_each_record(data, b, info, |r| {
-                    count_ids(r, &mut next_id, &mut local.locations, &mut unknown);
+                    count_ids(r, &mut next_id, &mut local, &mut unknown);
                     Ok(())
                 })?;
                 if let Some(code) = unknown {
                     return Err(bad!("metadata record {code} is unknown to tl; the debug info was not removed"));
                 }
-                rewrite_metadata(w, data, b, width, info, &local)
+                rewrite_metadata_with(w, data, b, width, info, plan, &local)
             }
             dbg_calls::USELIST_BLOCK => rewrite_use_lists(w, data, b, width, info, plan),
             _ => copy_block(w, data, b, width),
@@ -254,23 +258,38 @@ pub(crate) fn rewrite_metadata(
     info: &mut BlockInfo,
     plan: &DebugPlan,
 ) -> PResult<()> {
+    rewrite_metadata_with(w, data, h, width, info, plan, &FxHashSet::default())
+}
+
+/// [`rewrite_metadata`] for a function's METADATA block, whose own DILocations are `local`.
+fn rewrite_metadata_with(
+    w: &mut BitWriter,
+    data: &[u8],
+    h: &BlockHeader,
+    width: u32,
+    info: &mut BlockInfo,
+    plan: &DebugPlan,
+    local: &FxHashSet<u64>,
+) -> PResult<()> {
     let mut drop_named_node = false;
-    rewrite_block(w, data, h, width, info, &mut |r| match r.code {
-        md::NAME => {
-            drop_named_node = r.ops.iter().map(|&v| v as u8).take(9).eq(b"llvm.dbg.".iter().copied());
-            if drop_named_node { Edit::Drop } else { Edit::Keep }
+    rewrite_block(w, data, h, width, info, &mut |r| {
+        // A NAME's node is the record right after it.
+        let after_dropped_name = std::mem::take(&mut drop_named_node);
+        match r.code {
+            md::NAME => {
+                drop_named_node = r.ops.len() >= 9 && spells(&r.ops[..9], b"llvm.dbg.");
+                if drop_named_node { Edit::Drop } else { Edit::Keep }
+            }
+            md::NAMED_NODE if after_dropped_name => Edit::Drop,
+            md::GLOBAL_DECL_ATTACHMENT => without_kinds(&r.ops, 1, &plan.kinds),
+            md::INDEX_OFFSET | md::INDEX => Edit::Drop,
+            md::NODE | md::DISTINCT_NODE => {
+                // Operands are ID + 1 (0: null). Loop metadata names its DILocations.
+                let is_location = |v: u64| v != 0 && (plan.locations.contains(&(v - 1)) || local.contains(&(v - 1)));
+                let kept: Vec<u64> = r.ops.iter().copied().filter(|&v| !is_location(v)).collect();
+                if kept.len() == r.ops.len() { Edit::Keep } else { Edit::Replace(kept) }
+            }
+            _ => Edit::Keep,
         }
-        md::NAMED_NODE if drop_named_node => {
-            drop_named_node = false;
-            Edit::Drop
-        }
-        md::GLOBAL_DECL_ATTACHMENT => without_kinds(&r.ops, 1, &plan.kinds),
-        md::INDEX_OFFSET | md::INDEX => Edit::Drop,
-        md::NODE | md::DISTINCT_NODE => {
-            // Operands are ID + 1 (0: null). Loop metadata names its DILocations.
-            let kept: Vec<u64> = r.ops.iter().copied().filter(|&v| v == 0 || !plan.locations.contains(&(v - 1))).collect();
-            if kept.len() == r.ops.len() { Edit::Keep } else { Edit::Replace(kept) }
-        }
-        _ => Edit::Keep,
     })
 }

@@ -213,6 +213,20 @@ fn partition_indices(kind: GlobalKind) -> (usize, usize) {
     }
 }
 
+/// The IR name that gives linker name `linker` (what `symtab::mangle` undoes): `\x01` + the
+/// name when the old one was written so, else without the datalayout's global prefix.
+fn ir_name_for(linker: &[u8], old_ir: &[u8], datalayout: &str) -> Vec<u8> {
+    if old_ir.starts_with(b"\x01") {
+        return [b"\x01".as_slice(), linker].concat();
+    }
+    let (_, global_prefix) = symtab::mangling_prefixes(datalayout);
+    match linker.strip_prefix(global_prefix.as_bytes()) {
+        Some(rest) if !global_prefix.is_empty() => rest.to_vec(),
+        _ if global_prefix.is_empty() => linker.to_vec(),
+        _ => [b"\x01".as_slice(), linker].concat(),
+    }
+}
+
 /// The new states of a module's changed values, checked against what LLVM's verifier requires.
 fn plan_module(info: &ModuleInfo, changes: &FxHashMap<usize, Change>, strtab: &mut Vec<u8>) -> PResult<FxHashMap<usize, NewState>> {
     let mut out = FxHashMap::default();
@@ -231,7 +245,7 @@ fn plan_module(info: &ModuleInfo, changes: &FxHashMap<usize, Change>, strtab: &m
             Some(Binding::Local) => linkage = Linkage::Internal,
             Some(Binding::Removed) => linkage = Linkage::Private,
         }
-        if linkage == Linkage::Common && ch.binding.is_some() && ch.binding != Some(Binding::Global) {
+        if g.linkage == Linkage::Common && ch.binding.is_some() && ch.binding != Some(Binding::Global) {
             return Err(bad!("symbol `{}' is common; LLVM has no weak or local common", String::from_utf8_lossy(&g.name)));
         }
         let mut visibility = ch.visibility.unwrap_or(g.visibility);
@@ -246,9 +260,10 @@ fn plan_module(info: &ModuleInfo, changes: &FxHashMap<usize, Change>, strtab: &m
             None
         };
         let name = ch.name.as_ref().map(|n| {
+            let ir = ir_name_for(n, &g.name, &info.datalayout);
             let at = strtab.len() as u64;
-            strtab.extend_from_slice(n);
-            (at, n.len() as u64)
+            strtab.extend_from_slice(&ir);
+            (at, ir.len() as u64)
         });
         out.insert(id, NewState { linkage, visibility, dso_local, name });
     }
@@ -386,7 +401,10 @@ impl ModuleWriter<'_, '_> {
                 let with_visibility = self.with_visibility;
                 rewrite_block(&mut self.w, data, &h, width, &mut self.info, &mut |r| {
                     let changed = || {
-                        let id = r.ops.first().copied()? as usize;
+                        if r.ops.len() < 2 {
+                            return None;
+                        }
+                        let id = usize::try_from(r.ops[0]).ok()?;
                         let st = p.states.get(&id)?;
                         let old = p.info.globals.get(id)?.linkage;
                         matches!(r.code, 1 | 2 | 3 | 7 | 19 | 23).then(|| {
@@ -450,6 +468,9 @@ impl ModuleWriter<'_, '_> {
                 self.comdat_index += 1;
                 let (off, size) = match p.comdats.get(&k) {
                     Some(&(off, size)) => {
+                        if r.ops.len() < 2 {
+                            return Err(bad!("COMDAT record with {} operands", r.ops.len()));
+                        }
                         let mut ops = r.ops.clone();
                         (ops[0], ops[1]) = (off, size);
                         self.replace(r, end, &ops)?;
@@ -461,7 +482,9 @@ impl ModuleWriter<'_, '_> {
             }
             code::VSTOFFSET => {
                 // A Fixed32 field after the abbrev ID; patched once the VST is placed.
-                if end - r.start_bit != u64::from(self.width) + 32 {
+                // The one operand, in the 32 bits after the abbrev ID (LLVM's [13, Fixed32]).
+                let field = bitstream::Cursor::at(self.data, r.start_bit + u64::from(self.width), end).read(32).ok();
+                if end - r.start_bit != u64::from(self.width) + 32 || r.ops.len() != 1 || field != Some(r.op(0)) {
                     return Err(bad!("VSTOFFSET record is not a 32-bit field"));
                 }
                 self.catch_up(r.start_bit)?;
@@ -567,6 +590,9 @@ fn rewrite_symtab(t: &mut IrSymtab, index_of: &[(usize, usize)], unit_plans: &[P
         let plan = &unit_plans[plan_k];
         let Some(range) = t.modules.get(sym_module).map(|m| m.begin as usize..m.end as usize) else { continue };
         for s in t.symbols.get_mut(range).into_iter().flatten() {
+            if s.ir_name.is_empty() {
+                continue; // module-asm symbols (and unnamed values) are not changed here
+            }
             let Some(&id) = plan.ids.get(&s.ir_name) else { continue };
             let Some(st) = plan.states.get(&id) else { continue };
             if let Some(n) = &plan.new_names.get(&id) {
@@ -608,13 +634,14 @@ fn plan(m: &ModuleUnit<'_>, changes: &FxHashMap<usize, Change>, strip_debug: boo
     let mut new_names = FxHashMap::default();
     for (&id, ch) in changes {
         let (Some(n), Some(g)) = (&ch.name, info.globals.get(id)) else { continue };
-        new_names.insert(id, n.clone());
+        let ir = ir_name_for(n, &g.name, &info.datalayout);
         if let Some(k) = info.comdats.iter().position(|c| c.name == g.name) {
             comdats.insert(k, states[&id].name.unwrap_or_default());
-            renamed_comdats.push((g.name.clone(), n.clone()));
+            renamed_comdats.push((g.name.clone(), ir.clone()));
         }
+        new_names.insert(id, ir);
     }
-    let ids = info.globals.iter().enumerate().map(|(id, g)| (g.name.clone(), id)).collect();
+    let ids = info.globals.iter().enumerate().filter(|(_, g)| !g.name.is_empty()).map(|(id, g)| (g.name.clone(), id)).collect();
     Ok(Planned { info, states, debug, comdats, ids, new_names, renamed_comdats })
 }
 

@@ -120,7 +120,8 @@ impl SectionAddress {
 
 /// Parses `NAME{=,+,-}VAL` of `option`, with GNU's messages.
 pub fn parse_section_change(option: &str, arg: &str) -> Result<(String, AddrChange), String> {
-    let at = arg.find(['=', '+', '-']).ok_or_else(|| format!("bad format for {option}"))?;
+    // GNU looks for `=`, then `+`, then `-` (names such as `.note.GNU-stack` have a `-`).
+    let at = arg.find('=').or_else(|| arg.find('+')).or_else(|| arg.find('-')).ok_or_else(|| format!("bad format for {option}"))?;
     let value = parse_vma(&arg[at + 1..], option)?;
     let change = match &arg[at..=at] {
         "=" => AddrChange::Set(value),
@@ -141,7 +142,7 @@ pub fn parse_vma(s: &str, option: &str) -> Result<u64, String> {
     } else {
         (s, 10)
     };
-    if digits.is_empty() {
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
         return Err(bad());
     }
     u64::from_str_radix(digits, radix).map_err(|_| bad())

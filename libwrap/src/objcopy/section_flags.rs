@@ -14,6 +14,9 @@ use std::borrow::Cow;
 use crate::elf::consts::*;
 use crate::elf::{Section, SectionData};
 
+/// The largest NOBITS section given contents by a flag change (1 GiB).
+const MAX_ZERO_FILL: u64 = 1 << 30;
+
 /// A set of BFD section flags.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SecFlags(pub u32);
@@ -67,7 +70,10 @@ impl SecFlags {
         let size = s.size(true);
         match (nobits, &s.data) {
             (true, SectionData::Bytes(_)) => s.data = SectionData::NoBits(size),
-            (false, SectionData::NoBits(n)) => s.data = SectionData::Bytes(Cow::Owned(vec![0; *n as usize])),
+            // Zeros for the new contents, but not more than any real object could hold: a
+            // hostile size stays NOBITS rather than exhausting memory.
+            (false, SectionData::NoBits(n)) if *n <= MAX_ZERO_FILL => s.data = SectionData::Bytes(Cow::Owned(vec![0; *n as usize])),
+            (false, SectionData::NoBits(_)) => return,
             _ => {}
         }
         s.sh_type = if nobits { SHT_NOBITS } else { SHT_PROGBITS };
@@ -141,7 +147,10 @@ fn strtoull(s: &str) -> u64 {
         (s, 10)
     };
     let end = digits.find(|c: char| !c.is_digit(radix)).unwrap_or(digits.len());
-    u64::from_str_radix(&digits[..end], radix).unwrap_or(0)
+    if end == 0 {
+        return 0;
+    }
+    u64::from_str_radix(&digits[..end], radix).unwrap_or(u64::MAX) // C saturates on overflow
 }
 
 impl AddSymbol {
