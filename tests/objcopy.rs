@@ -129,8 +129,17 @@ fn errors_match_gnu_objcopy() {
         assert!(!d.join("out.o").exists());
     }
     // Options GNU has and tl does not implement are refused, never ignored.
-    for opt in ["--gap-fill=0", "--interleave=2", "-Obinary", "--reverse-bytes=2", "--srec-len=16", "--verilog-data-width=2", "--pad-to=64"]
-    {
+    for opt in [
+        "--gap-fill=0",
+        "--interleave=2",
+        "-Obinary",
+        "-Oelf32-i386",
+        "-Felf64-little",
+        "--reverse-bytes=2",
+        "--srec-len=16",
+        "--verilog-data-width=2",
+        "--pad-to=64",
+    ] {
         let r = run(tl_cmd("tl-objcopy").arg(opt).arg(fixture("kinds.gcc.o")).arg(d.join("x.o")));
         assert_eq!(r.status.code(), Some(1), "{opt}");
         assert!(String::from_utf8_lossy(&r.stderr).contains("is not supported yet"), "{opt}");

@@ -21,16 +21,12 @@ enum Val {
 
 /// GNU objcopy 2.40's options that tl-objcopy does not implement (long name, short, value).
 const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
-    ("target", Some('F'), Val::Required),
     ("debugging", None, Val::No),
     ("interleave", Some('i'), Val::Optional),
     ("interleave-width", None, Val::Required),
     ("byte", Some('b'), Val::Required),
     ("gap-fill", None, Val::Required),
     ("pad-to", None, Val::Required),
-    ("long-section-names", None, Val::Required),
-    ("change-leading-char", None, Val::No),
-    ("remove-leading-char", None, Val::No),
     ("reverse-bytes", None, Val::Required),
     ("srec-len", None, Val::Required),
     ("srec-forceS3", None, Val::No),
@@ -97,6 +93,10 @@ fn help_text() -> String {
      --compress-debug-sections[={{none|zlib|zlib-gnu|zlib-gabi|zstd}}]
                                    Compress DWARF debug sections
      --decompress-debug-sections   Decompress DWARF debug sections
+  -I, -O, -F <elf-target>          Accepted when the object is in that target (elf64-x86-64,
+                                   elf32-i386, elf32-x86-64, elf32-iamcu); no conversion
+     --long-section-names {{enable|disable|keep}}, --change-leading-char, --remove-leading-char
+                                   Accepted; no effect on ELF, as in GNU objcopy
      --elf-stt-common=[yes|no]     Generate ELF common symbols with STT_COMMON type
      --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
                                    no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
@@ -159,6 +159,10 @@ fn command() -> Command {
         .arg(Arg::new("elf-stt-common").long("elf-stt-common").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("input-target").short('I').long("input-target").num_args(1).action(ArgAction::Append))
         .arg(Arg::new("output-target").short('O').long("output-target").num_args(1).action(ArgAction::Append))
+        .arg(Arg::new("target").short('F').long("target").num_args(1).action(ArgAction::Append))
+        .arg(Arg::new("long-section-names").long("long-section-names").num_args(1).action(ArgAction::Append))
+        .arg(Arg::new("change-leading-char").long("change-leading-char").action(ArgAction::SetTrue))
+        .arg(Arg::new("remove-leading-char").long("remove-leading-char").action(ArgAction::SetTrue))
         .arg(Arg::new("binary-architecture").short('B').long("binary-architecture").num_args(1).action(ArgAction::Set))
         .arg(Arg::new("deterministic").short('D').long("enable-deterministic-archives").action(ArgAction::SetTrue))
         .arg(Arg::new("nondeterministic").short('U').long("disable-deterministic-archives").action(ArgAction::SetTrue))
@@ -242,18 +246,32 @@ fn target_operations(m: &clap::ArgMatches) -> Result<Vec<Operation>, String> {
             },
         }
     }
-    for (name, op) in [("input-target", Operation::WrapBitcode), ("output-target", Operation::UnwrapBitcode)] {
+    for (name, op) in [("input-target", Operation::WrapBitcode), ("output-target", Operation::UnwrapBitcode), ("target", Operation::Copy)] {
         for v in m.get_many::<String>(name).into_iter().flatten() {
             if from_binary {
                 continue;
             }
-            if v != "llvm-bc" {
-                return Err(format!("target '{v}' is not supported yet (only llvm-bc, and -I binary)"));
+            // An ELF target of a specific machine names the format the object is in: checked
+            // against it when copying (converting between targets is not done).
+            if matches!(objcopy::binary::BinaryTarget::by_name(v), Some(t) if t.e_machine != 0) {
+                continue;
+            }
+            if v != "llvm-bc" || op == Operation::Copy {
+                return Err(format!("target '{v}' is not supported yet (only llvm-bc, -I binary, and a machine's own ELF target)"));
             }
             ops.push(op.clone());
         }
     }
     Ok(ops)
+}
+
+/// The ELF target `-I`, `-O` or `-F` name for a copy (the object must already be in it).
+fn named_target(m: &clap::ArgMatches) -> Option<(String, objcopy::binary::BinaryTarget)> {
+    ["input-target", "output-target", "target"]
+        .iter()
+        .filter_map(|id| m.get_many::<String>(id))
+        .flatten()
+        .find_map(|v| objcopy::binary::BinaryTarget::by_name(v).filter(|t| t.e_machine != 0).map(|t| (v.clone(), t)))
 }
 
 /// Runs tl-objcopy with `args` (argv[0] first); returns the exit status.
@@ -359,6 +377,13 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
     if m.get_flag("decompress-debug-sections") {
         edits.compress_debug = Some(None);
     }
+    if let Some(v) = m.get_many::<String>("long-section-names").and_then(|mut v| v.next_back())
+        && !["enable", "disable", "keep"].contains(&v.as_str())
+    {
+        cli::error(err, &prog, format!("unknown long section names option '{v}'"));
+        return 1;
+    }
+    edits.target = named_target(&m);
     match addresses(&m) {
         Ok(a) => edits.addresses = a,
         Err(message) => {

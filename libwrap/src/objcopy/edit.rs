@@ -113,6 +113,8 @@ pub struct Edits {
     pub elf_stt_common: Option<bool>,
     /// The address options ([`super::addresses`]).
     pub addresses: Addresses,
+    /// `-I`/`-O`/`-F` named an ELF target (name, target): the object must be in it.
+    pub target: Option<(String, super::binary::BinaryTarget)>,
     /// `--prefix-sections`.
     pub prefix_sections: Option<Vec<u8>>,
     /// `--prefix-alloc-sections`.

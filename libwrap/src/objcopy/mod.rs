@@ -142,6 +142,11 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
     if obj.e_type != ET_REL || obj.program_headers != 0 {
         return Err(unsupported("copying executables and shared objects is not supported yet".to_string()));
     }
+    if let Some((name, t)) = &edits.target
+        && (t.is_64 != obj.is_64 || t.big_endian != obj.big_endian || t.e_machine != obj.e_machine)
+    {
+        return Err(unsupported(format!("converting to {name} is not supported yet (the object is in another ELF target)")));
+    }
     let mut warnings = Vec::new();
     let mut edits = Cow::Borrowed(edits);
     if file_kind::classify(&obj) == ElfKind::Wrapped {
