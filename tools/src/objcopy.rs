@@ -274,6 +274,40 @@ fn named_target(m: &clap::ArgMatches) -> Option<(String, objcopy::binary::Binary
         .find_map(|v| objcopy::binary::BinaryTarget::by_name(v).filter(|t| t.e_machine != 0).map(|t| (v.clone(), t)))
 }
 
+/// The edits only objcopy has options for (debug links, compression, targets, addresses,
+/// common symbols), with GNU's messages.
+fn objcopy_only_edits(m: &clap::ArgMatches, edits: &mut libwrap::objcopy::Edits) -> Result<(), String> {
+    edits.add_gnu_debuglink = m.get_one::<String>("add-gnu-debuglink").map(std::path::PathBuf::from);
+    if let Some(kind) = m.get_many::<String>("compress-debug-sections").and_then(|mut v| v.next_back()) {
+        use libwrap::elf::compress::Method;
+        edits.compress_debug = Some(match kind.as_str() {
+            "zlib" | "zlib-gabi" => Some(Method::Zlib),
+            "zlib-gnu" => Some(Method::ZlibGnu),
+            "zstd" => Some(Method::Zstd),
+            "none" => None,
+            other => return Err(format!("unrecognized --compress-debug-sections type `{other}'")),
+        });
+    }
+    if m.get_flag("decompress-debug-sections") {
+        edits.compress_debug = Some(None);
+    }
+    if let Some(v) = m.get_many::<String>("long-section-names").and_then(|mut v| v.next_back())
+        && !["enable", "disable", "keep"].contains(&v.as_str())
+    {
+        return Err(format!("unknown long section names option '{v}'"));
+    }
+    edits.target = named_target(m);
+    edits.addresses = addresses(m)?;
+    if let Some(v) = m.get_many::<String>("elf-stt-common").and_then(|mut v| v.next_back()) {
+        edits.elf_stt_common = match v.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            other => return Err(format!("unrecognized --elf-stt-common= option `{other}'")),
+        };
+    }
+    Ok(())
+}
+
 /// Runs tl-objcopy with `args` (argv[0] first); returns the exit status.
 pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let prog = cli::program_name(&args, "tl-objcopy");
@@ -360,46 +394,9 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
             return 1;
         }
     };
-    edits.add_gnu_debuglink = m.get_one::<String>("add-gnu-debuglink").map(std::path::PathBuf::from);
-    if let Some(kind) = m.get_many::<String>("compress-debug-sections").and_then(|mut v| v.next_back()) {
-        use libwrap::elf::compress::Method;
-        edits.compress_debug = Some(match kind.as_str() {
-            "zlib" | "zlib-gabi" => Some(Method::Zlib),
-            "zlib-gnu" => Some(Method::ZlibGnu),
-            "zstd" => Some(Method::Zstd),
-            "none" => None,
-            other => {
-                cli::error(err, &prog, format!("unrecognized --compress-debug-sections type `{other}'"));
-                return 1;
-            }
-        });
-    }
-    if m.get_flag("decompress-debug-sections") {
-        edits.compress_debug = Some(None);
-    }
-    if let Some(v) = m.get_many::<String>("long-section-names").and_then(|mut v| v.next_back())
-        && !["enable", "disable", "keep"].contains(&v.as_str())
-    {
-        cli::error(err, &prog, format!("unknown long section names option '{v}'"));
+    if let Err(message) = objcopy_only_edits(&m, &mut edits) {
+        cli::error(err, &prog, message);
         return 1;
-    }
-    edits.target = named_target(&m);
-    match addresses(&m) {
-        Ok(a) => edits.addresses = a,
-        Err(message) => {
-            cli::error(err, &prog, message);
-            return 1;
-        }
-    }
-    if let Some(v) = m.get_many::<String>("elf-stt-common").and_then(|mut v| v.next_back()) {
-        edits.elf_stt_common = match v.as_str() {
-            "yes" => Some(true),
-            "no" => Some(false),
-            other => {
-                cli::error(err, &prog, format!("unrecognized --elf-stt-common= option `{other}'"));
-                return 1;
-            }
-        };
     }
     if !matches!(operation, Operation::Copy | Operation::FromBinary(Some(_))) && !edits.is_empty() {
         cli::error(err, &prog, "section and symbol options go with a copy, not with --wrap-bitcode, --unwrap-bitcode or --split-modules");
