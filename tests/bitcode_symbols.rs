@@ -324,6 +324,32 @@ fn set_symbol_visibility_acts_alike_on_native_and_bitcode() {
     }
 }
 
+/// `D/F.c` compiled by clang-19 to ThinLTO bitcode `D/F.o`.
+fn thin_compile(d: &Path, f: &str) {
+    run_ok(
+        Command::new(llvm19("clang"))
+            .args(["-O2", "-flto=thin", "-c"])
+            .arg(d.join(format!("{f}.c")))
+            .arg("-o")
+            .arg(d.join(format!("{f}.o"))),
+    );
+}
+
+/// Links `inputs` with clang-19 through tl-ld (which hands the bitcode to ld.lld-19), runs the
+/// program and returns what it printed.
+fn run_through_tl_ld(d: &Path, inputs: &[&Path]) -> String {
+    let exe = d.join("prog");
+    run_ok(
+        Command::new(llvm19("clang"))
+            .args(["-O2", "-flto=thin"])
+            .arg(format!("--ld-path={}", tl("tl-ld").display()))
+            .args(inputs)
+            .arg("-o")
+            .arg(&exe),
+    );
+    text(run_ok(&mut Command::new(&exe)))
+}
+
 /// Builds the program of the cache test: `main` prints `get()`, `call_hook()`, `strong()`.
 fn link_program(d: &Path, objs: &[&Path], cache: &Path, out: &str) -> String {
     let exe = d.join(out);
@@ -364,13 +390,7 @@ fn transformed_bitcode_links_and_runs_with_a_warm_thinlto_cache() {
     )
     .unwrap();
     for f in ["lib", "main", "main2"] {
-        run_ok(
-            Command::new(llvm19("clang"))
-                .args(["-O2", "-flto=thin", "-c"])
-                .arg(d.join(format!("{f}.c")))
-                .arg("-o")
-                .arg(d.join(format!("{f}.o"))),
-        );
+        thin_compile(d, f);
     }
     let cache = d.join("cache");
     let (lib, main, main2) = (d.join("lib.o"), d.join("main.o"), d.join("main2.o"));
@@ -422,13 +442,7 @@ fn an_archive_of_thinlto_members_renamed_and_prefixed_links() {
     )
     .unwrap();
     for f in ["one", "two", "main"] {
-        run_ok(
-            Command::new(llvm19("clang"))
-                .args(["-O2", "-flto=thin", "-c"])
-                .arg(d.join(format!("{f}.c")))
-                .arg("-o")
-                .arg(d.join(format!("{f}.o"))),
-        );
+        thin_compile(d, f);
     }
     // One member raw, one wrapped.
     run_ok(tl_cmd("tl-objcopy").arg("--wrap-bitcode").arg(d.join("two.o")).arg(d.join("two.w.o")));
@@ -439,17 +453,7 @@ fn an_archive_of_thinlto_members_renamed_and_prefixed_links() {
     let index = text(run_ok(tl_cmd("tl-nm").args(["-s", "libp.a"]).current_dir(d)));
     assert!(index.contains("px_renamed2 in two.w.o") && index.contains("px_f1 in one.o"), "{index}");
     // clang-19 links through tl-ld (the wrapped member needs it), which runs ld.lld-19.
-    let exe = d.join("prog");
-    run_ok(
-        Command::new(llvm19("clang"))
-            .args(["-flto=thin", "-O2"])
-            .arg(format!("--ld-path={}", tl("tl-ld").display()))
-            .arg(d.join("main.o"))
-            .arg(d.join("libp.a"))
-            .arg("-o")
-            .arg(&exe),
-    );
-    assert_eq!(text(run_ok(&mut Command::new(&exe))), "42\n");
+    assert_eq!(run_through_tl_ld(d, &[&d.join("main.o"), &d.join("libp.a")]), "42\n");
 }
 
 #[test]
@@ -636,17 +640,7 @@ fn partial_links_of_native_code_and_bitcode_change_like_gnu_ld_r_of_native_objec
          int main(void) { printf(\"%d\\n\", nat(1)); return 0; }\n",
     )
     .unwrap();
-    let exe = d.join("prog");
-    run_ok(
-        Command::new(llvm19("clang"))
-            .args(["-O2", "-flto=thin"])
-            .arg(format!("--ld-path={}", tl("tl-ld").display()))
-            .arg(d.join("m.c"))
-            .arg(d.join("r9.o"))
-            .arg("-o")
-            .arg(&exe),
-    );
-    assert_eq!(text(run_ok(&mut Command::new(&exe))), "49\n");
+    assert_eq!(run_through_tl_ld(d, &[&d.join("m.c"), &d.join("r9.o")]), "49\n");
 }
 
 /// A directory whose `ld` is tl-ld (for `gcc -B`).

@@ -120,11 +120,20 @@ fn referenced_ids(info: &ModuleInfo) -> Option<FxHashSet<u64>> {
     Some(ids)
 }
 
-/// The global values of every module of a bitcode buffer, and the symbols their module-level
-/// asm defines.
-pub fn globals(bitcode: &[u8]) -> PResult<Vec<Global>> {
+/// What symbol operations see of a bitcode buffer.
+#[derive(Clone, Debug, Default)]
+pub struct FileSymbols {
+    /// The global values of every module, and the symbols their module-level asm defines.
+    pub globals: Vec<Global>,
+    /// Each module's module-level inline asm (empty without), to check renames against.
+    pub asm: Vec<String>,
+}
+
+/// The [`FileSymbols`] of a bitcode buffer.
+pub fn globals(bitcode: &[u8]) -> PResult<FileSymbols> {
     let c = container::parse(bitcode)?;
     let mut out = Vec::new();
+    let mut asm = Vec::with_capacity(c.modules.len());
     for (mi, m) in c.modules.iter().enumerate() {
         let info = read_info(m)?;
         let referenced = referenced_ids(&info);
@@ -155,15 +164,9 @@ pub fn globals(bitcode: &[u8]) -> PResult<Vec<Global>> {
                 referenced: true,
             });
         }
+        asm.push(info.asm);
     }
-    Ok(out)
-}
-
-/// The module-level inline asm of module `module`, if any (to check renames against).
-pub fn module_asm(bitcode: &[u8], module: usize) -> PResult<String> {
-    let c = container::parse(bitcode)?;
-    let m = c.modules.get(module).ok_or_else(|| bad!("no module {module}"))?;
-    Ok(read_info(m)?.asm)
+    Ok(FileSymbols { globals: out, asm })
 }
 
 /// A value's state after its change.

@@ -118,6 +118,18 @@ impl SectionAddress {
     }
 }
 
+/// A number in C's notation split into its digits and radix: `0x…` hex, `0…` octal, else
+/// decimal.
+pub(crate) fn c_radix(s: &str) -> (&str, u32) {
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (h, 16)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
+    } else {
+        (s, 10)
+    }
+}
+
 /// Parses `NAME{=,+,-}VAL` of `option`, with GNU's messages.
 pub fn parse_section_change(option: &str, arg: &str) -> Result<(String, AddrChange), String> {
     // GNU looks for `=`, then `+`, then `-` (names such as `.note.GNU-stack` have a `-`).
@@ -135,13 +147,7 @@ pub fn parse_section_change(option: &str, arg: &str) -> Result<(String, AddrChan
 /// `OPTION: bad number: ARG`.
 pub fn parse_vma(s: &str, option: &str) -> Result<u64, String> {
     let bad = || format!("{option}: bad number: {s}");
-    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        (h, 16)
-    } else if s.len() > 1 && s.starts_with('0') {
-        (&s[1..], 8)
-    } else {
-        (s, 10)
-    };
+    let (digits, radix) = c_radix(s);
     if digits.is_empty() || digits.starts_with(['+', '-']) {
         return Err(bad());
     }

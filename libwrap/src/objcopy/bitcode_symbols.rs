@@ -130,27 +130,18 @@ pub(crate) fn copy_bitcode_beside(
     if !e.filters_symbols() && e.set_visibility.is_empty() && !debug {
         return Ok((None, Vec::new())); // GNU changes no symbol for these options
     }
-    let globals = rewrite::globals(bc).map_err(|x| x.to_string())?;
+    let symbols = rewrite::globals(bc).map_err(|x| x.to_string())?;
+    let globals = &symbols.globals;
     let mut warnings = Vec::new();
     let mut changes: FxHashMap<(usize, usize), Change> = FxHashMap::default();
-    let mut asm_cache: FxHashMap<usize, String> = FxHashMap::default();
     for g in globals.iter().filter(|g| g.listed) {
         let Some(ch) = change_of(g, e, &mut warnings)? else { continue };
         let shown = String::from_utf8_lossy(&g.name).into_owned();
         let Some(id) = g.value_id else {
             return Err(format!("symbol `{shown}' is defined by module-level inline asm; tl-objcopy does not change asm symbols"));
         };
-        if ch.name.is_some() {
-            let asm = match asm_cache.get(&g.module) {
-                Some(a) => a,
-                None => {
-                    let a = rewrite::module_asm(bc, g.module).map_err(|x| x.to_string())?;
-                    asm_cache.entry(g.module).or_insert(a)
-                }
-            };
-            if asm_names(asm, &g.name) {
-                return Err(format!("symbol `{shown}' is named in module-level inline asm; renaming it there is not supported yet"));
-            }
+        if ch.name.is_some() && symbols.asm.get(g.module).is_some_and(|asm| asm_names(asm, &g.name)) {
+            return Err(format!("symbol `{shown}' is named in module-level inline asm; renaming it there is not supported yet"));
         }
         if matches!(ch.binding, Some(Binding::Local | Binding::Removed)) && !g.undefined {
             let other_module = globals.iter().any(|o| o.module != g.module && o.name == g.name && o.undefined);

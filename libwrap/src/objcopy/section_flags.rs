@@ -139,13 +139,7 @@ pub const SYMBOL_FLAGS: [&str; 15] = [
 
 /// C's `strtoull(s, _, 0)`: a prefix in hex (`0x`), octal (`0`) or decimal; 0 without digits.
 fn strtoull(s: &str) -> u64 {
-    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        (h, 16)
-    } else if s.len() > 1 && s.starts_with('0') {
-        (&s[1..], 8)
-    } else {
-        (s, 10)
-    };
+    let (digits, radix) = super::addresses::c_radix(s);
     let end = digits.find(|c: char| !c.is_digit(radix)).unwrap_or(digits.len());
     if end == 0 {
         return 0;
