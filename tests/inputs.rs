@@ -46,7 +46,7 @@ fn executables_shared_objects_and_other_classes_are_read() {
         let data = std::fs::read(p).unwrap();
         let obj = elf::read(&data).unwrap();
         assert!(obj.e_type == 2 || obj.e_type == 3, "{p}");
-        assert!(obj.program_headers > 0);
+        assert!(obj.program_headers() > 0);
         assert!(!obj.sections.is_empty());
     }
     // 32-bit little-endian, 32/64-bit big-endian: wrapped objects of those targets read back.

@@ -14,6 +14,7 @@
 
 pub mod compress;
 pub mod consts;
+mod layout;
 mod model;
 pub mod read;
 pub mod target;

@@ -188,6 +188,41 @@ impl Symbol<'_> {
     }
 }
 
+/// A program header (`Elf64_Phdr` fields) and the sections it holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub(crate) p_type: u32,
+    pub(crate) p_flags: u32,
+    pub(crate) p_offset: u64,
+    pub(crate) p_vaddr: u64,
+    pub(crate) p_paddr: u64,
+    pub(crate) p_filesz: u64,
+    pub(crate) p_memsz: u64,
+    pub(crate) p_align: u64,
+    /// The sections (model indices) it held in the file read.
+    pub(crate) sections: Vec<usize>,
+}
+
+impl Segment {
+    /// The end of its bytes in the file.
+    pub(crate) fn file_end(&self) -> u64 {
+        self.p_offset.saturating_add(self.p_filesz)
+    }
+}
+
+/// What an executable or shared object has beyond sections: its program headers. Invariant:
+/// the writer lays the segments out again from the sections they held ([`super::layout`]),
+/// as GNU objcopy does when it keeps a program's allocated sections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Image {
+    /// `e_phoff` (the program headers follow the ELF header).
+    pub(crate) phoff: u64,
+    /// The program headers, in order.
+    pub(crate) segments: Vec<Segment>,
+    /// Why the program headers could not be read (the image cannot be written then).
+    pub(crate) unreadable: Option<String>,
+}
+
 /// An ELF file in memory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ElfObject<'a> {
@@ -207,8 +242,8 @@ pub struct ElfObject<'a> {
     pub(crate) e_flags: u32,
     /// `e_entry`.
     pub(crate) e_entry: u64,
-    /// Number of program headers in the file read (the model does not keep them).
-    pub program_headers: u32,
+    /// The program headers of an executable or shared object (`None` for a file without).
+    pub(crate) image: Option<Image>,
     /// Sections (file index − 1).
     pub sections: Vec<Section<'a>>,
     /// Symbols of `.symtab` (file index − 1).
@@ -227,7 +262,7 @@ impl<'a> ElfObject<'a> {
             e_machine,
             e_flags,
             e_entry: 0,
-            program_headers: 0,
+            image: None,
             sections: Vec::new(),
             symbols: Vec::new(),
         }
@@ -252,6 +287,36 @@ impl<'a> ElfObject<'a> {
 }
 
 impl ElfObject<'_> {
+    /// How many program headers the file read had.
+    pub fn program_headers(&self) -> usize {
+        self.image.as_ref().map_or(0, |i| i.segments.len())
+    }
+
+    /// Moves the symbol table, its index and string tables and the section-name table after
+    /// every other section, in that order (as BFD numbers them); a symbol table gets a string
+    /// table of its own (an LLVM object's `.strtab` may be its section-name table too).
+    pub(crate) fn move_tables_last(&mut self) {
+        let rank = |d: &SectionData<'_>| match d {
+            SectionData::SymbolTable => Some(0),
+            SectionData::SymtabShndx => Some(1),
+            SectionData::StringTable => Some(2),
+            SectionData::SectionNames => Some(3),
+            _ => None,
+        };
+        let mut tables: Vec<Section<'_>> = self.sections.iter().filter(|s| rank(&s.data).is_some()).cloned().collect();
+        let keep: Vec<bool> = self.sections.iter().map(|s| rank(&s.data).is_none()).collect();
+        self.retain(&keep, &vec![true; self.symbols.len()]);
+        tables.sort_by_key(|s| rank(&s.data));
+        let has = |r: usize| tables.iter().any(|s| rank(&s.data) == Some(r));
+        if has(0) && !has(2) {
+            let at = tables.iter().position(|s| rank(&s.data) > Some(2)).unwrap_or(tables.len());
+            let mut strtab = Section::bytes(b".strtab", consts::SHT_STRTAB, 0, 1, Cow::Borrowed(b""));
+            strtab.data = SectionData::StringTable;
+            tables.insert(at, strtab);
+        }
+        self.sections.extend(tables);
+    }
+
     /// Removes the sections and symbols not marked to keep, renumbering every reference between
     /// them. References to removed items become neutral: a link or info of 0, a group without
     /// the member, a relocation against symbol 0, a symbol that is undefined.
@@ -306,6 +371,9 @@ impl ElfObject<'_> {
             if let SymbolSection::Section(i) = s.section {
                 s.section = sec[i].map_or(SymbolSection::Undefined, SymbolSection::Section);
             }
+        }
+        for p in self.image.iter_mut().flat_map(|image| image.segments.iter_mut()) {
+            p.sections = p.sections.iter().filter_map(|&i| sec[i]).collect();
         }
     }
 }

@@ -5,10 +5,11 @@ use std::borrow::Cow;
 
 use object::Endianness;
 use object::elf::{FileHeader32, FileHeader64};
-use object::read::elf::{FileHeader, Rel as _, Rela as _, SectionHeader, Sym as _};
+use object::read::elf::{FileHeader, ProgramHeader as _, Rel as _, Rela as _, SectionHeader, Sym as _};
 
 use super::consts::*;
-use super::model::{ElfObject, Info, Link, Reloc, Section, SectionData, Symbol, SymbolSection};
+use super::layout;
+use super::model::{ElfObject, Image, Info, Link, Reloc, Section, SectionData, Segment, Symbol, SymbolSection};
 use crate::bad;
 use crate::error::PResult;
 
@@ -41,6 +42,9 @@ struct Reader<'d, 's, Elf: FileHeader<Endian = Endianness>> {
     is_mips64el: bool,
     sections: &'s object::read::elf::SectionTable<'d, Elf>,
     shstrndx: usize,
+    /// The file has program headers: its allocated relocation sections (a static program's
+    /// `.rela.plt`, against `.symtab`) are the loader's, kept as bytes.
+    image: bool,
     /// The one SHT_SYMTAB (dynamic objects' .dynsym is kept as bytes) and its string table.
     symtab: Option<usize>,
     strtab: Option<usize>,
@@ -79,7 +83,7 @@ impl<'d, Elf: FileHeader<Endian = Endianness>> Reader<'d, '_, Elf> {
             SectionData::SymtabShndx
         } else if sh_type == SHT_NOBITS {
             SectionData::NoBits(s.sh_size(endian).into())
-        } else if (sh_type == SHT_REL || sh_type == SHT_RELA) && self.links_symtab(raw_link) {
+        } else if (sh_type == SHT_REL || sh_type == SHT_RELA) && self.links_symtab(raw_link) && !(self.image && sh_flags & SHF_ALLOC != 0) {
             link = Link::Symtab;
             info = match self.to_model(raw_info as usize) {
                 Some(t) => Info::Section(t),
@@ -239,6 +243,7 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
         big_endian: header.is_big_endian(),
         is_mips64el: header.is_mips64el(endian),
         sections: &sections,
+        image: program_headers > 0,
         shstrndx,
         symtab,
         strtab,
@@ -256,10 +261,62 @@ fn read_generic<'d, Elf: FileHeader<Endian = Endianness>>(data: &'d [u8]) -> PRe
         e_machine: header.e_machine(endian).0,
         e_flags: header.e_flags(endian).0,
         e_entry: header.e_entry(endian).into(),
-        program_headers,
+        image: (program_headers > 0).then(|| image(header, endian, data, &sections)),
         sections: model_sections,
         symbols: reader.symbols()?,
     })
+}
+
+/// The program headers and the sections each holds. A table that cannot be read is noted,
+/// not an error: reading symbols does not need it, only writing the file again does.
+fn image<Elf: FileHeader<Endian = Endianness>>(
+    header: &Elf,
+    endian: Endianness,
+    data: &[u8],
+    sections: &object::read::elf::SectionTable<'_, Elf>,
+) -> Image {
+    let phoff: u64 = header.e_phoff(endian).into();
+    let mut image = Image { phoff, segments: Vec::new(), unreadable: None };
+    let table = match header.program_headers(endian, data) {
+        Ok(table) => table,
+        Err(e) => {
+            image.unreadable = Some(format!("program headers: {e}"));
+            return image;
+        }
+    };
+    image.segments = table
+        .iter()
+        .map(|p| Segment {
+            p_type: p.p_type(endian).0,
+            p_flags: p.p_flags(endian).0,
+            p_offset: p.p_offset(endian).into(),
+            p_vaddr: p.p_vaddr(endian).into(),
+            p_paddr: p.p_paddr(endian).into(),
+            p_filesz: p.p_filesz(endian).into(),
+            p_memsz: p.p_memsz(endian).into(),
+            p_align: p.p_align(endian).into(),
+            sections: Vec::new(),
+        })
+        .collect();
+    if let Some((k, p)) = image.segments.iter().enumerate().find(|(_, p)| p.file_end() > data.len() as u64) {
+        image.unreadable = Some(format!("segment {k} ends at {:#x}, past the end of the file ({:#x})", p.file_end(), data.len()));
+    }
+    let headers: Vec<layout::InputHeader> = sections
+        .iter()
+        .skip(1)
+        .map(|s| layout::InputHeader {
+            sh_type: s.sh_type(endian).0,
+            sh_flags: s.sh_flags(endian).0,
+            sh_offset: s.sh_offset(endian).into(),
+            sh_addr: s.sh_addr(endian).into(),
+            sh_size: s.sh_size(endian).into(),
+        })
+        .collect();
+    let members = layout::members(&image.segments, &headers);
+    for (p, members) in image.segments.iter_mut().zip(members) {
+        p.sections = members;
+    }
+    image
 }
 
 fn symtab_symbol_count<'d, Elf: FileHeader<Endian = Endianness>>(

@@ -4,6 +4,10 @@
 //! Layout: ELF header, then each section's contents in section order (each aligned to its
 //! `sh_addralign`), then the section header table. Markers produce `.symtab`, `.strtab`,
 //! `.shstrtab` and `.symtab_shndx` where they stand; absent markers are appended in that order.
+//!
+//! An image (a file with program headers): the ELF header, the program headers, the load
+//! segments with their sections where [`super::layout`] puts them (gaps zero), then the other
+//! sections in section order and the section header table.
 
 use object::Endianness;
 use object::elf as oelf;
@@ -11,6 +15,7 @@ use object::write::StringId;
 use object::write::elf::{FileHeader, SectionHeader, SectionIndex, Sym, Writer};
 
 use super::consts::*;
+use super::layout;
 use super::model::{ElfObject, Info, Link, SectionData, SymbolSection};
 use crate::bad;
 use crate::error::PResult;
@@ -123,6 +128,8 @@ struct Plan {
     strtab: SectionIndex,
     /// File offset of each slot's contents.
     offsets: Vec<u64>,
+    /// Slots written where the file read had them (an image's allocated sections).
+    pinned: Vec<bool>,
 }
 
 impl Plan {
@@ -149,6 +156,11 @@ fn reloc_entsize(is_64: bool, rela: bool) -> u64 {
 pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
     let endian = if obj.big_endian { Endianness::Big } else { Endianness::Little };
     let slots = slots(obj);
+    let layout = match &obj.image {
+        Some(image) if let Some(why) = &image.unreadable => return Err(bad!("{why}")),
+        Some(image) => Some(layout::layout(obj, image).map_err(|e| bad!("{e}"))?),
+        None => None,
+    };
     let has_symtab = slots.contains(&Slot::Symtab);
     if !has_symtab && !obj.symbols.is_empty() {
         return Err(bad!("symbols without a symbol table"));
@@ -156,6 +168,7 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
     let mut plan = Plan {
         names: vec![None; slots.len()],
         offsets: vec![0; slots.len()],
+        pinned: pinned(&slots, layout.as_ref()),
         slots,
         symbols: SymbolOrder::new(obj),
         has_symtab,
@@ -167,9 +180,10 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
     let mut buf = Vec::new();
     let mut w = Writer::new(endian, obj.is_64, &mut buf);
     w.reserve_file_header();
+    reserve_image(obj, &mut w, layout.as_ref())?;
     reserve_sections(obj, &mut w, &mut plan)?;
     reserve_symbols(obj, &mut w, &mut plan)?;
-    reserve_ranges(obj, &mut w, &mut plan)?;
+    reserve_ranges(obj, &mut w, &mut plan, layout.as_ref())?;
     w.reserve_section_headers();
     w.write_file_header(&FileHeader {
         os_abi: oelf::OsAbi(obj.os_abi),
@@ -180,10 +194,61 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
         e_flags: oelf::FileFlags(obj.e_flags),
     })
     .map_err(|e| bad!("{e}"))?;
+    write_image(obj, &mut w, layout.as_ref());
     write_contents(obj, &mut w, &plan)?;
     write_headers(obj, &mut w, &plan)?;
     drop(w);
     Ok(buf)
+}
+
+/// Which slots the image layout places (the sections its load segments hold).
+fn pinned(slots: &[Slot], layout: Option<&layout::Layout>) -> Vec<bool> {
+    slots.iter().map(|slot| matches!((slot, layout), (Slot::Model(i), Some(l)) if l.offsets[*i].is_some())).collect()
+}
+
+/// Phase 1 for an image: its program headers after the ELF header and its load segments.
+fn reserve_image(obj: &ElfObject<'_>, w: &mut Writer<'_>, layout: Option<&layout::Layout>) -> PResult<()> {
+    let (Some(image), Some(layout)) = (&obj.image, layout) else { return Ok(()) };
+    let header_size = if obj.is_64 { 64 } else { 52 };
+    if image.phoff != header_size {
+        return Err(bad!("program headers at {:#x}, not after the ELF header: not supported", image.phoff));
+    }
+    w.reserve_program_headers(image.segments.len() as u32);
+    w.reserve_until(layout.end.max(w.reserved_len()));
+    Ok(())
+}
+
+/// Phase 2 for an image: the program headers, then its load segments' sections.
+fn write_image(obj: &ElfObject<'_>, w: &mut Writer<'_>, layout: Option<&layout::Layout>) {
+    let Some(layout) = layout else { return };
+    w.write_align_program_headers();
+    for p in &layout.segments {
+        w.write_program_header(&object::write::elf::ProgramHeader {
+            p_type: oelf::ProgramType(p.p_type),
+            p_flags: oelf::ProgramFlags(p.p_flags),
+            p_offset: p.p_offset,
+            p_vaddr: p.p_vaddr,
+            p_paddr: p.p_paddr,
+            p_filesz: p.p_filesz,
+            p_memsz: p.p_memsz,
+            p_align: p.p_align,
+        });
+    }
+    let mut placed: Vec<(u64, &[u8])> = obj
+        .sections
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| Some((layout.offsets[i]?, s.bytes_data()?)))
+        .filter(|(_, b)| !b.is_empty())
+        .collect();
+    placed.sort_by_key(|&(at, _)| at);
+    for (at, b) in placed {
+        if at >= w.len() {
+            w.pad_until(at);
+            w.write(b);
+        }
+    }
+    w.pad_until(layout.end.max(w.len()));
 }
 
 /// Phase 1: section indices and names.
@@ -235,9 +300,10 @@ fn reserve_symbols<'a>(obj: &'a ElfObject<'_>, w: &mut Writer<'a>, plan: &mut Pl
 }
 
 /// Phase 1: file ranges, in slot order.
-fn reserve_ranges(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &mut Plan) -> PResult<()> {
+fn reserve_ranges(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &mut Plan, layout: Option<&layout::Layout>) -> PResult<()> {
     for (k, slot) in plan.slots.iter().enumerate() {
         plan.offsets[k] = match *slot {
+            Slot::Model(i) if plan.pinned[k] => layout.and_then(|l| l.offsets[i]).unwrap_or(0),
             Slot::Model(i) => {
                 let s = &obj.sections[i];
                 let align = file_align(s.sh_addralign);
@@ -275,8 +341,9 @@ fn reserve_ranges(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &mut Plan) -> P
 
 /// Phase 2: every slot's contents.
 fn write_contents(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan) -> PResult<()> {
-    for slot in &plan.slots {
+    for (k, slot) in plan.slots.iter().enumerate() {
         match *slot {
+            Slot::Model(_) if plan.pinned[k] => {}
             Slot::Model(i) => write_section(obj, w, plan, i)?,
             Slot::Symtab => write_symtab(obj, w, plan)?,
             Slot::Strtab => w.write_strtab(),

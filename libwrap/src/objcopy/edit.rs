@@ -300,6 +300,9 @@ pub(crate) struct SymClass {
     pub(crate) section: bool,
     /// A section symbol of an `SHF_MERGE` section (BFD writes none of those).
     pub(crate) merge: bool,
+    /// In an executable or shared object (BFD's `EXEC_P | DYNAMIC`): defined globals are not
+    /// kept for being global.
+    pub(crate) in_image: bool,
 }
 
 fn classify(s: &crate::elf::Symbol<'_>) -> SymClass {
@@ -319,6 +322,7 @@ fn classify(s: &crate::elf::Symbol<'_>) -> SymClass {
         file,
         section,
         merge: false,
+        in_image: false,
     }
 }
 
@@ -332,9 +336,9 @@ fn is_local_label(name: &[u8]) -> bool {
 pub(crate) fn keeps_symbol(c: &SymClass, name: &[u8], used: bool, e: &Edits, warnings: &mut Vec<String>) -> bool {
     let mut keep = if matches!(e.strip, Strip::All | Strip::NonDwo) {
         false
-    } else if used || c.global || c.weak || c.common {
+    } else if used || (!c.in_image && (c.global || c.weak || c.common)) {
         true
-    } else if c.undefined {
+    } else if c.undefined || c.global || c.weak || c.common {
         e.strip != Strip::Unneeded
     } else if c.debugging {
         !matches!(e.strip, Strip::Debug | Strip::Unneeded)
@@ -397,6 +401,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     let sections_removed = keep_sections.iter().any(|k| !k);
     for (j, s) in obj.symbols.iter().enumerate().filter(|_| e.filters_symbols() || sections_removed) {
         let mut c = classify(s);
+        c.in_image = obj.e_type != ET_REL;
         if let SymbolSection::Section(k) = s.section {
             c.merge = c.section && obj.sections.get(k).is_some_and(|sec| sec.sh_flags & SHF_MERGE != 0);
         }
@@ -446,6 +451,8 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             if let SectionData::Bytes(b) = &s.data {
                 s.data = SectionData::NoBits(b.len() as u64);
                 s.sh_type = SHT_NOBITS;
+                // BFD sets SHF_INFO_LINK only on relocation sections (`.rela.plt` loses it).
+                s.sh_flags &= !SHF_INFO_LINK;
             }
         }
     }
@@ -475,7 +482,21 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             }
         }
     }
+    tls_symbols(obj);
+    obj.move_tables_last();
     Ok(warnings)
+}
+
+/// BFD writes every symbol of a thread-local section (section symbols aside) as `STT_TLS`.
+fn tls_symbols(obj: &mut ElfObject<'_>) {
+    for sym in obj.symbols.iter_mut() {
+        if let SymbolSection::Section(k) = sym.section
+            && sym.kind() != STT_SECTION
+            && obj.sections.get(k).is_some_and(|s| s.sh_flags & SHF_TLS != 0)
+        {
+            sym.st_info = (sym.st_info & 0xf0) | STT_TLS;
+        }
+    }
 }
 
 /// A symbol's name after `--redefine-sym` and `--prefix-symbols` (section symbols keep theirs).
@@ -794,5 +815,8 @@ fn renumber_after_insert(obj: &mut ElfObject<'_>, at: usize) {
         if let SymbolSection::Section(k) = &mut s.section {
             shift(k);
         }
+    }
+    for p in obj.image.iter_mut().flat_map(|image| image.segments.iter_mut()) {
+        p.sections.iter_mut().for_each(shift);
     }
 }

@@ -139,8 +139,8 @@ pub(crate) fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Resul
 pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
     let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
-    if obj.e_type != ET_REL || obj.program_headers != 0 {
-        return Err(unsupported("copying executables and shared objects is not supported yet".to_string()));
+    if obj.image.is_some() {
+        image_refusal(&obj, edits).map_err(unsupported)?;
     }
     if let Some((name, t)) = &edits.target
         && (t.is_64 != obj.is_64 || t.big_endian != obj.big_endian || t.e_machine != obj.e_machine)
@@ -182,6 +182,31 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
     }
     let bytes = elf::write(&obj).map_err(|e| member_err(e, path, member))?;
     Ok((bytes, warnings))
+}
+
+/// The edits an executable or shared object (an image: its sections placed by its segments)
+/// cannot take yet, since they would move allocated sections.
+fn image_refusal(obj: &elf::ElfObject<'_>, e: &Edits) -> std::result::Result<(), String> {
+    let alloc = |name: &[u8]| obj.sections.iter().any(|s| s.name.as_ref() == name && s.sh_flags & SHF_ALLOC != 0);
+    let alloc_matching = |l: &glob::NameList| obj.sections.iter().any(|s| s.sh_flags & SHF_ALLOC != 0 && l.matches(&s.name));
+    let what = if !e.addresses.sections.is_empty() || e.addresses.change_addresses != 0 {
+        "moving sections (--change-section-*, --change-addresses)"
+    } else if e.set_alignment.iter().any(|(l, _)| alloc_matching(l)) {
+        "--set-section-alignment of an allocated section"
+    } else if e.extract_symbol {
+        "--extract-symbol"
+    } else if e.update_sections.iter().any(|(n, _)| alloc(n)) {
+        "--update-section of an allocated section"
+    } else if obj.sections.iter().any(|s| {
+        s.sh_flags & SHF_ALLOC != 0
+            && (e.remove_sections.matches(&s.name) || (!e.only_sections.is_empty() && !e.only_sections.matches(&s.name)))
+            && !e.keep_sections.matches(&s.name)
+    }) {
+        "removing an allocated section (-R, -j)"
+    } else {
+        return Ok(());
+    };
+    Err(format!("{what} on an executable or shared object is not supported yet (it would change the program's layout)"))
 }
 
 /// Symbol operations on a partial link's output holding native code and bitcode: the native

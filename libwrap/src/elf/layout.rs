@@ -1,0 +1,357 @@
+//! Where an image's (executable's or shared object's) allocated sections and program headers go
+//! when it is written again: BFD's `copy_elf_program_header` and
+//! `assign_file_positions_for_load_sections`, as GNU objcopy 2.40 runs them on a copy that keeps
+//! every allocated section (a plain copy, strip, `--only-keep-debug`).
+//!
+//! - Each segment keeps the sections it held in the file read (ELF's `ELF_SECTION_IN_SEGMENT`
+//!   on the input's headers, found by [`members`]), its type, flags, alignment and `p_paddr`.
+//! - `PT_LOAD` segments are laid out in order of (holds the ELF header, load address): each
+//!   starts at the first offset congruent to its address modulo its alignment; its sections
+//!   follow at their address's distance from the segment start. A segment all of whose
+//!   sections are `SHT_NOBITS` takes no file space (its `p_offset` is then its address modulo
+//!   its alignment, and the next one starts where it would have).
+//! - The other segments are derived from their sections' new places (`PT_GNU_RELRO` from the
+//!   load segment that holds it, `PT_GNU_STACK` keeps its size, `PT_PHDR` the header table).
+//!
+//! Gaps inside segments are written as zeros, as GNU writes them.
+
+use super::consts::*;
+use super::model::{ElfObject, Image, Segment};
+
+const PT_LOAD: u32 = 1;
+const PT_DYNAMIC: u32 = 2;
+const PT_NOTE: u32 = 4;
+const PT_PHDR: u32 = 6;
+const PT_TLS: u32 = 7;
+const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
+const PT_GNU_STACK: u32 = 0x6474_e551;
+const PT_GNU_RELRO: u32 = 0x6474_e552;
+const PT_GNU_SFRAME: u32 = 0x6474_e554;
+const PT_GNU_MBIND_LO: u32 = 0x6474_e555;
+const PT_GNU_MBIND_HI: u32 = 0x6474_f554;
+
+/// A section's input header, the fields `ELF_SECTION_IN_SEGMENT` looks at.
+pub(crate) struct InputHeader {
+    pub(crate) sh_type: u32,
+    pub(crate) sh_flags: u64,
+    pub(crate) sh_offset: u64,
+    pub(crate) sh_addr: u64,
+    pub(crate) sh_size: u64,
+}
+
+/// BFD's `ELF_SECTION_IN_SEGMENT` (not strict, addresses checked).
+fn in_segment(h: &InputHeader, p: &Segment) -> bool {
+    let tls = h.sh_flags & SHF_TLS != 0;
+    let alloc = h.sh_flags & SHF_ALLOC != 0;
+    let t = p.p_type;
+    let type_ok = if tls { matches!(t, PT_TLS | PT_GNU_RELRO | PT_LOAD) } else { t != PT_TLS && t != PT_PHDR };
+    let alloc_only = matches!(t, PT_LOAD | PT_DYNAMIC | PT_GNU_EH_FRAME | PT_GNU_STACK | PT_GNU_RELRO | PT_GNU_SFRAME)
+        || (PT_GNU_MBIND_LO..=PT_GNU_MBIND_HI).contains(&t);
+    let size = if !tls || h.sh_type != SHT_NOBITS || t == PT_TLS { h.sh_size } else { 0 };
+    let in_file = h.sh_type == SHT_NOBITS
+        || (h.sh_offset >= p.p_offset && (h.sh_offset - p.p_offset).checked_add(size).is_some_and(|e| e <= p.p_filesz));
+    let in_memory = !alloc || (h.sh_addr >= p.p_vaddr && (h.sh_addr - p.p_vaddr).checked_add(size).is_some_and(|e| e <= p.p_memsz));
+    let edge_ok = !matches!(t, PT_DYNAMIC | PT_NOTE)
+        || h.sh_size != 0
+        || p.p_memsz == 0
+        || (h.sh_offset > p.p_offset && h.sh_offset - p.p_offset < p.p_filesz);
+    type_ok && (alloc || !alloc_only) && in_file && in_memory && edge_ok
+}
+
+/// The sections (model indices) of each segment, in section order.
+pub(crate) fn members(segments: &[Segment], headers: &[InputHeader]) -> Vec<Vec<usize>> {
+    segments.iter().map(|p| (0..headers.len()).filter(|&i| in_segment(&headers[i], p)).collect()).collect()
+}
+
+/// Where an image's parts go.
+pub(crate) struct Layout {
+    /// The program headers to write, in the input's order.
+    pub(crate) segments: Vec<Segment>,
+    /// The file offset of each model section a load segment holds.
+    pub(crate) offsets: Vec<Option<u64>>,
+    /// Where the load segments' bytes end: the other sections follow.
+    pub(crate) end: u64,
+}
+
+/// A segment being laid out (BFD's `elf_segment_map` with its program header).
+struct Map {
+    idx: usize,
+    sections: Vec<usize>,
+    filehdr: bool,
+    phdrs: bool,
+    paddr_valid: bool,
+    vaddr_offset: u64,
+    out: Segment,
+}
+
+/// Lays out `obj`'s image (see the module documentation).
+pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, String> {
+    let (eh, ph) = if obj.is_64 { (64u64, 56u64) } else { (52, 32) };
+    let actual = image.segments.len() as u64;
+    let mut maps = maps(obj, image, eh, ph);
+    let mut order: Vec<usize> = (0..maps.len()).collect();
+    order.sort_by_key(|&k| {
+        let m = &maps[k];
+        let lma = if m.paddr_valid { m.out.p_paddr } else { m.sections.first().map_or(0, |&i| lma(obj, image, i)) + m.vaddr_offset };
+        let t = if m.out.p_type == 0 { u64::MAX } else { m.out.p_type as u64 };
+        (t, !m.filehdr, if m.out.p_type == PT_LOAD { lma } else { 0 }, m.idx)
+    });
+    let phdr_load = order.iter().copied().find(|&k| maps[k].out.p_type == PT_LOAD && maps[k].phdrs);
+    let mut offsets = vec![None; obj.sections.len()];
+    let mut off = eh;
+    if phdr_load.is_none() {
+        off += actual * ph;
+    }
+    for &k in &order {
+        let phdr_at =
+            phdr_load.map(|l| (maps[l].out.p_vaddr, maps[l].out.p_paddr, maps[l].out.p_offset, maps[l].filehdr, maps[l].paddr_valid));
+        let m = &mut maps[k];
+        place(obj, image, m, Some(k) == phdr_load, phdr_at, (eh, ph * actual), &mut off, &mut offsets)?;
+    }
+    let loads: Vec<(Segment, Vec<usize>)> =
+        order.iter().map(|&k| &maps[k]).filter(|m| m.out.p_type == PT_LOAD).map(|m| (m.out.clone(), m.sections.clone())).collect();
+    let loads: Vec<(&Segment, &[usize])> = loads.iter().map(|(p, s)| (p, s.as_slice())).collect();
+    for m in maps.iter_mut().filter(|m| m.out.p_type != PT_LOAD) {
+        let input = &image.segments[m.idx];
+        fix_non_load(obj, m, input, &loads, &offsets);
+    }
+    let segments = maps.into_iter().map(|m| m.out).collect();
+    Ok(Layout { segments, offsets, end: off })
+}
+
+/// `copy_elf_program_header`: a map per input segment.
+fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
+    let paddr_valid = image.segments.iter().any(|p| p.p_paddr != 0);
+    let table_end = image.phoff + ph * image.segments.len() as u64;
+    let mut phdrs_seen = false;
+    let mut maps = Vec::with_capacity(image.segments.len());
+    for (idx, p) in image.segments.iter().enumerate() {
+        let alloc = |i: &usize| obj.sections[*i].sh_flags & SHF_ALLOC != 0;
+        let mut sections: Vec<usize> = p.sections.iter().copied().filter(|i| p.p_type != PT_LOAD || alloc(i)).collect();
+        sections.sort_by_key(|&i| (lma(obj, image, i), obj.sections[i].sh_addr, i));
+        let filehdr = p.p_offset == 0 && p.p_filesz >= eh;
+        let mut phdrs = p.p_offset <= image.phoff && p.file_end() >= table_end;
+        if p.p_type == PT_LOAD {
+            phdrs &= !phdrs_seen;
+            phdrs_seen |= phdrs;
+        }
+        let mut valid = paddr_valid;
+        for &i in sections.iter().filter(|i| alloc(i)) {
+            let s = &obj.sections[i];
+            if lma(obj, image, i).wrapping_sub(p.p_paddr) != s.sh_addr.wrapping_sub(p.p_vaddr) {
+                valid = false;
+            }
+        }
+        let lowest = sections.iter().filter(|i| alloc(i)).map(|&i| lma(obj, image, i)).min();
+        let vaddr_offset = match lowest {
+            None if sections.is_empty() => p.p_vaddr,
+            Some(low) if valid => p
+                .p_paddr
+                .wrapping_add(if filehdr { eh } else { 0 })
+                .wrapping_add(if phdrs { ph * image.segments.len() as u64 } else { 0 })
+                .wrapping_sub(low),
+            _ => 0,
+        };
+        let out = Segment { p_type: p.p_type, p_flags: p.p_flags, p_align: p.p_align, sections: Vec::new(), ..Segment::default() };
+        maps.push(Map { idx, sections, filehdr, phdrs, paddr_valid: valid, vaddr_offset, out });
+    }
+    maps
+}
+
+/// A section's load address: its address moved by its load segment's `p_paddr − p_vaddr`.
+fn lma(obj: &ElfObject<'_>, image: &Image, i: usize) -> u64 {
+    let s = &obj.sections[i];
+    image
+        .segments
+        .iter()
+        .find(|p| p.p_type == PT_LOAD && p.sections.contains(&i))
+        .map_or(s.sh_addr, |p| p.p_paddr.wrapping_add(s.sh_addr.wrapping_sub(p.p_vaddr)))
+}
+
+/// The main loop of `assign_file_positions_for_load_sections` for one map.
+#[allow(clippy::too_many_arguments)]
+fn place(
+    obj: &ElfObject<'_>,
+    image: &Image,
+    m: &mut Map,
+    is_phdr_load: bool,
+    phdr_load: Option<(u64, u64, u64, bool, bool)>,
+    (eh, table): (u64, u64),
+    off: &mut u64,
+    offsets: &mut [Option<u64>],
+) -> Result<(), String> {
+    let load = m.out.p_type == PT_LOAD;
+    let nobits = |i: usize| obj.sections[i].sh_type == SHT_NOBITS;
+    let p = &mut m.out;
+    let first = m.sections.first().copied();
+    p.p_vaddr = first.map_or(m.vaddr_offset, |i| obj.sections[i].sh_addr.wrapping_add(m.vaddr_offset));
+    p.p_paddr =
+        if m.paddr_valid { image.segments[m.idx].p_paddr } else { first.map_or(0, |i| lma(obj, image, i).wrapping_add(m.vaddr_offset)) };
+    if is_phdr_load {
+        if !m.filehdr {
+            p.p_offset = *off;
+        }
+        *off += table;
+    }
+    let (mut no_contents, mut off_adjust) = (false, 0u64);
+    if load && first.is_some() {
+        let align = p.p_align.max(1);
+        no_contents = m.sections.iter().all(|&i| nobits(i));
+        off_adjust = p.p_vaddr.wrapping_sub(*off) % align;
+        *off += off_adjust;
+        if !no_contents {
+            off_adjust = 0;
+        }
+    }
+    if m.filehdr {
+        p.p_filesz = eh;
+        p.p_memsz = eh;
+        if load && first.is_some() {
+            if p.p_vaddr < *off || (!m.paddr_valid && p.p_paddr < *off) {
+                return Err("not enough room for program headers".into());
+            }
+            p.p_vaddr -= *off;
+            if !m.paddr_valid {
+                p.p_paddr -= *off;
+            }
+        }
+    }
+    if m.phdrs {
+        if !m.filehdr {
+            if load {
+                if first.is_some() {
+                    p.p_vaddr = p.p_vaddr.wrapping_sub(*off - p.p_offset);
+                    if !m.paddr_valid {
+                        p.p_paddr = p.p_paddr.wrapping_sub(*off - p.p_offset);
+                    }
+                }
+            } else if let Some((vaddr, paddr, offset, has_filehdr, paddr_valid)) = phdr_load {
+                let delta = if has_filehdr { eh } else { 0 };
+                p.p_vaddr = vaddr + delta;
+                if paddr_valid {
+                    p.p_paddr = paddr + delta;
+                }
+                p.p_offset = offset + delta;
+            } else {
+                p.p_offset = eh;
+            }
+        }
+        p.p_filesz += table;
+        p.p_memsz += table;
+    }
+    if load {
+        if !m.filehdr && !m.phdrs {
+            p.p_offset = if no_contents { *off % p.p_align.max(1) } else { *off };
+        } else {
+            let adjust = off.wrapping_sub(p.p_offset + p.p_filesz);
+            if !no_contents {
+                p.p_filesz = p.p_filesz.wrapping_add(adjust);
+            }
+            p.p_memsz = p.p_memsz.wrapping_add(adjust);
+        }
+    }
+    for (n, &i) in m.sections.iter().enumerate() {
+        let s = &obj.sections[i];
+        let (alloc, tls, nb) = (s.sh_flags & SHF_ALLOC != 0, s.sh_flags & SHF_TLS != 0, nobits(i));
+        let size = s.size(obj.is_64);
+        if (load || p.p_type == PT_TLS) && (!nb || (alloc && (!tls || p.p_type == PT_TLS))) {
+            let end = p.p_paddr.wrapping_add(p.p_memsz);
+            let mut adjust = lma(obj, image, i)
+                .checked_sub(end)
+                .ok_or_else(|| format!("section `{}' can't be allocated in segment {}", String::from_utf8_lossy(&s.name), m.idx))?;
+            p.p_memsz += adjust;
+            if load {
+                if !nb {
+                    off_adjust = 0;
+                    if p.p_filesz + adjust < p.p_memsz {
+                        adjust = p.p_memsz - p.p_filesz;
+                    }
+                }
+                if !nb || n == 0 {
+                    *off += adjust;
+                    if nb {
+                        off_adjust += adjust;
+                    }
+                }
+            }
+            if !nb {
+                p.p_filesz += adjust;
+            }
+        }
+        if load {
+            offsets[i] = Some(*off);
+            if !nb {
+                *off += size;
+            }
+        }
+        if !nb {
+            p.p_filesz += size;
+            if alloc {
+                p.p_memsz += size;
+            }
+        } else if alloc && (p.p_type == PT_TLS || !tls) {
+            p.p_memsz += size;
+        }
+    }
+    *off -= off_adjust;
+    Ok(())
+}
+
+/// The end of `assign_file_positions_for_load_sections`: the other segments from their
+/// sections' new places (`input` is the segment as read; `loads`, the load maps in layout
+/// order).
+fn fix_non_load(obj: &ElfObject<'_>, m: &mut Map, input: &Segment, loads: &[(&Segment, &[usize])], offsets: &[Option<u64>]) {
+    let size = |i: usize| obj.sections[i].size(obj.is_64);
+    let p = &mut m.out;
+    match p.p_type {
+        PT_GNU_RELRO => {
+            let blank = Segment { p_type: p.p_type, p_flags: p.p_flags, p_align: p.p_align, ..Segment::default() };
+            let Some(&first) = m.sections.first() else {
+                *p = blank;
+                return;
+            };
+            let start = obj.sections[first].sh_addr;
+            let end = start.wrapping_add(input.p_memsz);
+            let span = |secs: &[usize]| match (secs.first(), secs.last()) {
+                (Some(&a), Some(&b)) => (obj.sections[a].sh_addr, obj.sections[b].sh_addr.wrapping_add(size(b))),
+                _ => (0, 0),
+            };
+            let found = loads.iter().find(|(_, secs)| {
+                let (lo, hi) = span(secs);
+                lo < end && hi > start
+            });
+            let hit = found.and_then(|(lp, secs)| {
+                secs.iter().copied().find(|&i| (start..end).contains(&obj.sections[i].sh_addr) && size(i) != 0).map(|i| (lp, i))
+            });
+            let Some((lp, i)) = hit else {
+                *p = blank;
+                return;
+            };
+            let vaddr = obj.sections[i].sh_addr;
+            p.p_vaddr = vaddr;
+            p.p_paddr = vaddr;
+            p.p_offset = offsets[i].unwrap_or(0);
+            p.p_memsz = end - vaddr;
+            p.p_filesz = p.p_memsz.min(lp.p_vaddr.wrapping_add(lp.p_filesz).wrapping_sub(vaddr));
+        }
+        PT_GNU_STACK => {
+            p.p_memsz = input.p_memsz;
+            p.p_offset = 0;
+            p.p_filesz = 0;
+        }
+        _ if !m.sections.is_empty() => {
+            let first = m.sections[0];
+            let start = offsets[first].unwrap_or(0);
+            p.p_offset = start;
+            p.p_filesz = m
+                .sections
+                .iter()
+                .rfind(|&&i| obj.sections[i].sh_type != SHT_NOBITS)
+                .map_or(0, |&i| offsets[i].unwrap_or(0) + size(i) - start);
+            if p.p_type == PT_NOTE && obj.sections[first].sh_flags & SHF_ALLOC != 0 {
+                p.p_memsz = p.p_filesz;
+            }
+        }
+        _ => {}
+    }
+}
