@@ -444,6 +444,9 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         }
     }
     obj.retain(&keep_sections, &keep_symbols);
+    if e.keep_section_symbols && obj.e_type != ET_REL {
+        image_section_symbols(obj);
+    }
     if e.strip == Strip::NonDebug {
         // BFD's setup_section for STRIP_NONDEBUG: allocated sections other than notes lose
         // their contents; relocation sections, symbols and the rest stay.
@@ -485,6 +488,25 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     tls_symbols(obj);
     obj.move_tables_last();
     Ok(warnings)
+}
+
+/// `--keep-section-symbols` on an executable or shared object: BFD gives every section but the
+/// tables a section symbol (at its address), after the other locals.
+fn image_section_symbols(obj: &mut ElfObject<'_>) {
+    for (k, s) in obj.sections.iter().enumerate() {
+        let has = obj.symbols.iter().any(|sym| sym.kind() == STT_SECTION && sym.section == SymbolSection::Section(k));
+        if is_table(s) || has {
+            continue;
+        }
+        obj.symbols.push(crate::elf::Symbol {
+            name: Cow::Borrowed(b""),
+            st_info: STT_SECTION,
+            st_other: 0,
+            section: SymbolSection::Section(k),
+            value: s.sh_addr,
+            size: 0,
+        });
+    }
 }
 
 /// BFD writes every symbol of a thread-local section (section symbols aside) as `STT_TLS`.

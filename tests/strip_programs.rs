@@ -1,0 +1,293 @@
+//! tl-objcopy and tl-strip on executables and shared objects (PIE, non-PIE, static, C++ with
+//! TLS and exceptions, a shared library with and without `-g`) against GNU objcopy and strip
+//! 2.40: `readelf -hlSsrnW --dyn-syms` equal (program headers, section-to-segment map, every
+//! section's address, offset and size but the string tables', symbols, notes, dynamic
+//! relocations), the bytes of every load segment and of every section equal, stderr and exit
+//! status equal; the stripped and copied programs run and print what the originals print, and
+//! gdb reads a program split into a stripped file and its debug file as it reads GNU's split.
+
+mod harness;
+
+use std::path::Path;
+use std::process::Command;
+
+use harness::*;
+
+const LIB: &str = r#"
+#include <stdio.h>
+int global_data = 7;
+__thread int tls_counter = 2;
+static int bss_table[256];
+__attribute__((weak)) int weak_fn(void) { return 1; }
+__attribute__((visibility("hidden"))) int hidden_fn(int x) { return x + tls_counter; }
+__attribute__((noinline)) static int local_fn(int x) { bss_table[x & 255] += x; return bss_table[x & 255] + global_data; }
+int api(int x) { return local_fn(x) + hidden_fn(x) + weak_fn(); }
+"#;
+
+const MAIN: &str = "#include <stdio.h>\nint api(int);\nint main(void) { printf(\"api %d\\n\", api(3)); return 0; }\n";
+
+const CXX: &str = r#"
+#include <cstdio>
+#include <stdexcept>
+thread_local int tcount = 5;
+thread_local int tzero;
+int run(int x) { try { if (x < 0) throw std::runtime_error("neg"); } catch (...) { return -1; } tzero += x; return tcount + tzero; }
+int main() { std::printf("cxx %d %d\n", run(3), run(-1)); }
+"#;
+
+/// Builds the programs and libraries; returns (file, how to run it) pairs.
+fn build(d: &Path) -> Vec<(&'static str, &'static str)> {
+    for (n, t) in [("lib.c", LIB), ("main.c", MAIN), ("cxx.cpp", CXX)] {
+        std::fs::write(d.join(n), t).unwrap();
+    }
+    std::fs::write(d.join("blob.bin"), "some bytes").unwrap();
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
+    sh("gcc -O1 -g main.c lib.c -o pie && gcc -O1 -no-pie main.c lib.c -o nopie && gcc -O1 -static main.c lib.c -o static");
+    sh("g++ -O1 -g cxx.cpp -o cxx && gcc -O1 -g -fPIC -shared lib.c -o libapi.so && gcc -O1 -fPIC -shared lib.c -o libplain.so");
+    sh("gcc -O1 main.c -L. -lapi -Wl,-rpath,'$ORIGIN' -o dyn");
+    // A shared object is run through `dyn`, which loads the libapi.so next to it.
+    vec![("pie", "./X"), ("nopie", "./X"), ("static", "./X"), ("cxx", "./X"), ("libapi.so", "lib"), ("libplain.so", "-")]
+}
+
+/// `readelf -hlSsrnW --dyn-syms` with what may differ removed: the section header table's
+/// place and count (the string tables' sizes differ: GNU does not merge string tails), the
+/// string tables' rows.
+fn normalised(f: &Path) -> String {
+    let text = String::from_utf8(run_ok(Command::new("readelf").args(["-hlSsrnW", "--dyn-syms"]).arg(f))).unwrap();
+    let dropped = ["Start of section headers", "section headers, starting at offset", "Section header string table index"];
+    text.lines()
+        .filter(|l| !dropped.iter().any(|x| l.contains(x)))
+        .map(|l| {
+            if l.contains("] .strtab ") || l.contains("] .shstrtab ") {
+                l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// (name, type, offset, size) of each section, from `readelf -SW`.
+fn sections(f: &Path) -> Vec<(String, String, u64, u64)> {
+    let text = String::from_utf8(run_ok(Command::new("readelf").arg("-SW").arg(f))).unwrap();
+    let hex = |s: &str| u64::from_str_radix(s, 16).unwrap_or(0);
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.trim_start().strip_prefix('[')?.split_once(']')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            (f.len() >= 5 && f[0] != "Name").then(|| (f[0].to_string(), f[1].to_string(), hex(f[3]), hex(f[4])))
+        })
+        .collect()
+}
+
+/// Where the load segments' bytes end, from `readelf -lW`.
+fn loads_end(f: &Path) -> usize {
+    let text = String::from_utf8(run_ok(Command::new("readelf").arg("-lW").arg(f))).unwrap();
+    let hex = |s: &str| usize::from_str_radix(s.trim_start_matches("0x"), 16).unwrap_or(0);
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.first() == Some(&"LOAD"))
+        .map(|f| hex(f[1]) + hex(f[4]))
+        .max()
+        .unwrap_or(64)
+}
+
+/// The bytes GNU's output and tl's must share: the load segments (program headers included)
+/// and every section's contents but the string tables' and the symbol table's (whose names
+/// point into them).
+fn bytes_differ(g: &Path, t: &Path) -> Option<String> {
+    let (gb, tb) = (std::fs::read(g).unwrap(), std::fs::read(t).unwrap());
+    // (A debug file's empty load segments may start past its symbol table.)
+    let tables = sections(g).into_iter().filter(|s| matches!(s.0.as_str(), ".symtab" | ".strtab" | ".shstrtab")).map(|s| s.2 as usize);
+    let end = tables.fold(loads_end(g), usize::min);
+    if gb.len() < end || tb.len() < end || gb[64..end] != tb[64..end] {
+        return Some(format!("load segments differ (first at {:?})", (64..end).find(|&i| gb.get(i) != tb.get(i))));
+    }
+    for ((name, typ, go, size), (_, _, to, _)) in sections(g).into_iter().zip(sections(t)) {
+        if typ == "NOBITS" || matches!(name.as_str(), ".strtab" | ".shstrtab" | ".symtab") {
+            continue;
+        }
+        let range = |b: &[u8], at: u64| b.get(at as usize..(at + size) as usize).map(<[u8]>::to_vec);
+        if range(&gb, go) != range(&tb, to) {
+            return Some(format!("{name} differs"));
+        }
+    }
+    None
+}
+
+/// Runs GNU's tool and tl's on a copy of `input` each (in place); compares them.
+fn compare(d: &Path, gnu: &str, tl_tool: &str, opts: &str, input: &str) -> Option<String> {
+    let (g, t) = (format!("g-{input}"), format!("t-{input}"));
+    std::fs::copy(d.join(input), d.join(&g)).unwrap();
+    std::fs::copy(d.join(input), d.join(&t)).unwrap();
+    let go = run(Command::new("sh").arg("-c").arg(format!("{gnu} {opts} {g}")).current_dir(d));
+    let to = run(Command::new("sh").arg("-c").arg(format!("{} {opts} {t}", tl(tl_tool).display())).current_dir(d));
+    let msg = |o: &std::process::Output, prog: &str, file: &str| {
+        String::from_utf8_lossy(&o.stderr).replace(&format!("{prog}: "), "TOOL: ").replace(file, "FILE")
+    };
+    let (ge, te) = (msg(&go, gnu, &g), msg(&to, tl_tool, &t));
+    if go.status.code() != to.status.code() || ge != te {
+        return Some(format!("{gnu} {opts} {input}: status {:?}/{:?}, stderr GNU {ge:?} tl {te:?}", go.status.code(), to.status.code()));
+    }
+    if !go.status.success() {
+        return None;
+    }
+    let (gn, tn) = (normalised(&d.join(&g)), normalised(&d.join(&t)));
+    if gn != tn {
+        let only = |a: &str, b: &str| a.lines().filter(|l| !b.lines().any(|m| m == *l)).collect::<Vec<_>>().join("\n  ");
+        return Some(format!("{gnu} {opts} {input}: readelf differs\n only GNU:\n  {}\n only tl:\n  {}", only(&gn, &tn), only(&tn, &gn)));
+    }
+    bytes_differ(&d.join(&g), &d.join(&t)).map(|why| format!("{gnu} {opts} {input}: {why}"))
+}
+
+/// Runs the program (or, for a library, `dyn` beside it) from a directory of its own.
+fn output_of(d: &Path, file: &str, how: &str, as_name: &str) -> Option<Vec<u8>> {
+    let box_dir = d.join(format!("run-{file}"));
+    std::fs::create_dir_all(&box_dir).unwrap();
+    let cmd = match how {
+        "./X" => {
+            std::fs::copy(d.join(file), box_dir.join("prog")).unwrap();
+            "./prog"
+        }
+        "lib" => {
+            std::fs::copy(d.join(file), box_dir.join(as_name)).unwrap();
+            std::fs::copy(d.join("dyn"), box_dir.join("dyn")).unwrap();
+            "./dyn"
+        }
+        _ => return None,
+    };
+    Some(run_ok(Command::new(cmd).current_dir(&box_dir)))
+}
+
+const OBJCOPY_OPTIONS: &[&str] = &[
+    "",
+    "-R .comment",
+    "--strip-debug",
+    "--strip-all",
+    "--strip-unneeded",
+    "-x",
+    "-X",
+    "--only-keep-debug",
+    "--only-keep-debug --compress-debug-sections",
+    "--compress-debug-sections",
+    "--compress-debug-sections=zlib-gnu",
+    "--add-gnu-debuglink=blob.bin",
+    "-K main -N api",
+    "-N api",
+    "-L api",
+    "-W api",
+    "-G api",
+    "--weaken",
+    "--globalize-symbol=local_fn",
+    "--redefine-sym api=renamed_api",
+    "--prefix-symbols=p_",
+    "--localize-hidden",
+    "--strip-debug --keep-file-symbols",
+    "--set-start=0x1234",
+    "--remove-section=.comment --remove-section=.note",
+    "--add-section .blob=blob.bin",
+    "--rename-section .comment=.cmt",
+    "--strip-debug --keep-file-symbols --add-gnu-debuglink=blob.bin",
+    "--keep-section-symbols --strip-debug",
+];
+
+const STRIP_OPTIONS: &[&str] = &[
+    "",
+    "-g",
+    "--strip-unneeded",
+    "-x",
+    "-X",
+    "--only-keep-debug",
+    "-K api",
+    "-N api",
+    // dh_strip on shared libraries and executables; Buck2; openSUSE.
+    "--remove-section=.comment --remove-section=.note --strip-unneeded",
+    "--remove-section=.comment --remove-section=.note",
+    "--strip-debug --strip-unneeded",
+    "-p --discard-locals -R .comment -R .note",
+];
+
+#[test]
+fn objcopy_and_strip_of_programs_and_shared_objects_match_gnu_and_still_run() {
+    let dir = tempdir();
+    let d = dir.path();
+    let inputs = build(d);
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    // A debug file does not run; nor does a program whose entry point moved.
+    let runs_after = |opts: &str| !opts.contains("only-keep-debug") && !opts.contains("set-start");
+    for (gnu, tl_tool, options) in [("objcopy", "tl-objcopy", OBJCOPY_OPTIONS), ("strip", "tl-strip", STRIP_OPTIONS)] {
+        for opts in options {
+            for &(input, how) in &inputs {
+                runs += 1;
+                if let Some(f) = compare(d, gnu, tl_tool, opts, input) {
+                    failures.push(f);
+                    continue;
+                }
+                let changed = format!("t-{input}");
+                if runs_after(opts) && d.join(&changed).exists() && !opts.contains("redefine") && !opts.contains("prefix") {
+                    let want = output_of(d, input, how, input);
+                    let got = output_of(d, &changed, how, input);
+                    if want != got {
+                        failures.push(format!("{tl_tool} {opts} {input}: runs differently: {got:?} / {want:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {runs} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn gdb_reads_a_program_split_by_tl_as_one_split_by_gnu() {
+    let dir = tempdir();
+    let d = dir.path();
+    build(d);
+    let tl_objcopy = tl("tl-objcopy").display().to_string();
+    let mut seen = Vec::new();
+    for (tool, sub) in [("objcopy", "g"), (tl_objcopy.as_str(), "t")] {
+        let w = d.join(sub);
+        std::fs::create_dir_all(&w).unwrap();
+        std::fs::copy(d.join("cxx"), w.join("cxx")).unwrap();
+        std::fs::copy(d.join("cxx.cpp"), w.join("cxx.cpp")).unwrap();
+        let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(&w));
+        // dh_strip's flow: the debug file (compressed), then the stripped program linking it.
+        sh(&format!("{tool} --only-keep-debug --compress-debug-sections cxx cxx.debug"));
+        sh(&format!("{tool} --strip-debug --remove-section=.comment --add-gnu-debuglink=cxx.debug cxx cxx.stripped"));
+        assert_eq!(sh("./cxx.stripped"), run_ok(&mut Command::new(d.join("cxx"))));
+        let gdb = run_ok(
+            Command::new("gdb")
+                .args(["-nx", "-batch", "-ex", "info line run", "-ex", "info address tcount", "-ex", "list run,+1", "-ex", "ptype run"])
+                .arg("cxx.stripped")
+                .current_dir(&w),
+        );
+        let text = String::from_utf8_lossy(&gdb).replace(&w.display().to_string(), "DIR");
+        assert!(text.contains("Line 6 of \"cxx.cpp\""), "{sub}: {text}");
+        seen.push(text);
+        let info = run_ok(Command::new("readelf").args(["--debug-dump=info", "cxx.debug"]).current_dir(&w));
+        seen.push(String::from_utf8_lossy(&info).into_owned());
+    }
+    assert_eq!(seen[2], seen[0], "gdb on the stripped programs");
+    assert_eq!(seen[3], seen[1], "readelf --debug-dump=info on the debug files");
+}
+
+#[test]
+fn edits_that_would_move_a_programs_sections_are_refused_and_write_nothing() {
+    let dir = tempdir();
+    let d = dir.path();
+    build(d);
+    for opts in [
+        &["-R", ".eh_frame_hdr"][..],
+        &["--change-section-address", ".text+0x10"],
+        &["-j", ".text"],
+        &["--update-section", ".rodata=blob.bin"],
+    ] {
+        std::fs::write(d.join("out"), b"previous").unwrap();
+        let out = run(tl_cmd("tl-objcopy").args(opts).args(["pie", "out"]).current_dir(d));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{opts:?}: {err}");
+        assert!(err.contains("tl-objcopy: pie:") && err.contains("executable or shared object is not supported yet"), "{opts:?}: {err}");
+        assert_eq!(std::fs::read(d.join("out")).unwrap(), b"previous", "{opts:?}");
+    }
+}
