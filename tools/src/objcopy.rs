@@ -22,14 +22,6 @@ enum Val {
 /// GNU objcopy 2.40's options that tl-objcopy does not implement (long name, short, value).
 const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("debugging", None, Val::No),
-    ("interleave", Some('i'), Val::Optional),
-    ("interleave-width", None, Val::Required),
-    ("byte", Some('b'), Val::Required),
-    ("gap-fill", None, Val::Required),
-    ("pad-to", None, Val::Required),
-    ("reverse-bytes", None, Val::Required),
-    ("srec-len", None, Val::Required),
-    ("srec-forceS3", None, Val::No),
     ("alt-machine-code", None, Val::Required),
     ("file-alignment", None, Val::Required),
     ("heap", None, Val::Required),
@@ -37,10 +29,22 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("section-alignment", None, Val::Required),
     ("stack", None, Val::Required),
     ("subsystem", None, Val::Required),
-    ("verilog-data-width", None, Val::Required),
     ("merge-notes", Some('M'), Val::No),
     ("no-merge-notes", None, Val::No),
     ("info", None, Val::No),
+];
+
+/// The options of the non-ELF outputs (`-O binary|ihex|srec|verilog`).
+const RAW_OPTIONS: &[(&str, Option<char>, Val)] = &[
+    ("interleave", None, Val::Optional),
+    ("interleave-width", None, Val::Required),
+    ("byte", Some('b'), Val::Required),
+    ("gap-fill", None, Val::Required),
+    ("pad-to", None, Val::Required),
+    ("reverse-bytes", None, Val::Required),
+    ("srec-len", None, Val::Required),
+    ("srec-forceS3", None, Val::No),
+    ("verilog-data-width", None, Val::Required),
 ];
 
 const USAGE: &str = "Usage: tl-objcopy [option(s)] in-file [out-file]";
@@ -169,16 +173,17 @@ fn command() -> Command {
         .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue))
         .arg(Arg::new("help").short('h').long("help").action(ArgAction::SetTrue))
         .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue))
+        .arg(Arg::new("interleave-i").short('i').num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
         .args(crate::edits::args(false));
-    for &(long, short, val) in UNSUPPORTED {
+    for &(long, short, val) in UNSUPPORTED.iter().chain(RAW_OPTIONS) {
         let mut a = Arg::new(long).long(long);
         if let Some(s) = short {
             a = a.short(s);
         }
         a = match val {
             Val::No => a.action(ArgAction::SetTrue),
-            Val::Required => a.num_args(1).action(ArgAction::Append),
-            Val::Optional => a.num_args(0..=1).require_equals(true).action(ArgAction::Append),
+            Val::Required => a.num_args(1).allow_hyphen_values(true).action(ArgAction::Append),
+            Val::Optional => a.num_args(0..=1).require_equals(true).default_missing_value("").action(ArgAction::Append),
         };
         cmd = cmd.arg(a);
     }
@@ -256,6 +261,9 @@ fn target_operations(m: &clap::ArgMatches) -> Result<Vec<Operation>, String> {
             if matches!(objcopy::binary::BinaryTarget::by_name(v), Some(t) if t.e_machine != 0) {
                 continue;
             }
+            if name == "output-target" && objcopy::raw_output::Format::by_name(v).is_some() {
+                continue;
+            }
             if v != "llvm-bc" || op == Operation::Copy {
                 return Err(format!("target '{v}' is not supported yet (only llvm-bc, -I binary, and a machine's own ELF target)"));
             }
@@ -274,9 +282,126 @@ fn named_target(m: &clap::ArgMatches) -> Option<(String, objcopy::binary::Binary
         .find_map(|v| objcopy::binary::BinaryTarget::by_name(v).filter(|t| t.e_machine != 0).map(|t| (v.clone(), t)))
 }
 
+/// `-i`, `-b`, `--interleave-width`, `--reverse-bytes` as GNU holds them (0, -1, 1, 0 when
+/// not given).
+struct ByteOptions {
+    interleave: i64,
+    byte: i64,
+    width: i64,
+    reverse: i64,
+}
+
+/// C's `atoi`: optional sign and leading digits, 0 for none.
+fn atoi(v: &str) -> i64 {
+    let t = v.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let n = digits.bytes().take_while(u8::is_ascii_digit).fold(0i64, |n, d| n.saturating_mul(10).saturating_add(i64::from(d - b'0')));
+    if neg { -n } else { n }
+}
+
+/// The byte options (`-b`, `-i`, `--interleave-width`, `--reverse-bytes`) in command-line
+/// order, checked as GNU's option loop checks them; then GNU's checks of the combination.
+/// GNU's warnings go to `warnings`.
+fn byte_options(m: &clap::ArgMatches, warnings: &mut Vec<String>) -> Result<ByteOptions, String> {
+    let mut seen: Vec<(usize, &str, String)> = Vec::new();
+    for id in ["byte", "interleave", "interleave-i", "interleave-width", "reverse-bytes"] {
+        if let (Some(vals), Some(idx)) = (m.get_many::<String>(id), m.indices_of(id)) {
+            seen.extend(vals.zip(idx).map(|(v, i)| (i, id, v.clone())));
+        }
+    }
+    seen.sort_by_key(|(i, _, _)| *i);
+    let (mut interleave, mut byte, mut width, mut reverse) = (0i64, -1i64, 1i64, 0i64);
+    for (_, id, v) in seen {
+        match id {
+            "byte" => {
+                byte = atoi(&v);
+                if byte < 0 {
+                    return Err("byte number must be non-negative".into());
+                }
+            }
+            "interleave" | "interleave-i" => {
+                interleave = if v.is_empty() { 4 } else { atoi(&v) };
+                if interleave < 1 {
+                    return Err("interleave must be positive".into());
+                }
+            }
+            "interleave-width" => {
+                width = atoi(&v);
+                if width < 1 {
+                    return Err("interleave width must be positive".into());
+                }
+            }
+            _ => {
+                let previous = reverse;
+                reverse = atoi(&v);
+                if reverse <= 0 || reverse % 2 != 0 {
+                    return Err("number of bytes to reverse must be positive and even".into());
+                }
+                if previous != 0 && previous != reverse {
+                    warnings.push(format!("Warning: ignoring previous --reverse-bytes value of {previous}"));
+                }
+            }
+        }
+    }
+    if interleave != 0 && byte == -1 {
+        return Err("interleave start byte must be set with --byte".into());
+    }
+    if byte >= interleave {
+        return Err("byte number must be less than interleave".into());
+    }
+    if width > interleave - byte {
+        return Err("interleave width must be less than or equal to interleave - byte`".into());
+    }
+    Ok(ByteOptions { interleave, byte, width, reverse })
+}
+
+/// `-O binary|ihex|srec|verilog` and their options, with GNU's messages (and warnings); the
+/// options of those formats are refused with an ELF output.
+fn raw_output(m: &clap::ArgMatches, warnings: &mut Vec<String>) -> Result<Option<objcopy::raw_output::RawOutput>, String> {
+    use objcopy::addresses::parse_vma;
+    use objcopy::raw_output::{Format, Interleave, RawOutput};
+    let last = |id: &str| m.get_many::<String>(id).and_then(|mut v| v.next_back()).map(String::as_str);
+    let given = |id: &str| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    let ByteOptions { interleave, byte, width, reverse } = byte_options(m, warnings)?;
+    let number = |id: &str, v: &str| parse_vma(v, &format!("--{id}"));
+    let gap_fill = last("gap-fill").map(|v| number("gap-fill", v)).transpose()?;
+    if let Some(g) = gap_fill.filter(|g| *g > 0xff) {
+        warnings.push(format!("Warning: truncating gap-fill from {g:#x} to {:#x}", g & 0xff));
+    }
+    let verilog_width = last("verilog-data-width").map(|v| number("verilog-data-width", v)).transpose()?.unwrap_or(1);
+    if ![1, 2, 4, 8, 16].contains(&verilog_width) {
+        return Err("error: verilog data width must be 1, 2, 4, 8 or 16".into());
+    }
+    let out = RawOutput {
+        format: Format::Binary,
+        gap_fill: gap_fill.map(|g| g as u8),
+        pad_to: last("pad-to").map(|v| number("pad-to", v)).transpose()?,
+        srec_len: last("srec-len").map(|v| number("srec-len", v)).transpose()?,
+        srec_force_s3: m.get_flag("srec-forceS3"),
+        verilog_width,
+        interleave: (interleave != 0).then_some(Interleave { interleave: interleave as u64, width: width as u64, byte: byte as u64 }),
+        reverse_bytes: (reverse != 0).then_some(reverse as u64),
+        name: String::new(),
+    };
+    let Some(format) = last("output-target").and_then(Format::by_name) else {
+        if let Some(&(long, _, _)) = RAW_OPTIONS.iter().find(|(long, _, _)| given(long)) {
+            return Err(format!("option '--{long}' is not supported yet with an ELF output"));
+        }
+        if given("interleave-i") {
+            return Err("option '-i' is not supported yet with an ELF output".into());
+        }
+        return Ok(None);
+    };
+    Ok(Some(RawOutput { format, ..out }))
+}
+
 /// The edits only objcopy has options for (debug links, compression, targets, addresses,
 /// common symbols), with GNU's messages.
-fn objcopy_only_edits(m: &clap::ArgMatches, edits: &mut libwrap::objcopy::Edits) -> Result<(), String> {
+fn objcopy_only_edits(m: &clap::ArgMatches, edits: &mut libwrap::objcopy::Edits, warnings: &mut Vec<String>) -> Result<(), String> {
     edits.add_gnu_debuglink = m.get_one::<String>("add-gnu-debuglink").map(std::path::PathBuf::from);
     if let Some(kind) = m.get_many::<String>("compress-debug-sections").and_then(|mut v| v.next_back()) {
         use libwrap::elf::compress::Method;
@@ -297,6 +422,7 @@ fn objcopy_only_edits(m: &clap::ArgMatches, edits: &mut libwrap::objcopy::Edits)
         return Err(format!("unknown long section names option '{v}'"));
     }
     edits.target = named_target(m);
+    edits.output = raw_output(m, warnings)?;
     edits.addresses = addresses(m)?;
     if let Some(v) = m.get_many::<String>("elf-stt-common").and_then(|mut v| v.next_back()) {
         edits.elf_stt_common = match v.as_str() {
@@ -394,7 +520,12 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
             return 1;
         }
     };
-    if let Err(message) = objcopy_only_edits(&m, &mut edits) {
+    let mut warnings = Vec::new();
+    let only = objcopy_only_edits(&m, &mut edits, &mut warnings);
+    for w in warnings {
+        cli::error(err, &prog, w);
+    }
+    if let Err(message) = only {
         cli::error(err, &prog, message);
         return 1;
     }

@@ -4,6 +4,8 @@
 pub(crate) use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9, EM_X86_64};
 /// ET_REL
 pub(crate) const ET_REL: u16 = 1;
+/// ET_EXEC
+pub(crate) const ET_EXEC: u16 = 2;
 /// ET_DYN
 pub(crate) const ET_DYN: u16 = 3;
 /// SHT_PROGBITS

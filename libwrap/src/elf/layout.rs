@@ -92,7 +92,7 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
     let mut order: Vec<usize> = (0..maps.len()).collect();
     order.sort_by_key(|&k| {
         let m = &maps[k];
-        let lma = if m.paddr_valid { m.out.p_paddr } else { m.sections.first().map_or(0, |&i| lma(obj, image, i)) + m.vaddr_offset };
+        let lma = if m.paddr_valid { m.out.p_paddr } else { m.sections.first().map_or(0, |&i| obj.lma(i)) + m.vaddr_offset };
         let t = if m.out.p_type == 0 { u64::MAX } else { m.out.p_type as u64 };
         (t, !m.filehdr, if m.out.p_type == PT_LOAD { lma } else { 0 }, m.idx)
     });
@@ -128,7 +128,7 @@ fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
     for (idx, p) in image.segments.iter().enumerate() {
         let alloc = |i: &usize| obj.sections[*i].sh_flags & SHF_ALLOC != 0;
         let mut sections: Vec<usize> = p.sections.iter().copied().filter(|i| p.p_type != PT_LOAD || alloc(i)).collect();
-        sections.sort_by_key(|&i| (lma(obj, image, i), obj.sections[i].sh_addr, i));
+        sections.sort_by_key(|&i| (obj.lma(i), obj.sections[i].sh_addr, i));
         let filehdr = p.p_offset == 0 && p.p_filesz >= eh;
         let mut phdrs = p.p_offset <= image.phoff && p.file_end() >= table_end;
         if p.p_type == PT_LOAD {
@@ -138,11 +138,11 @@ fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
         let mut valid = paddr_valid;
         for &i in sections.iter().filter(|i| alloc(i)) {
             let s = &obj.sections[i];
-            if lma(obj, image, i).wrapping_sub(p.p_paddr) != s.sh_addr.wrapping_sub(p.p_vaddr) {
+            if obj.lma(i).wrapping_sub(p.p_paddr) != s.sh_addr.wrapping_sub(p.p_vaddr) {
                 valid = false;
             }
         }
-        let lowest = sections.iter().filter(|i| alloc(i)).map(|&i| lma(obj, image, i)).min();
+        let lowest = sections.iter().filter(|i| alloc(i)).map(|&i| obj.lma(i)).min();
         let vaddr_offset = match lowest {
             None if sections.is_empty() => p.p_vaddr,
             Some(low) if valid => p
@@ -156,16 +156,6 @@ fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
         maps.push(Map { idx, sections, filehdr, phdrs, paddr_valid: valid, vaddr_offset, out });
     }
     maps
-}
-
-/// A section's load address: its address moved by its load segment's `p_paddr − p_vaddr`.
-fn lma(obj: &ElfObject<'_>, image: &Image, i: usize) -> u64 {
-    let s = &obj.sections[i];
-    image
-        .segments
-        .iter()
-        .find(|p| p.p_type == PT_LOAD && p.sections.contains(&i))
-        .map_or(s.sh_addr, |p| p.p_paddr.wrapping_add(s.sh_addr.wrapping_sub(p.p_vaddr)))
 }
 
 /// The main loop of `assign_file_positions_for_load_sections` for one map.
@@ -185,8 +175,7 @@ fn place(
     let p = &mut m.out;
     let first = m.sections.first().copied();
     p.p_vaddr = first.map_or(m.vaddr_offset, |i| obj.sections[i].sh_addr.wrapping_add(m.vaddr_offset));
-    p.p_paddr =
-        if m.paddr_valid { image.segments[m.idx].p_paddr } else { first.map_or(0, |i| lma(obj, image, i).wrapping_add(m.vaddr_offset)) };
+    p.p_paddr = if m.paddr_valid { image.segments[m.idx].p_paddr } else { first.map_or(0, |i| obj.lma(i).wrapping_add(m.vaddr_offset)) };
     if is_phdr_load {
         if !m.filehdr {
             p.p_offset = *off;
@@ -256,7 +245,8 @@ fn place(
         let size = s.size(obj.is_64);
         if (load || p.p_type == PT_TLS) && (!nb || (alloc && (!tls || p.p_type == PT_TLS))) {
             let end = p.p_paddr.wrapping_add(p.p_memsz);
-            let mut adjust = lma(obj, image, i)
+            let mut adjust = obj
+                .lma(i)
                 .checked_sub(end)
                 .ok_or_else(|| format!("section `{}' can't be allocated in segment {}", String::from_utf8_lossy(&s.name), m.idx))?;
             p.p_memsz += adjust;

@@ -292,6 +292,17 @@ impl ElfObject<'_> {
         self.image.as_ref().map_or(0, |i| i.segments.len())
     }
 
+    /// Section `i`'s load address (BFD's LMA): its address moved by the `p_paddr − p_vaddr`
+    /// of the load segment holding it (its address in a file without program headers).
+    pub(crate) fn lma(&self, i: usize) -> u64 {
+        let s = &self.sections[i];
+        self.image
+            .iter()
+            .flat_map(|image| image.segments.iter())
+            .find(|p| p.p_type == 1 && p.sections.contains(&i))
+            .map_or(s.sh_addr, |p| p.p_paddr.wrapping_add(s.sh_addr.wrapping_sub(p.p_vaddr)))
+    }
+
     /// Moves the symbol table, its index and string tables and the section-name table after
     /// every other section, in that order (as BFD numbers them); a symbol table gets a string
     /// table of its own (an LLVM object's `.strtab` may be its section-name table too).

@@ -91,6 +91,13 @@ impl Addresses {
         obj.e_entry = self.set_start.unwrap_or(obj.e_entry).wrapping_add(self.change_start);
     }
 
+    /// The same options acting on load addresses as [`Addresses::apply`] acts on addresses
+    /// (for a non-ELF output, where only load addresses count).
+    pub(crate) fn on_load_addresses(&self) -> Addresses {
+        let sections = self.sections.iter().map(|a| SectionAddress { pattern: a.pattern.clone(), vma: a.lma, lma: None }).collect();
+        Addresses { sections, ..self.clone() }
+    }
+
     /// The "never used" warnings for a run whose files had these section names (GNU marks an
     /// option used by any file; it reports the newest option first).
     pub fn unused_warnings<'n>(&self, names: impl Iterator<Item = &'n [u8]> + Clone) -> Vec<String> {

@@ -132,6 +132,8 @@ pub struct Edits {
     pub add_sections: Vec<(Vec<u8>, Vec<u8>)>,
     /// `--update-section name=contents`.
     pub update_sections: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `-O binary|ihex|srec|verilog`: the file written in that format instead of ELF.
+    pub output: Option<super::raw_output::RawOutput>,
 }
 
 impl Edits {
@@ -211,6 +213,7 @@ impl Edits {
             && self.compress_debug.is_none()
             && self.add_sections.is_empty()
             && self.update_sections.is_empty()
+            && self.output.is_none()
     }
 }
 
@@ -413,7 +416,9 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         }
         keep_symbols[j] = keep;
     }
-    if let Some(j) = (0..obj.symbols.len()).find(|&j| used[j] && !keep_symbols[j] && !matches!(e.strip, Strip::All | Strip::NonDwo)) {
+    // (A non-ELF output has no relocations to keep symbols for.)
+    let relocations_kept = e.output.is_none() && !matches!(e.strip, Strip::All | Strip::NonDwo);
+    if let Some(j) = (0..obj.symbols.len()).find(|&j| used[j] && !keep_symbols[j] && relocations_kept) {
         // BFD names a section symbol after its section.
         let s = &obj.symbols[j];
         let name = match s.section {

@@ -14,6 +14,7 @@ pub mod binary;
 pub(crate) mod bitcode_symbols;
 pub mod edit;
 pub mod glob;
+pub mod raw_output;
 pub mod section_flags;
 
 pub use edit::{DebugLink, Discard, Edits, Strip};
@@ -139,7 +140,7 @@ pub(crate) fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Resul
 pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
     let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
-    if obj.image.is_some() {
+    if obj.image.is_some() && edits.output.is_none() {
         image_refusal(&obj, edits).map_err(unsupported)?;
     }
     if let Some((name, t)) = &edits.target
@@ -149,6 +150,14 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
     }
     let mut warnings = Vec::new();
     let mut edits = Cow::Borrowed(edits);
+    if edits.output.is_some() {
+        // A non-ELF output places sections by load address alone: work on those.
+        for i in 0..obj.sections.len() {
+            obj.sections[i].sh_addr = obj.lma(i);
+        }
+        obj.image = None;
+        edits.to_mut().addresses = edits.addresses.on_load_addresses();
+    }
     if file_kind::classify(&obj) == ElfKind::Wrapped {
         check_wrapped(&edits).map_err(unsupported)?;
         if bitcode_symbols::changes_symbols(&edits) {
@@ -180,7 +189,14 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
     if matches!(kind, ElfKind::FatLto | ElfKind::EmbeddedBitcode | ElfKind::RustcBitcode) {
         follow_in_embedded_bitcode(&mut obj, &edits).map_err(unsupported)?;
     }
-    let bytes = elf::write(&obj).map_err(|e| member_err(e, path, member))?;
+    let bytes = match &edits.output {
+        Some(out) => match raw_output::write(&obj, out, obj.e_entry) {
+            Ok(bytes) => bytes,
+            Err(raw_output::Failure::Fatal(message)) => return Err(Error::Message(message)),
+            Err(raw_output::Failure::Errors(errors)) => return Ok((Vec::new(), errors)),
+        },
+        None => elf::write(&obj).map_err(|e| member_err(e, path, member))?,
+    };
     Ok((bytes, warnings))
 }
 
@@ -357,6 +373,20 @@ fn input_mode(path: &Path) -> u32 {
     std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o666)
 }
 
+/// The mode a new output gets: the input's, or for a non-ELF output what BFD gives it
+/// (executable when the format keeps the input's EXEC_P, an ET_EXEC input's; ihex does not
+/// keep it). An archive cannot become a non-ELF file.
+fn output_mode(config: &Config, kind: FileKind, data: &[u8], input: &Path, out_path: &Path) -> Result<u32> {
+    match &config.edits.output {
+        Some(_) if matches!(kind, FileKind::Archive { .. }) => Err(Error::Message(format!("{}: invalid operation", out_path.display()))),
+        Some(out) => {
+            let program = elf::read(data).is_ok_and(|o| o.e_type == ET_EXEC);
+            Ok(if program && out.format != raw_output::Format::Ihex { 0o777 } else { 0o666 })
+        }
+        None => Ok(input_mode(input)),
+    }
+}
+
 /// Runs objcopy: reads `input`, writes `output` (or `input` in place when `output` is `None`
 /// and the operation produces a file).
 pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Report> {
@@ -382,9 +412,14 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
     }
 
     let out_path = output.unwrap_or(input);
-    let mode = input_mode(input);
     let kind = file_kind::sniff(data);
+    let mode = output_mode(config, kind, data, input, out_path)?;
     let mut config = Cow::Borrowed(config);
+    if let Some(out) = &config.edits.output
+        && out.name.is_empty()
+    {
+        config.to_mut().edits.output.as_mut().expect("checked").name = out_path.display().to_string();
+    }
     if let Some(file) = config.edits.add_gnu_debuglink.clone() {
         let edits = &mut config.to_mut().edits;
         edits.add_gnu_debuglink = None;
