@@ -75,6 +75,10 @@ impl AtomicOutput {
 pub fn write_atomic(path: impl AsRef<Path>, data: &[u8], default_mode: u32) -> Result<()> {
     let mut out = AtomicOutput::create(path, default_mode)?;
     let name = out.name.clone();
-    out.file().write_all(data).map_err(|e| Error::io(&name, e))?;
+    // In pieces: one write of a large buffer is several times slower on Linux than the same
+    // bytes in megabyte writes (the page cache takes them in smaller batches).
+    for piece in data.chunks(1 << 20) {
+        out.file().write_all(piece).map_err(|e| Error::io(&name, e))?;
+    }
     out.commit()
 }

@@ -1,5 +1,5 @@
 //! tl-objcopy: GNU objcopy's command line; wraps and unwraps LLVM bitcode, splits modules,
-//! dumps sections and copies relocatable objects. Every other GNU objcopy option is recognised
+//! dumps sections, copies ELF files and writes binary, ihex, srec and verilog files. Every other GNU objcopy option is recognised
 //! and refused with "not supported yet" (exit 1), never ignored.
 
 use std::ffi::OsString;
@@ -74,8 +74,9 @@ fn help_text() -> String {
   @<file>                          Read options from <file>
   -V --version                     Display this program's version number
   -h --help                        Display this output
- Section and symbol options (relocatable ELF objects, raw bitcode, wrapped objects and
- archives of them, as GNU objcopy; on bitcode the symbol options change the bitcode itself):
+ Section and symbol options (ELF objects, executables and shared objects, raw bitcode, wrapped
+ objects and archives of them, as GNU objcopy; on bitcode the symbol options change the bitcode
+ itself):
   -R --remove-section <name>       -j --only-section <name>      --keep-section <name>
      --remove-relocations <name>   -S --strip-all                -g --strip-debug
      --only-keep-debug             --strip-dwo                   --extract-dwo
@@ -105,8 +106,22 @@ fn help_text() -> String {
      --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
                                    no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
      and every --...-symbols <file> form (one name a line, # comments)
- With no option, a relocatable ELF object (or an archive of them) is copied. Every other
- GNU objcopy option is recognised and refused as not supported yet.
+  -O --output-target binary|ihex|srec|verilog
+                                   Write the allocated sections by load address in that format
+     --gap-fill <val>              Fill gaps between sections with <val>
+     --pad-to <addr>               Pad the last section up to address <addr>
+     --srec-len <number>           Restrict the length of generated Srecords
+     --srec-forceS3                Restrict the type of generated Srecords to S3
+     --verilog-data-width <number> Bytes per word of -O verilog (1, 2, 4, 8 or 16)
+  -i --interleave[=<number>]       Only copy N out of every <number> bytes
+     --interleave-width <number>   Set N for --interleave
+  -b --byte <num>                  Select byte <num> in every interleaved block
+     --reverse-bytes=<num>         Reverse <num> bytes at a time, in output sections with content
+ With no option, an ELF file (or an archive of them) is copied. An executable or shared object
+ keeps its segments (laid out as GNU objcopy lays them out); edits that would move its
+ allocated sections (-R or -j of one, --change-section-*, --update-section of one, ...) are
+ refused as not supported yet. Every other GNU objcopy option is recognised and refused as
+ not supported yet.
 "
     )
 }

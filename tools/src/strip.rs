@@ -45,9 +45,10 @@ fn help_text() -> String {
   -h --help                        Display this output
   -o <file>                        Place stripped output into <file>
   @<file>                          Read options from <file>
- Relocatable ELF objects, raw and wrapped bitcode and archives of them are stripped (inside
- the bitcode: its symbols and, for LLVM 19+, its debug info); executables and shared objects
- are refused (not supported yet).
+ ELF objects, executables, shared objects, raw and wrapped bitcode and archives of them are
+ stripped (inside the bitcode: its symbols and, for LLVM 19+, its debug info). Executables and
+ shared objects keep their segments, laid out as GNU strip lays them out; removing one of their
+ allocated sections (-R) is refused (not supported yet).
 "
     )
 }
