@@ -38,6 +38,8 @@ pub fn args(strip: bool) -> Vec<Arg> {
         many("keep-symbol", "keep-symbol", Some('K')),
         flag("wildcard", "wildcard", Some('w')),
         flag("preserve-dates", "preserve-dates", Some('p')),
+        flag("merge-notes", "merge-notes", Some('M')),
+        flag("no-merge-notes", "no-merge-notes", None),
         flag("only-keep-debug", "only-keep-debug", None),
         flag("strip-dwo", "strip-dwo", None),
     ];
@@ -207,6 +209,15 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
         weaken: flag_set(m, "weaken"),
         localize_hidden: flag_set(m, "localize-hidden"),
         ..Edits::default()
+    };
+    // `-M`/`--no-merge-notes`, the last given; strip merges by default, and quietly (GNU
+    // strip does not say that it found nothing to merge).
+    let at = |id: &str| if flag_set(m, id) { m.indices_of(id).and_then(|i| i.max()) } else { None };
+    let strip = default_strip == Strip::All;
+    e.merge_notes = match (at("merge-notes"), at("no-merge-notes")) {
+        (Some(on), off) if off.is_none_or(|off| on > off) => Some(!strip),
+        (None, None) if strip => Some(false),
+        _ => None,
     };
     // `-R .rel[a]NAME` also removes NAME's relocations (GNU's handle_remove_section_option).
     for p in &e.remove_sections.entries.clone() {

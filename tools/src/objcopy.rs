@@ -29,8 +29,6 @@ const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
     ("section-alignment", None, Val::Required),
     ("stack", None, Val::Required),
     ("subsystem", None, Val::Required),
-    ("merge-notes", Some('M'), Val::No),
-    ("no-merge-notes", None, Val::No),
     ("info", None, Val::No),
 ];
 
@@ -106,6 +104,9 @@ fn help_text() -> String {
      --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
                                    no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
      and every --...-symbols <file> form (one name a line, # comments)
+  -M  --merge-notes                Remove redundant entries in note sections (refused where
+                                   there are .gnu.build.attributes notes: not supported yet)
+      --no-merge-notes             Do not attempt to remove redundant notes (default)
   -O --output-target binary|ihex|srec|verilog
                                    Write the allocated sections by load address in that format
      --gap-fill <val>              Fill gaps between sections with <val>

@@ -134,6 +134,14 @@ pub struct Edits {
     pub update_sections: Vec<(Vec<u8>, Vec<u8>)>,
     /// `-O binary|ihex|srec|verilog`: the file written in that format instead of ELF.
     pub output: Option<super::raw_output::RawOutput>,
+    /// `-M`/`--merge-notes`: `None` off, `Some(explicit)` on (strip's default, quiet, is
+    /// `Some(false)`).
+    pub merge_notes: Option<bool>,
+}
+
+/// BFD's `is_mergeable_note_section`: the GNU build-attribute notes (annobin's).
+pub(crate) fn is_mergeable_note(s: &Section<'_>) -> bool {
+    s.sh_type == SHT_NOTE && s.name.starts_with(b".gnu.build.attributes")
 }
 
 impl Edits {

@@ -140,6 +140,12 @@ pub(crate) fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Resul
 pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
     let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
+    if edits.merge_notes.is_some() && obj.sections.iter().any(edit::is_mergeable_note) {
+        return Err(unsupported(
+            "merging the build-attribute notes of .gnu.build.attributes (-M; tl-strip's default: --no-merge-notes leaves them) is not supported yet"
+                .into(),
+        ));
+    }
     if obj.image.is_some() && edits.output.is_none() {
         image_refusal(&obj, edits).map_err(unsupported)?;
     }
@@ -373,6 +379,41 @@ fn input_mode(path: &Path) -> u32 {
     std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o666)
 }
 
+/// `--dump-section NAME=FILE`: each section's contents to its file (GNU reports a missing or
+/// empty section and carries on).
+fn dump_sections(config: &Config, data: &[u8], path: &str, report: &mut Report) -> Result<()> {
+    for (name, file) in &config.dump_sections {
+        if file_kind::sniff(data) != FileKind::Elf {
+            return Err(Error::NotRecognized { path: path.to_string(), member: None });
+        }
+        let obj = elf::read(data).map_err(|e| e.at(path, None))?;
+        // GNU objcopy reports these two cases and carries on (exit status 0).
+        let Some(i) = obj.section_by_name(name.as_bytes()) else {
+            report.warnings.push(format!("{path}: can't dump section '{name}' - it does not exist: file format not recognized"));
+            continue;
+        };
+        match &obj.sections[i].data {
+            SectionData::Bytes(b) => output::write_atomic(file, b, 0o666)?,
+            _ => report.warnings.push(format!("{path}[{name}]: can't dump section - it has no contents: file format not recognized")),
+        }
+    }
+    Ok(())
+}
+
+/// GNU objcopy's `-M` warning for each ELF file (an archive's members by their names) that
+/// has no build-attribute notes.
+fn nothing_to_merge(data: &[u8], path: &str, kind: FileKind) -> Vec<String> {
+    let without = |bytes: &[u8]| elf::read(bytes).is_ok_and(|o| !o.sections.iter().any(edit::is_mergeable_note));
+    let message = |name: &str| format!("{name}: Could not find any mergeable note sections");
+    match kind {
+        FileKind::Elf if without(data) => vec![message(path)],
+        FileKind::Archive { .. } => archive::read(data, path)
+            .map(|ar| ar.members.iter().filter(|m| m.bytes().is_ok_and(without)).map(|m| message(&m.display_name())).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
 /// The mode a new output gets: the input's, or for a non-ELF output what BFD gives it
 /// (executable when the format keeps the input's EXEC_P, an ET_EXEC input's; ihex does not
 /// keep it). An archive cannot become a non-ELF file.
@@ -395,21 +436,7 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
     let data = inp.data();
     let mut report = Report::default();
 
-    for (name, file) in &config.dump_sections {
-        if file_kind::sniff(data) != FileKind::Elf {
-            return Err(Error::NotRecognized { path: path.clone(), member: None });
-        }
-        let obj = elf::read(data).map_err(|e| e.at(&path, None))?;
-        // GNU objcopy reports these two cases and carries on (exit status 0).
-        let Some(i) = obj.section_by_name(name.as_bytes()) else {
-            report.warnings.push(format!("{path}: can't dump section '{name}' - it does not exist: file format not recognized"));
-            continue;
-        };
-        match &obj.sections[i].data {
-            SectionData::Bytes(b) => output::write_atomic(file, b, 0o666)?,
-            _ => report.warnings.push(format!("{path}[{name}]: can't dump section - it has no contents: file format not recognized")),
-        }
-    }
+    dump_sections(config, data, &path, &mut report)?;
 
     let out_path = output.unwrap_or(input);
     let kind = file_kind::sniff(data);
@@ -515,6 +542,9 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         (Operation::Copy, _) => return Err(Error::NotRecognized { path, member: None }),
         (Operation::SplitModules(_), _) => unreachable!("handled above"),
     };
+    if config.edits.merge_notes == Some(true) {
+        report.warnings.extend(nothing_to_merge(data, &path, kind));
+    }
     if !config.edits.addresses.sections.is_empty() {
         report.warnings.extend(config.edits.addresses.unused_warnings_for(data, &path));
     }
