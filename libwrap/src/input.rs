@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 
 /// The bytes of an opened input.
 enum Bytes {
-    Mapped(memmap2::Mmap),
+    /// The map and the file it maps (outputs copy from the file what they take unchanged).
+    Mapped(memmap2::Mmap, File),
     Owned(Vec<u8>),
 }
 
@@ -44,7 +45,7 @@ impl Input {
             #[allow(unsafe_code)]
             let map = unsafe { memmap2::Mmap::map(&file) };
             if let Ok(map) = map {
-                return Ok(Input { name, bytes: Bytes::Mapped(map), meta: Some(meta) });
+                return Ok(Input { name, bytes: Bytes::Mapped(map, file), meta: Some(meta) });
             }
         }
         let mut file = file;
@@ -71,10 +72,18 @@ impl Input {
         Input { name: name.into(), bytes: Bytes::Owned(data), meta: None }
     }
 
+    /// The file a mapped input's [`Input::data`] maps.
+    pub(crate) fn mapped_file(&self) -> Option<&File> {
+        match &self.bytes {
+            Bytes::Mapped(_, f) => Some(f),
+            Bytes::Owned(_) => None,
+        }
+    }
+
     /// The contents.
     pub fn data(&self) -> &[u8] {
         match &self.bytes {
-            Bytes::Mapped(m) => m,
+            Bytes::Mapped(m, _) => m,
             Bytes::Owned(v) => v,
         }
     }

@@ -71,6 +71,72 @@ impl AtomicOutput {
     }
 }
 
+/// Writes the output through a closure given the file (see the module documentation).
+pub(crate) fn write_atomic_with(path: impl AsRef<Path>, default_mode: u32, f: impl FnOnce(&fs::File) -> std::io::Result<()>) -> Result<()> {
+    let mut out = AtomicOutput::create(path, default_mode)?;
+    let name = out.name.clone();
+    f(out.file()).map_err(|e| Error::io(&name, e))?;
+    out.commit()
+}
+
+/// An `object` write buffer into a file. Large slices of `source`'s bytes (a mapped input) are
+/// copied from its file by the kernel (`copy_file_range`) rather than through the map, so that
+/// an output's unchanged contents never enter this process's memory.
+pub(crate) struct FileSink<'f> {
+    out: std::io::BufWriter<&'f fs::File>,
+    source: Option<(&'f fs::File, &'f [u8])>,
+    /// The first error (the buffer's methods cannot return one).
+    pub(crate) error: Option<std::io::Error>,
+}
+
+impl<'f> FileSink<'f> {
+    /// A sink writing `out`, copying slices of `source` (a map of the file) from the file.
+    pub(crate) fn new(out: &'f fs::File, source: Option<(&'f fs::File, &'f [u8])>) -> FileSink<'f> {
+        FileSink { out: std::io::BufWriter::with_capacity(1 << 16, out), source, error: None }
+    }
+
+    /// Flushes; the first error met.
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        }
+    }
+
+    fn copy(&mut self, val: &[u8]) -> std::io::Result<()> {
+        use std::io::{Read, Seek};
+        if let Some((file, map)) = self.source {
+            let base = map.as_ptr() as usize;
+            let at = val.as_ptr() as usize;
+            if val.len() >= 1 << 14 && at >= base && at + val.len() <= base + map.len() {
+                self.out.flush()?;
+                let mut from = file;
+                from.seek(std::io::SeekFrom::Start((at - base) as u64))?;
+                let copied = std::io::copy(&mut from.take(val.len() as u64), self.out.get_mut())?;
+                if copied != val.len() as u64 {
+                    return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "input shrank while it was copied"));
+                }
+                return Ok(());
+            }
+        }
+        self.out.write_all(val)
+    }
+}
+
+impl object::write::WritableBuffer for FileSink<'_> {
+    fn reserve(&mut self, _size: u64) -> std::result::Result<(), ()> {
+        Ok(())
+    }
+
+    fn write_bytes(&mut self, val: &[u8]) {
+        if self.error.is_none()
+            && let Err(e) = self.copy(val)
+        {
+            self.error = Some(e);
+        }
+    }
+}
+
 /// Writes `data` to `path` atomically (see the module documentation).
 pub fn write_atomic(path: impl AsRef<Path>, data: &[u8], default_mode: u32) -> Result<()> {
     let mut out = AtomicOutput::create(path, default_mode)?;

@@ -154,6 +154,13 @@ fn reloc_entsize(is_64: bool, rela: bool) -> u64 {
 
 /// Serializes the model.
 pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
+    let mut buf = Vec::new();
+    write_into(obj, &mut buf)?;
+    Ok(buf)
+}
+
+/// Serializes the model into `buf` (a file, for outputs too large to hold).
+pub(crate) fn write_into(obj: &ElfObject<'_>, buf: &mut dyn object::write::WritableBuffer) -> PResult<()> {
     let endian = if obj.big_endian { Endianness::Big } else { Endianness::Little };
     let slots = slots(obj);
     let layout = match &obj.image {
@@ -177,8 +184,7 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
         symtab: SectionIndex(0),
         strtab: SectionIndex(0),
     };
-    let mut buf = Vec::new();
-    let mut w = Writer::new(endian, obj.is_64, &mut buf);
+    let mut w = Writer::new(endian, obj.is_64, buf);
     w.reserve_file_header();
     reserve_image(obj, &mut w, layout.as_ref())?;
     reserve_sections(obj, &mut w, &mut plan)?;
@@ -197,8 +203,7 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
     write_image(obj, &mut w, layout.as_ref());
     write_contents(obj, &mut w, &plan)?;
     write_headers(obj, &mut w, &plan)?;
-    drop(w);
-    Ok(buf)
+    Ok(())
 }
 
 /// Which slots the image layout places (the sections its load segments hold).

@@ -135,9 +135,26 @@ pub(crate) fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Resul
     }
 }
 
-/// Copies an ELF relocatable object through the model, applying the edits; returns the bytes
-/// and GNU's non-fatal errors (the run's status is then 1 and nothing is written).
+/// Copies an ELF file through the model, applying the edits; returns the bytes and GNU's
+/// non-fatal errors (the run's status is then 1 and nothing is written).
 pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
+    let (copied, errors) = copy_elf_model(data, path, member, edits)?;
+    let bytes = match copied {
+        Copied::Bytes(b) => b,
+        Copied::Model(obj) => elf::write(&obj).map_err(|e| member_err(e, path, member))?,
+    };
+    Ok((bytes, errors))
+}
+
+/// What copying an ELF file made: the model to write, or the bytes (an object relinked or
+/// wrapped again, a non-ELF format).
+enum Copied<'d> {
+    Model(elf::ElfObject<'d>),
+    Bytes(Vec<u8>),
+}
+
+/// [`copy_elf`] up to the writing: the edited model (or bytes) and GNU's non-fatal errors.
+fn copy_elf_model<'d>(data: &'d [u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Copied<'d>, Vec<String>)> {
     let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
     if edits.merge_notes.is_some() && obj.sections.iter().any(edit::is_mergeable_note) {
@@ -171,18 +188,20 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
             // partial link's output that also holds native code is relinked instead).
             let (native, _) = wrapped::decompose::decompose(obj.clone()).map_err(|e| member_err(e, path, member))?;
             if wrapped::decompose::has_native_code(&native) {
-                return copy_mixed(data, native, path, member, &edits);
+                let (bytes, errors) = copy_mixed(data, native, path, member, &edits)?;
+                return Ok((Copied::Bytes(bytes), errors));
             }
             let bc = bitcode_of(data, path, member)?;
             let (new_bc, w) = bitcode_symbols::copy_bitcode(&bc, &edits).map_err(unsupported)?;
             warnings = w;
             if !warnings.is_empty() {
-                return Ok((Vec::new(), warnings));
+                return Ok((Copied::Bytes(Vec::new()), warnings));
             }
             let sections_only = edits.sections_only();
             if let Some(new_bc) = new_bc {
                 let wrapped = wrapped::wrap(&new_bc).map_err(|e| member_err(e, path, member))?;
-                return copy_elf(&wrapped, path, member, &sections_only);
+                let (bytes, errors) = copy_elf(&wrapped, path, member, &sections_only)?;
+                return Ok((Copied::Bytes(bytes), errors));
             }
             edits = Cow::Owned(sections_only);
         }
@@ -195,15 +214,14 @@ pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) ->
     if matches!(kind, ElfKind::FatLto | ElfKind::EmbeddedBitcode | ElfKind::RustcBitcode) {
         follow_in_embedded_bitcode(&mut obj, &edits).map_err(unsupported)?;
     }
-    let bytes = match &edits.output {
+    match &edits.output {
         Some(out) => match raw_output::write(&obj, out, obj.e_entry) {
-            Ok(bytes) => bytes,
-            Err(raw_output::Failure::Fatal(message)) => return Err(Error::Message(message)),
-            Err(raw_output::Failure::Errors(errors)) => return Ok((Vec::new(), errors)),
+            Ok(bytes) => Ok((Copied::Bytes(bytes), warnings)),
+            Err(raw_output::Failure::Fatal(message)) => Err(Error::Message(message)),
+            Err(raw_output::Failure::Errors(errors)) => Ok((Copied::Bytes(Vec::new()), errors)),
         },
-        None => elf::write(&obj).map_err(|e| member_err(e, path, member))?,
-    };
-    Ok((bytes, warnings))
+        None => Ok((Copied::Model(obj), warnings)),
+    }
 }
 
 /// The edits an executable or shared object (an image: its sections placed by its segments)
@@ -400,6 +418,24 @@ fn dump_sections(config: &Config, data: &[u8], path: &str, report: &mut Report) 
     Ok(())
 }
 
+/// Writes a copied ELF file to `out_path`, its unchanged contents copied from the input's
+/// file rather than through memory (an error in the model names the input).
+fn write_model(obj: &elf::ElfObject<'_>, inp: &Input, out_path: &Path, mode: u32) -> Result<()> {
+    let mut bad = None;
+    let written = output::write_atomic_with(out_path, mode, |file| {
+        let mut sink = output::FileSink::new(file, inp.mapped_file().map(|f| (f, inp.data())));
+        if let Err(e) = elf::write::write_into(obj, &mut sink) {
+            bad = Some(e);
+            return Err(std::io::Error::other("invalid model"));
+        }
+        sink.finish()
+    });
+    match bad {
+        Some(e) => Err(e.at(&inp.name, None)),
+        None => written,
+    }
+}
+
 /// GNU objcopy's `-M` warning for each ELF file (an archive's members by their names) that
 /// has no build-attribute notes.
 fn nothing_to_merge(data: &[u8], path: &str, kind: FileKind) -> Vec<String> {
@@ -487,6 +523,8 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         }
         _ => {}
     }
+    // A copied ELF file is written from its model straight into the output.
+    let mut streamed = None;
     let bytes = match (&config.operation, kind) {
         (Operation::FromBinary(None), _) => data.to_vec(),
         (Operation::FromBinary(Some(t)), _) => {
@@ -512,9 +550,15 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         })?,
         (Operation::UnwrapBitcode, _) => bitcode_of(data, &path, None)?.into_owned(),
         (Operation::Copy, FileKind::Elf) => {
-            let (bytes, errors) = copy_elf(data, &path, None, &config.edits)?;
+            let (copied, errors) = copy_elf_model(data, &path, None, &config.edits)?;
             report.errors.extend(errors);
-            bytes
+            match copied {
+                Copied::Bytes(b) => b,
+                Copied::Model(obj) => {
+                    streamed = Some(obj);
+                    Vec::new()
+                }
+            }
         }
         (Operation::Copy, FileKind::Bitcode { .. }) => {
             let (bytes, errors) = copy_raw_bitcode(data, &path, None, &config.edits)?;
@@ -552,8 +596,11 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         return Ok(report);
     }
     let times = config.preserve_dates.then(|| inp.metadata().map(|m| (m.accessed().ok(), m.modified().ok()))).flatten();
+    match streamed {
+        Some(obj) => write_model(&obj, &inp, out_path, mode)?,
+        None => output::write_atomic(out_path, &bytes, mode)?,
+    }
     drop(inp);
-    output::write_atomic(out_path, &bytes, mode)?;
     if let Some((accessed, modified)) = times {
         let f = std::fs::File::options().write(true).open(out_path).map_err(|e| Error::io(out_path.display().to_string(), e))?;
         let mut t = std::fs::FileTimes::new();
