@@ -47,7 +47,7 @@ pub mod merge;
 pub mod options;
 pub mod search;
 
-pub use options::{InputSpec, Linked, Options};
+pub use options::{InputSpec, Linked, Options, PropertyOptions, Report};
 
 use crate::error::Result;
 

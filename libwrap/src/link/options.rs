@@ -44,6 +44,31 @@ pub struct Options {
     /// `--allow-multiple-definition` / `-z muldefs`: a second strong definition is not an
     /// error; the first one wins.
     pub allow_multiple_definition: bool,
+    /// The `-z` options that act on the merged `.note.gnu.property`.
+    pub properties: PropertyOptions,
+}
+
+/// `-z ibt`, `-z shstk`, `-z cet-report=…`, `-z x86-64-…`: what a partial link adds to the merged
+/// `.note.gnu.property` and what it reports (x86).
+#[derive(Clone, Debug, Default)]
+pub struct PropertyOptions {
+    /// `-z ibt`: IBT in `GNU_PROPERTY_X86_FEATURE_1_AND` whatever the inputs say.
+    pub ibt: bool,
+    /// `-z shstk`: SHSTK likewise.
+    pub shstk: bool,
+    /// `-z cet-report=warning|error` (`none`: `None`).
+    pub cet_report: Option<Report>,
+    /// `-z x86-64-baseline|v2|v3|v4`: the level's bit in `GNU_PROPERTY_X86_ISA_1_NEEDED`.
+    pub isa_level: u32,
+}
+
+/// How a `-z …-report` option reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// A warning.
+    Warning,
+    /// An error (the link fails).
+    Error,
 }
 
 /// A partial link's result.

@@ -299,9 +299,6 @@ const IGNORED_Z: &[&str] = &[
     "max-page-size",
     "common-page-size",
     "stack-size",
-    "ibt",
-    "shstk",
-    "cet-report",
     "pack-relative-relocs",
     "nopack-relative-relocs",
     "nounique-symbol",
@@ -353,6 +350,20 @@ fn z_keyword(p: &mut Parsed, v: &str) {
     match v {
         "muldefs" => p.opts.allow_multiple_definition = true,
         "execstack" => p.opts.exec_stack = Some(true),
+        "ibt" => p.opts.properties.ibt = true,
+        "shstk" => p.opts.properties.shstk = true,
+        "cet-report=none" => p.opts.properties.cet_report = None,
+        "cet-report=warning" => p.opts.properties.cet_report = Some(libwrap::link::Report::Warning),
+        "cet-report=error" => p.opts.properties.cet_report = Some(libwrap::link::Report::Error),
+        other if other.starts_with("cet-report") => {
+            // GNU's fatal error (it stops at once).
+            let value = other.split_once('=').map_or("", |(_, v)| v);
+            p.early_warnings.push((format!("invalid option for -z cet-report=: {value}"), true));
+        }
+        "x86-64-baseline" => p.opts.properties.isa_level = 1,
+        "x86-64-v2" => p.opts.properties.isa_level = 2,
+        "x86-64-v3" => p.opts.properties.isa_level = 4,
+        "x86-64-v4" => p.opts.properties.isa_level = 8,
         "noexecstack" => p.opts.exec_stack = Some(false),
         other if IGNORED_Z.iter().any(|z| other == *z || other.starts_with(&format!("{z}="))) => {}
         other if !GNU_Z.contains(&other.split('=').next().unwrap_or(other)) => {

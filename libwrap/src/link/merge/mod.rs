@@ -3,7 +3,8 @@
 //! 1. [`crate::link::diagnostics::check`]: multiple definitions, `--warn-common`, warning symbols;
 //! 2. `output_header`: the output's machine (the first native input's, or `-m`'s), inputs checked
 //!    against it;
-//! 3. [`sections`]: output sections, kept groups, where each input section goes, `.note.GNU-stack`;
+//! 3. [`sections`]: output sections, kept groups, where each input section goes, `.note.GNU-stack`,
+//!    the merged `.note.gnu.property` ([`properties`]);
 //! 4. [`commons`]: with `-d`, the `.bss` that commons get space in;
 //! 5. [`symbols`]: section symbols, locals, one symbol per global name (then `-d`'s commons are
 //!    allocated);
@@ -16,6 +17,7 @@
 mod commons;
 mod eh_frame;
 mod materialize;
+mod properties;
 mod relocs;
 mod sections;
 mod symbols;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use super::super::load::Object;
 use super::super::options::Options;
+use super::properties;
 use crate::elf::consts::*;
 use crate::elf::{Link, Reloc, Section, SectionData};
 use crate::error::{Error, Result};
@@ -178,6 +179,7 @@ pub(super) fn place(objects: &[Object<'_>], opts: &Options, e_machine: u16, warn
     };
     let mut by_key: HashMap<Key, usize> = HashMap::new();
     let mut notes = StackNotes::default();
+    let mut property_note = property_note(objects, opts, e_machine, warnings)?;
     for (oi, o) in objects.iter().enumerate() {
         let Some(elf) = &o.elf else { continue };
         let group_of = keep_groups(&mut layout, oi, o);
@@ -191,6 +193,18 @@ pub(super) fn place(objects: &[Object<'_>], opts: &Options, e_machine: u16, warn
                 stack_note(&mut layout, &mut notes, o, s, opts);
                 continue;
             }
+            if s.name.as_ref() == properties::NAME && s.sh_type == SHT_NOTE {
+                // The merged note goes where the first input's was (none when nothing is left).
+                if let Some(bytes) = property_note.take() {
+                    let mut os = OutSection::empty(properties::NAME, SHT_NOTE, SHF_ALLOC);
+                    (os.bytes, os.align) = (bytes, s.sh_addralign.max(1));
+                    layout.sections.push(os);
+                }
+                if let Some(out) = layout.sections.iter().position(|os| os.name == properties::NAME && os.sh_type == SHT_NOTE) {
+                    layout.placement[oi][k] = Some((out, 0));
+                }
+                continue;
+            }
             place_one(&mut layout, &mut by_key, oi, o, k, &group_of, e_machine == EM_X86_64.0)?;
         }
         if !has_note && (!elf.sections.is_empty()) {
@@ -200,8 +214,42 @@ pub(super) fn place(objects: &[Object<'_>], opts: &Options, e_machine: u16, warn
             }
         }
     }
+    if let Some(bytes) = property_note.take() {
+        // No input had a note, and a -z option made one.
+        let mut os = OutSection::empty(properties::NAME, SHT_NOTE, SHF_ALLOC);
+        let is_64 = objects.iter().find_map(|o| o.elf.as_ref()).is_none_or(|e| e.is_64);
+        (os.bytes, os.align) = (bytes, if is_64 { 8 } else { 4 });
+        layout.sections.push(os);
+    }
     finish_stack_note(&mut layout, notes, objects, opts, warnings);
     Ok(layout)
+}
+
+/// The merged `.note.gnu.property` of the native inputs ([`properties`]), or `None` when no
+/// property is left; `-z cet-report` messages go to `warnings` (or fail the link).
+fn property_note(objects: &[Object<'_>], opts: &Options, e_machine: u16, warnings: &mut Vec<String>) -> Result<Option<Vec<u8>>> {
+    let mut inputs = Vec::new();
+    let mut format = None;
+    for o in objects {
+        let Some(elf) = &o.elf else { continue };
+        format.get_or_insert((elf.is_64, elf.big_endian));
+        let mut props = None;
+        for (k, s) in elf.sections.iter().enumerate() {
+            if s.name.as_ref() == properties::NAME && s.sh_type == SHT_NOTE && !o.discarded[k] {
+                let parsed = properties::parse(s.bytes_data().unwrap_or(&[]), elf.is_64, elf.big_endian, e_machine)
+                    .map_err(|e| Error::Link { messages: vec![format!("{}: {e}", o.name)] })?;
+                props.get_or_insert_with(properties::Props::new).extend(parsed);
+            }
+        }
+        inputs.push((o.name.clone(), props));
+    }
+    let Some((is_64, big_endian)) = format else { return Ok(None) };
+    let (merged, reports, fatal) = properties::merge(&inputs, e_machine, &opts.properties);
+    if fatal && !reports.is_empty() {
+        return Err(Error::Link { messages: reports });
+    }
+    warnings.extend(reports);
+    Ok((!merged.is_empty()).then(|| properties::encode(&merged, is_64, big_endian)))
 }
 
 /// True for the sections that are placed (not tables, relocations or groups).
