@@ -9,7 +9,11 @@
 //! - BFD compresses with zlib's default level (6) or zstd's (3), and leaves a section
 //!   uncompressed when that would not make it smaller.
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
+
+use super::consts::SHF_COMPRESSED;
+use super::{ElfObject, Info, Section, SectionData};
 
 use crate::bad;
 use crate::error::PResult;
@@ -127,6 +131,77 @@ pub(crate) fn decompress(data: &[u8], shf_compressed: bool, is_64: bool, big_end
         return Err(bad!("compressed section holds {} bytes, its header says {size}", out.len()));
     }
     Ok((out, align))
+}
+
+/// The relocation section's target, when it is one against the symbol table.
+fn relocation_target(s: &Section<'_>) -> Option<usize> {
+    match (&s.data, &s.info) {
+        (SectionData::Relocations { .. }, Info::Section(t)) => Some(*t),
+        _ => None,
+    }
+}
+
+/// `--compress-debug-sections` (`Some(method)`) and `--decompress-debug-sections` (`None`) on
+/// the `.debug_*` sections ([`crate::elf::compress`] has the formats and BFD's rules).
+pub(crate) fn compress_debug_sections(obj: &mut ElfObject<'_>, method: Option<Method>) -> Result<(), String> {
+    let (is_64, be) = (obj.is_64, obj.big_endian);
+    for k in 0..obj.sections.len() {
+        let s = &obj.sections[k];
+        let gabi = s.sh_flags & SHF_COMPRESSED != 0;
+        let gnu = s.name.starts_with(b".zdebug_");
+        if !(s.name.starts_with(b".debug_") || gnu) || relocation_target(s).is_some() {
+            continue;
+        }
+        let SectionData::Bytes(bytes) = &s.data else { continue };
+        // Start from the plain contents.
+        let (plain, align) = if gabi || gnu {
+            let (d, a) = decompress(bytes, gabi, is_64, be).map_err(|x| format!("{}: {x}", String::from_utf8_lossy(&s.name)))?;
+            (Cow::Owned(d), a)
+        } else {
+            (bytes.clone(), s.sh_addralign)
+        };
+        let plain_name = if gnu { [b".debug_".as_slice(), &s.name[8..]].concat() } else { s.name.to_vec() };
+        let compressed = match method {
+            Some(m) if !plain.is_empty() => compress(&plain, m, align, is_64, be).map_err(|x| x.to_string())?.map(|c| (c, m)),
+            _ => None,
+        };
+        let s = &mut obj.sections[k];
+        let name = match compressed {
+            Some(((bytes, new_align), m)) => {
+                s.data = SectionData::Bytes(Cow::Owned(bytes));
+                s.sh_addralign = new_align;
+                if m == Method::ZlibGnu {
+                    s.sh_flags &= !SHF_COMPRESSED;
+                    [b".zdebug_".as_slice(), &plain_name[7..]].concat()
+                } else {
+                    s.sh_flags |= SHF_COMPRESSED;
+                    plain_name
+                }
+            }
+            None => {
+                s.data = SectionData::Bytes(plain);
+                s.sh_addralign = align;
+                s.sh_flags &= !SHF_COMPRESSED;
+                plain_name
+            }
+        };
+        rename_with_relocations(obj, k, name);
+    }
+    Ok(())
+}
+
+/// Renames section `k` and the relocation sections that apply to it (`.rela` + the new name).
+fn rename_with_relocations(obj: &mut ElfObject<'_>, k: usize, name: Vec<u8>) {
+    if obj.sections[k].name.as_ref() == name.as_slice() {
+        return;
+    }
+    for r in 0..obj.sections.len() {
+        if relocation_target(&obj.sections[r]) == Some(k) {
+            let kind: &[u8] = if obj.sections[r].name.starts_with(b".rela") { b".rela" } else { b".rel" };
+            obj.sections[r].name = Cow::Owned([kind, &name].concat());
+        }
+    }
+    obj.sections[k].name = Cow::Owned(name);
 }
 
 #[cfg(test)]

@@ -181,6 +181,8 @@ fn parse_object<'a>(name: String, file_name: &str, data: &'a [u8]) -> Result<Obj
                 let discarded = vec![false; native.sections.len()];
                 return Ok(Object { name, file_name, elf: Some(native), discarded, bitcode: Some(bitcode) });
             }
+            let mut obj = obj;
+            decompress_sections(&mut obj).map_err(|e| e.at(&name, None))?;
             let discarded = vec![false; obj.sections.len()];
             Ok(Object { name, file_name, elf: Some(obj), discarded, bitcode: None })
         }
@@ -191,6 +193,32 @@ fn parse_object<'a>(name: String, file_name: &str, data: &'a [u8]) -> Result<Obj
         FileKind::Archive { .. } => Err(Error::Link { messages: vec![format!("{name}: an archive cannot be an archive member here")] }),
         FileKind::Unknown => Err(Error::NotRecognized { path: name, member: None }),
     }
+}
+
+/// Compressed input sections read as GNU ld reads them: `SHF_COMPRESSED` ones (zlib, zstd)
+/// decompressed, with the alignment their header gives; `.zdebug_*` ones (GNU's `ZLIB`
+/// form) decompressed and named `.debug_*`. Relocations keep their offsets (they are offsets
+/// in the uncompressed contents).
+fn decompress_sections(obj: &mut ElfObject<'_>) -> crate::error::PResult<()> {
+    let (is_64, big_endian) = (obj.is_64, obj.big_endian);
+    for s in &mut obj.sections {
+        let gabi = s.sh_flags & SHF_COMPRESSED != 0;
+        let Some(b) = s.bytes_data() else { continue };
+        let gnu = !gabi && s.name.starts_with(b".zdebug") && b.starts_with(b"ZLIB");
+        if !gabi && !gnu {
+            continue;
+        }
+        let (plain, align) = crate::elf::compress::decompress(b, gabi, is_64, big_endian)
+            .map_err(|e| crate::bad!("section {}: {e}", String::from_utf8_lossy(&s.name)))?;
+        s.data = crate::elf::SectionData::Bytes(std::borrow::Cow::Owned(plain));
+        s.sh_flags &= !SHF_COMPRESSED;
+        if gabi {
+            s.sh_addralign = align;
+        } else {
+            s.name = std::borrow::Cow::Owned([b".debug", &s.name[b".zdebug".len()..]].concat());
+        }
+    }
+    Ok(())
 }
 
 /// The signature of a group section: its symbol's name, or the section's name for a section

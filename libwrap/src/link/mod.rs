@@ -69,6 +69,10 @@ pub fn relocatable(opts: &Options) -> Result<Linked> {
         let entry = String::from_utf8_lossy(entry);
         warnings.push(format!("warning: cannot find entry symbol {entry}; not setting start address"));
     }
+    if let Some(method) = opts.compress_debug {
+        crate::elf::compress::compress_debug_sections(&mut out.obj, Some(method))
+            .map_err(|e| crate::error::Error::Link { messages: vec![e] })?;
+    }
     let bytes = crate::elf::write(&out.obj).map_err(|e| e.at("<output>", None))?;
     Ok(Linked { bytes, warnings })
 }

@@ -46,6 +46,9 @@ pub struct Options {
     pub allow_multiple_definition: bool,
     /// The `-z` options that act on the merged `.note.gnu.property`.
     pub properties: PropertyOptions,
+    /// `--compress-debug-sections=zlib|zlib-gnu|zstd` (`none`: `None`): the output's `.debug_*`
+    /// sections compressed as GNU ld compresses them.
+    pub compress_debug: Option<crate::elf::compress::Method>,
 }
 
 /// `-z ibt`, `-z shstk`, `-z cet-report=…`, `-z x86-64-…`: what a partial link adds to the merged

@@ -609,7 +609,7 @@ pub(crate) fn new_visibility(name: &[u8], e: &Edits) -> Option<u8> {
 /// `--rename-section`, `--update-section` and `--add-section`.
 fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Refusal> {
     if let Some(method) = e.compress_debug {
-        compress_debug_sections(obj, method).map_err(Refusal::File)?;
+        compress::compress_debug_sections(obj, method).map_err(Refusal::File)?;
     }
     for s in obj.sections.iter_mut().filter(|s| !is_table(s) && reloc_target(s).is_none()) {
         // Matched against the input name, as GNU's section lists are.
@@ -725,69 +725,6 @@ impl DebugLink {
         v.extend(if big_endian { self.crc.to_be_bytes() } else { self.crc.to_le_bytes() });
         v
     }
-}
-
-/// `--compress-debug-sections` (`Some(method)`) and `--decompress-debug-sections` (`None`) on
-/// the `.debug_*` sections ([`crate::elf::compress`] has the formats and BFD's rules).
-fn compress_debug_sections(obj: &mut ElfObject<'_>, method: Option<Method>) -> Result<(), String> {
-    let (is_64, be) = (obj.is_64, obj.big_endian);
-    for k in 0..obj.sections.len() {
-        let s = &obj.sections[k];
-        let gabi = s.sh_flags & SHF_COMPRESSED != 0;
-        let gnu = s.name.starts_with(b".zdebug_");
-        if !(s.name.starts_with(b".debug_") || gnu) || reloc_target(s).is_some() {
-            continue;
-        }
-        let SectionData::Bytes(bytes) = &s.data else { continue };
-        // Start from the plain contents.
-        let (plain, align) = if gabi || gnu {
-            let (d, a) = compress::decompress(bytes, gabi, is_64, be).map_err(|x| format!("{}: {x}", String::from_utf8_lossy(&s.name)))?;
-            (Cow::Owned(d), a)
-        } else {
-            (bytes.clone(), s.sh_addralign)
-        };
-        let plain_name = if gnu { [b".debug_".as_slice(), &s.name[8..]].concat() } else { s.name.to_vec() };
-        let compressed = match method {
-            Some(m) if !plain.is_empty() => compress::compress(&plain, m, align, is_64, be).map_err(|x| x.to_string())?.map(|c| (c, m)),
-            _ => None,
-        };
-        let s = &mut obj.sections[k];
-        let name = match compressed {
-            Some(((bytes, new_align), m)) => {
-                s.data = SectionData::Bytes(Cow::Owned(bytes));
-                s.sh_addralign = new_align;
-                if m == Method::ZlibGnu {
-                    s.sh_flags &= !SHF_COMPRESSED;
-                    [b".zdebug_".as_slice(), &plain_name[7..]].concat()
-                } else {
-                    s.sh_flags |= SHF_COMPRESSED;
-                    plain_name
-                }
-            }
-            None => {
-                s.data = SectionData::Bytes(plain);
-                s.sh_addralign = align;
-                s.sh_flags &= !SHF_COMPRESSED;
-                plain_name
-            }
-        };
-        rename_with_relocations(obj, k, name);
-    }
-    Ok(())
-}
-
-/// Renames section `k` and the relocation sections that apply to it (`.rela` + the new name).
-fn rename_with_relocations(obj: &mut ElfObject<'_>, k: usize, name: Vec<u8>) {
-    if obj.sections[k].name.as_ref() == name.as_slice() {
-        return;
-    }
-    for r in 0..obj.sections.len() {
-        if reloc_target(&obj.sections[r]) == Some(k) {
-            let kind: &[u8] = if obj.sections[r].name.starts_with(b".rela") { b".rela" } else { b".rel" };
-            obj.sections[r].name = Cow::Owned([kind, &name].concat());
-        }
-    }
-    obj.sections[k].name = Cow::Owned(name);
 }
 
 /// `--rename-section`, then `--prefix-alloc-sections` (allocated sections) or

@@ -22,6 +22,7 @@ mod lto_linker;
 
 /// Options that take a separate argument when not joined (GNU ld's and lld's), without dashes.
 const WITH_ARGUMENT: &[&str] = &[
+    "compress-debug-sections",
     "o",
     "output",
     "L",
@@ -159,7 +160,6 @@ const IGNORED_WITH_R: &[&str] = &[
 
 /// GNU ld options a partial link by tl cannot honour: errors with -r, passed on otherwise.
 const UNSUPPORTED_WITH_R: &[&str] = &[
-    "compress-debug-sections",
     "discard-none",
     "stats",
     "s",
@@ -328,6 +328,13 @@ fn usage(prog: &str) -> String {
   --allow-multiple-definition, -z muldefs
                               The first of several definitions wins (no error)
   -z execstack|noexecstack    Mark the output as needing an executable stack or not
+  -z ibt, -z shstk            Add IBT / SHSTK to the merged .note.gnu.property (with -r)
+  -z x86-64-{baseline,v2,v3,v4}
+                              Add the ISA level needed to .note.gnu.property (with -r)
+  -z cet-report=[none|warning|error]
+                              Report inputs without IBT or SHSTK properties (with -r)
+  --compress-debug-sections=[none|zlib|zlib-gnu|zlib-gabi|zstd]
+                              Compress the output's DWARF debug sections (with -r)
   -m EMULATION                Output machine when no input names one
   -e SYM, --entry=SYM         Entry symbol (a warning with -r when undefined)
   --fatal-warnings            Treat warnings as errors
@@ -601,6 +608,21 @@ impl Parsed {
             *i += 1;
         }
         if IGNORED_WITH_R.contains(&name) {
+            return;
+        }
+        if name == "compress-debug-sections" {
+            use libwrap::elf::compress::Method;
+            let v = inline.map(str::to_string).or_else(|| shown.split_once(' ').map(|(_, v)| v.to_string())).unwrap_or_default();
+            self.opts.compress_debug = match v.as_str() {
+                "none" => None,
+                "zlib" | "zlib-gabi" => Some(Method::Zlib),
+                "zlib-gnu" => Some(Method::ZlibGnu),
+                "zstd" => Some(Method::Zstd),
+                _ => {
+                    self.early_warnings.push((format!("invalid --compress-debug-sections option: `{v}'"), true));
+                    None
+                }
+            };
             return;
         }
         if UNSUPPORTED_WITH_R.contains(&name) {

@@ -1,0 +1,101 @@
+//! tl-ld -r on compressed debug sections, against GNU ld -r 2.40: inputs with gABI
+//! (`SHF_COMPRESSED`, `gcc -gz`) and GNU (`.zdebug_*`, `-gz=zlib-gnu`) compression are read
+//! decompressed, and `--compress-debug-sections=none|zlib|zlib-gnu|zlib-gabi` writes the output
+//! as GNU does. Sections (normalised `readelf -S`, `-s`), every debug section's bytes as
+//! written, the relocations (by symbol name), stderr and exit status must equal GNU's.
+
+mod harness;
+
+use std::path::Path;
+use std::process::Command;
+
+use harness::*;
+
+fn build(d: &Path) {
+    std::fs::write(d.join("a.c"), "#include <stdio.h>\nstatic int n;\nint a(int x) { n += x; printf(\"%d\\n\", n); return n; }\n").unwrap();
+    std::fs::write(d.join("b.c"), "struct s { int x; double y; };\nint b(struct s *p) { return p->x + (int)p->y; }\n").unwrap();
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
+    sh("gcc -O1 -g -gz -c a.c -o az.o && gcc -O1 -g -gz=zlib-gnu -c b.c -o bz.o && gcc -O1 -g -c b.c -o b.o && gcc -O1 -g -c a.c -o a.o");
+}
+
+const LINKS: &[&str] = &[
+    "az.o",
+    "az.o bz.o",
+    "bz.o a.o",
+    "--compress-debug-sections=none az.o bz.o",
+    "--compress-debug-sections=zlib a.o b.o",
+    "--compress-debug-sections=zlib-gabi az.o bz.o",
+    "--compress-debug-sections=zlib-gnu a.o bz.o",
+    "--compress-debug-sections zlib az.o",
+    "--compress-debug-sections=foo a.o",
+    "--compress-debug-sections a.o",
+];
+
+/// What must agree: the sections and symbols (names for indices), each debug section's bytes
+/// as written, and the relocations by symbol name.
+fn view(d: &Path, out: &str) -> String {
+    let mut v = readelf_normalised(&d.join(out));
+    let text =
+        |args: &[&str]| String::from_utf8_lossy(&run(Command::new("readelf").args(args).arg(out).current_dir(d)).stdout).into_owned();
+    // (By name: the output's section order may differ from GNU's.)
+    let mut dumps: Vec<(String, String)> = Vec::new();
+    for line in text(&["-SW"]).lines() {
+        if let Some(name) = line.split_whitespace().find(|w| w.starts_with(".debug_") || w.starts_with(".zdebug_")) {
+            dumps.push((name.to_string(), text(&["-x", name]).replace(out, "OUT")));
+        }
+    }
+    dumps.sort();
+    dumps.into_iter().for_each(|(_, d)| v.push_str(&d));
+    // Relocation sections by name (their order and offsets may differ); each entry's offset,
+    // type, symbol and addend (not the Info column's symbol index).
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    for line in text(&["-rW"]).lines() {
+        if let Some(rest) = line.strip_prefix("Relocation section '") {
+            blocks.push((rest.split('\'').next().unwrap_or("").to_string(), Vec::new()));
+        } else if let Some((_, entries)) = blocks.last_mut() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() > 2 && f[0] != "Offset" {
+                entries.push(format!("{} {}", f[0], f[2..].join(" ")));
+            }
+        }
+    }
+    blocks.sort();
+    for (name, entries) in blocks {
+        v.push_str(&format!("relocations {name}\n{}\n", entries.join("\n")));
+    }
+    v
+}
+
+#[test]
+fn compressed_debug_sections_in_and_out_of_a_partial_link_match_gnu() {
+    let dir = tempdir();
+    let d = dir.path();
+    build(d);
+    let mut failures = Vec::new();
+    for args in LINKS {
+        let mut seen = Vec::new();
+        for (tool, out) in [("ld".to_string(), "g.o"), (tl("tl-ld").display().to_string(), "t.o")] {
+            let _ = std::fs::remove_file(d.join(out));
+            let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
+            let stderr = String::from_utf8_lossy(&o.stderr).replace(&format!("{tool}: "), "LD: ").replace("tl-ld: ", "LD: ");
+            let v = d.join(out).exists().then(|| view(d, out));
+            seen.push((o.status.code(), stderr, v));
+        }
+        if seen[0] != seen[1] {
+            let only = |a: &Option<String>, b: &Option<String>| {
+                let (a, b) = (a.clone().unwrap_or_default(), b.clone().unwrap_or_default());
+                a.lines().filter(|l| !b.lines().any(|m| m == *l)).take(12).collect::<Vec<_>>().join("\n  ")
+            };
+            failures.push(format!(
+                "ld -r {args}: status {:?}/{:?} stderr {:?}/{:?}\n only GNU:\n  {}\n only tl:\n  {}",
+                seen[0].0,
+                seen[1].0,
+                seen[0].1,
+                seen[1].1,
+                only(&seen[0].2, &seen[1].2),
+                only(&seen[1].2, &seen[0].2)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), LINKS.len(), failures.join("\n"));
+}
