@@ -329,7 +329,7 @@ fn usage(prog: &str) -> String {
                               The first of several definitions wins (no error)
   -z execstack|noexecstack    Mark the output as needing an executable stack or not
   -z ibt, -z shstk            Add IBT / SHSTK to the merged .note.gnu.property (with -r)
-  -z x86-64-{baseline,v2,v3,v4}
+  -z x86-64-{{baseline,v2,v3,v4}}
                               Add the ISA level needed to .note.gnu.property (with -r)
   -z cet-report=[none|warning|error]
                               Report inputs without IBT or SHSTK properties (with -r)
