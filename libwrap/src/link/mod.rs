@@ -46,8 +46,9 @@ pub mod load;
 pub mod merge;
 pub mod options;
 pub mod search;
+mod strip;
 
-pub use options::{InputSpec, Linked, Options, PropertyOptions, Report};
+pub use options::{Discard, InputSpec, Linked, Options, PropertyOptions, Report, Strip};
 
 use crate::error::Result;
 
@@ -69,6 +70,7 @@ pub fn relocatable(opts: &Options) -> Result<Linked> {
         let entry = String::from_utf8_lossy(entry);
         warnings.push(format!("warning: cannot find entry symbol {entry}; not setting start address"));
     }
+    strip::apply(&mut out.obj, opts.strip, opts.discard);
     if let Some(method) = opts.compress_debug {
         crate::elf::compress::compress_debug_sections(&mut out.obj, Some(method))
             .map_err(|e| crate::error::Error::Link { messages: vec![e] })?;

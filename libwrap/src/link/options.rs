@@ -49,6 +49,34 @@ pub struct Options {
     /// `--compress-debug-sections=zlib|zlib-gnu|zstd` (`none`: `None`): the output's `.debug_*`
     /// sections compressed as GNU ld compresses them.
     pub compress_debug: Option<crate::elf::compress::Method>,
+    /// `-S` / `-s` (the last given).
+    pub strip: Strip,
+    /// `-X` / `-x` (the last given).
+    pub discard: Discard,
+}
+
+/// `-S` (`--strip-debug`) or `-s` (`--strip-all`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strip {
+    /// Neither.
+    #[default]
+    None,
+    /// `-S`: the debugging sections.
+    Debug,
+    /// `-s`: those and the local symbols no relocation uses.
+    All,
+}
+
+/// `-X` (`--discard-locals`) or `-x` (`--discard-all`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Discard {
+    /// Neither.
+    #[default]
+    None,
+    /// `-X`: the compiler's local labels no relocation uses.
+    Locals,
+    /// `-x`: every local symbol no relocation uses.
+    All,
 }
 
 /// `-z ibt`, `-z shstk`, `-z cet-report=…`, `-z x86-64-…`: what a partial link adds to the merged

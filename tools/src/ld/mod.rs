@@ -162,14 +162,6 @@ const IGNORED_WITH_R: &[&str] = &[
 const UNSUPPORTED_WITH_R: &[&str] = &[
     "discard-none",
     "stats",
-    "s",
-    "S",
-    "strip-all",
-    "strip-debug",
-    "x",
-    "X",
-    "discard-all",
-    "discard-locals",
     "gc-sections",
     "print-map",
     "M",
@@ -333,6 +325,7 @@ fn usage(prog: &str) -> String {
                               Add the ISA level needed to .note.gnu.property (with -r)
   -z cet-report=[none|warning|error]
                               Report inputs without IBT or SHSTK properties (with -r)
+  -s, -S, -x, -X              Strip all / debug; discard all / temporary locals (with -r)
   --compress-debug-sections=[none|zlib|zlib-gnu|zlib-gabi|zstd]
                               Compress the output's DWARF debug sections (with -r)
   -m EMULATION                Output machine when no input names one
@@ -573,6 +566,16 @@ impl Parsed {
             }
             "fatal-warnings" => {
                 self.fatal_warnings = true;
+                self.pass(a);
+            }
+            "s" | "strip-all" | "S" | "strip-debug" => {
+                use libwrap::link::Strip;
+                self.opts.strip = if matches!(name, "s" | "strip-all") { Strip::All } else { Strip::Debug };
+                self.pass(a);
+            }
+            "x" | "discard-all" | "X" | "discard-locals" => {
+                use libwrap::link::Discard;
+                self.opts.discard = if matches!(name, "x" | "discard-all") { Discard::All } else { Discard::Locals };
                 self.pass(a);
             }
             "lto-linker" => self.lto_linker = value.take().map(PathBuf::from),

@@ -1,8 +1,9 @@
-//! tl-ld -r on compressed debug sections, against GNU ld -r 2.40: inputs with gABI
-//! (`SHF_COMPRESSED`, `gcc -gz`) and GNU (`.zdebug_*`, `-gz=zlib-gnu`) compression are read
-//! decompressed, and `--compress-debug-sections=none|zlib|zlib-gnu|zlib-gabi` writes the output
-//! as GNU does. Sections (normalised `readelf -S`, `-s`), every debug section's bytes as
-//! written, the relocations (by symbol name), stderr and exit status must equal GNU's.
+//! tl-ld -r's options that change the output, against GNU ld -r 2.40: compressed debug
+//! sections (inputs with gABI (`SHF_COMPRESSED`, `gcc -gz`) and GNU (`.zdebug_*`,
+//! `-gz=zlib-gnu`) compression are read decompressed, `--compress-debug-sections=none|zlib|
+//! zlib-gnu|zlib-gabi` writes the output as GNU does) and `-s`/`-S`/`-x`/`-X`. Sections
+//! (normalised `readelf -S`, `-s`), every debug section's bytes as written, the relocations (by
+//! symbol name), stderr and exit status must equal GNU's.
 
 mod harness;
 
@@ -16,6 +17,13 @@ fn build(d: &Path) {
     std::fs::write(d.join("b.c"), "struct s { int x; double y; };\nint b(struct s *p) { return p->x + (int)p->y; }\n").unwrap();
     let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
     sh("gcc -O1 -g -gz -c a.c -o az.o && gcc -O1 -g -gz=zlib-gnu -c b.c -o bz.o && gcc -O1 -g -c b.c -o b.o && gcc -O1 -g -c a.c -o a.o");
+    // Local labels: one a relocation uses, one not, and a plain local.
+    std::fs::write(
+        d.join("lab.s"),
+        ".text\n.globl ff\nff: call .Lused\n.Lused: ret\n.Lunused: ret\nlocal_l: ret\n.section .note.GNU-stack\n",
+    )
+    .unwrap();
+    sh("as -L lab.s -o lab.o");
 }
 
 const LINKS: &[&str] = &[
@@ -29,6 +37,17 @@ const LINKS: &[&str] = &[
     "--compress-debug-sections zlib az.o",
     "--compress-debug-sections=foo a.o",
     "--compress-debug-sections a.o",
+    "-s a.o b.o lab.o",
+    "-S a.o b.o lab.o",
+    "-x a.o b.o lab.o",
+    "-X a.o b.o lab.o",
+    "-s -x az.o lab.o",
+    "-S -s a.o lab.o",
+    "-s -S a.o lab.o",
+    "-x -X lab.o b.o",
+    "--strip-all --discard-locals a.o lab.o",
+    "--strip-debug --discard-all az.o bz.o lab.o",
+    "-S --compress-debug-sections=zlib a.o",
 ];
 
 /// What must agree: the sections and symbols (names for indices), each debug section's bytes
@@ -67,7 +86,7 @@ fn view(d: &Path, out: &str) -> String {
 }
 
 #[test]
-fn compressed_debug_sections_in_and_out_of_a_partial_link_match_gnu() {
+fn compression_and_strip_options_of_a_partial_link_match_gnu() {
     let dir = tempdir();
     let d = dir.path();
     build(d);
