@@ -1,7 +1,8 @@
 //! tl-ld -r's options that change the output, against GNU ld -r 2.40: compressed debug
 //! sections (inputs with gABI (`SHF_COMPRESSED`, `gcc -gz`) and GNU (`.zdebug_*`,
 //! `-gz=zlib-gnu`) compression are read decompressed, `--compress-debug-sections=none|zlib|
-//! zlib-gnu|zlib-gabi` writes the output as GNU does) and `-s`/`-S`/`-x`/`-X`. Sections
+//! zlib-gnu|zlib-gabi` writes the output as GNU does), `-s`/`-S`/`-x`/`-X`, `-z [no]common`,
+//! `--no-define-common`, `-E`, `-Ur`. Sections
 //! (normalised `readelf -S`, `-s`), every debug section's bytes as written, the relocations (by
 //! symbol name), stderr and exit status must equal GNU's.
 
@@ -24,6 +25,8 @@ fn build(d: &Path) {
     )
     .unwrap();
     sh("as -L lab.s -o lab.o");
+    std::fs::write(d.join("cm.c"), "int common_var;\n").unwrap();
+    sh("gcc -fcommon -c cm.c -o cm.o");
 }
 
 const LINKS: &[&str] = &[
@@ -48,6 +51,12 @@ const LINKS: &[&str] = &[
     "--strip-all --discard-locals a.o lab.o",
     "--strip-debug --discard-all az.o bz.o lab.o",
     "-S --compress-debug-sections=zlib a.o",
+    "-z common cm.o a.o",
+    "-z nocommon cm.o",
+    "-z common -z nocommon cm.o",
+    "--no-define-common cm.o",
+    "-E a.o",
+    "-Ur a.o b.o",
 ];
 
 /// What must agree: the sections and symbols (names for indices), each debug section's bytes

@@ -71,6 +71,11 @@ pub fn relocatable(opts: &Options) -> Result<Linked> {
         warnings.push(format!("warning: cannot find entry symbol {entry}; not setting start address"));
     }
     strip::apply(&mut out.obj, opts.strip, opts.discard);
+    if opts.stt_common {
+        for s in out.obj.symbols.iter_mut().filter(|s| s.section == crate::elf::SymbolSection::Common) {
+            s.st_info = (s.st_info & 0xf0) | crate::elf::consts::STT_COMMON;
+        }
+    }
     if let Some(method) = opts.compress_debug {
         crate::elf::compress::compress_debug_sections(&mut out.obj, Some(method))
             .map_err(|e| crate::error::Error::Link { messages: vec![e] })?;

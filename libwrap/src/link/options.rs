@@ -49,6 +49,9 @@ pub struct Options {
     /// `--compress-debug-sections=zlib|zlib-gnu|zstd` (`none`: `None`): the output's `.debug_*`
     /// sections compressed as GNU ld compresses them.
     pub compress_debug: Option<crate::elf::compress::Method>,
+    /// `-z common`: common symbols are written `STT_COMMON` (`-z nocommon`, the default:
+    /// `STT_OBJECT`).
+    pub stt_common: bool,
     /// `-S` / `-s` (the last given).
     pub strip: Strip,
     /// `-X` / `-x` (the last given).

@@ -96,6 +96,7 @@ const WITH_ARGUMENT: &[&str] = &[
 /// Options a partial link accepts and ignores, as GNU ld -r does (without dashes; `=value`
 /// forms included by prefix).
 const IGNORED_WITH_R: &[&str] = &[
+    "E",
     "nostdlib",
     "build-id",
     "eh-frame-hdr",
@@ -326,6 +327,7 @@ fn usage(prog: &str) -> String {
   -z cet-report=[none|warning|error]
                               Report inputs without IBT or SHSTK properties (with -r)
   -s, -S, -x, -X              Strip all / debug; discard all / temporary locals (with -r)
+  -z common|nocommon          Common symbols as STT_COMMON or STT_OBJECT (with -r)
   --compress-debug-sections=[none|zlib|zlib-gnu|zlib-gabi|zstd]
                               Compress the output's DWARF debug sections (with -r)
   -m EMULATION                Output machine when no input names one
@@ -350,6 +352,8 @@ fn z_keyword(p: &mut Parsed, v: &str) {
     match v {
         "muldefs" => p.opts.allow_multiple_definition = true,
         "execstack" => p.opts.exec_stack = Some(true),
+        "common" => p.opts.stt_common = true,
+        "nocommon" => p.opts.stt_common = false,
         "ibt" => p.opts.properties.ibt = true,
         "shstk" => p.opts.properties.shstk = true,
         "cet-report=none" => p.opts.properties.cet_report = None,
@@ -407,6 +411,8 @@ struct Parsed {
     unknown: Vec<String>,
     /// `-Bstatic` (or `-static`) is in force.
     static_only: bool,
+    /// `--no-define-common` (GNU refuses it without -shared).
+    no_define_common: bool,
     /// The last `-plugin` was GCC's (its `-plugin-opt`s are not passed on).
     gcc_plugin: bool,
 }
@@ -568,6 +574,10 @@ impl Parsed {
                 self.fatal_warnings = true;
                 self.pass(a);
             }
+            "no-define-common" => {
+                self.no_define_common = true;
+                self.pass(a);
+            }
             "s" | "strip-all" | "S" | "strip-debug" => {
                 use libwrap::link::Strip;
                 self.opts.strip = if matches!(name, "s" | "strip-all") { Strip::All } else { Strip::Debug };
@@ -691,6 +701,10 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
 }
 
 fn relocatable(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
+    if p.no_define_common {
+        cli::error(err, prog, "--no-define-common may not be used without -shared");
+        return 1;
+    }
     for (w, _) in &p.early_warnings {
         let _ = writeln!(err, "{prog}: {w}");
     }
