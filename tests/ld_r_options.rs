@@ -2,9 +2,9 @@
 //! sections (inputs with gABI (`SHF_COMPRESSED`, `gcc -gz`) and GNU (`.zdebug_*`,
 //! `-gz=zlib-gnu`) compression are read decompressed, `--compress-debug-sections=none|zlib|
 //! zlib-gnu|zlib-gabi` writes the output as GNU does), `-s`/`-S`/`-x`/`-X`, `-z [no]common`,
-//! `--no-define-common`, `-E`, `-Ur`. Sections
+//! `--no-define-common`, `-E`, `-Ur`, `-t`. Sections
 //! (normalised `readelf -S`, `-s`), every debug section's bytes as written, the relocations (by
-//! symbol name), stderr and exit status must equal GNU's.
+//! symbol name), stdout, stderr and exit status must equal GNU's.
 
 mod harness;
 
@@ -26,7 +26,7 @@ fn build(d: &Path) {
     .unwrap();
     sh("as -L lab.s -o lab.o");
     std::fs::write(d.join("cm.c"), "int common_var;\n").unwrap();
-    sh("gcc -fcommon -c cm.c -o cm.o");
+    sh("gcc -fcommon -c cm.c -o cm.o && ar rc libl.a lab.o cm.o");
 }
 
 const LINKS: &[&str] = &[
@@ -57,6 +57,9 @@ const LINKS: &[&str] = &[
     "--no-define-common cm.o",
     "-E a.o",
     "-Ur a.o b.o",
+    "-t a.o libl.a -u ff",
+    "-t -t a.o libl.a -u ff",
+    "--trace b.o --start-group libl.a --end-group -u ff",
 ];
 
 /// What must agree: the sections and symbols (names for indices), each debug section's bytes
@@ -107,7 +110,7 @@ fn compression_and_strip_options_of_a_partial_link_match_gnu() {
             let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
             let stderr = String::from_utf8_lossy(&o.stderr).replace(&format!("{tool}: "), "LD: ").replace("tl-ld: ", "LD: ");
             let v = d.join(out).exists().then(|| view(d, out));
-            seen.push((o.status.code(), stderr, v));
+            seen.push((o.status.code(), format!("{stderr}{}", String::from_utf8_lossy(&o.stdout)), v));
         }
         if seen[0] != seen[1] {
             let only = |a: &Option<String>, b: &Option<String>| {

@@ -164,6 +164,8 @@ pub(crate) struct Loaded<'a> {
     pub(crate) objects: Vec<Object<'a>>,
     /// The resolution table.
     pub(crate) table: Table,
+    /// `-t`'s lines.
+    pub(crate) trace: Vec<String>,
 }
 
 /// Parses an object file or member (`file_name`: see [`Object::file_name`]).
@@ -239,6 +241,10 @@ struct Loader<'a> {
     objects: Vec<Object<'a>>,
     table: Table,
     comdats: HashMap<Vec<u8>, usize>,
+    /// `-t`'s lines: each input file as it is opened, each archive member loaded too with
+    /// `-t -t` (`trace_members`).
+    trace: Vec<String>,
+    trace_members: bool,
 }
 
 impl<'a> Loader<'a> {
@@ -333,7 +339,8 @@ impl<'a, 'f> ArchiveScan<'a, 'f> {
 
 /// Loads every input: objects in order, archive members as needed.
 pub(crate) fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<'a>>]) -> Result<Loaded<'a>> {
-    let mut l = Loader { objects: Vec::new(), table: Table::default(), comdats: HashMap::new() };
+    let mut l =
+        Loader { objects: Vec::new(), table: Table::default(), comdats: HashMap::new(), trace: Vec::new(), trace_members: opts.trace >= 2 };
     for u in &opts.undefined {
         l.table.mention(u, Mention::Undefined { weak: false }, STV_DEFAULT, Origin::CommandLine);
     }
@@ -368,6 +375,7 @@ pub(crate) fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<A
             }
             Item::File(i) => {
                 let f = &files.opened[i];
+                l.trace.push(f.name.clone());
                 if archives[i].is_some() {
                     pull(&mut l, files, archives, i, whole, &mut pulled)?;
                     if let Some(g) = group.as_mut() {
@@ -386,7 +394,7 @@ pub(crate) fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<A
     if group.is_some() {
         return Err(Error::Link { messages: vec!["--start-group without --end-group".into()] });
     }
-    Ok(Loaded { objects: l.objects, table: l.table })
+    Ok(Loaded { objects: l.objects, table: l.table, trace: l.trace })
 }
 
 /// Parses every opened file that is not an archive, in parallel.
@@ -419,6 +427,9 @@ fn pull<'a>(
         let mname = location(name, Some(&member.display_name()));
         let bytes = member.bytes().map_err(|e| Error::malformed(&mname, e.to_string()))?;
         let o = parse_object(mname, &member.display_name(), bytes)?;
+        if l.trace_members {
+            l.trace.push(format!("({name}){}", member.display_name()));
+        }
         l.add(o);
         Ok(())
     };

@@ -81,5 +81,6 @@ pub fn relocatable(opts: &Options) -> Result<Linked> {
             .map_err(|e| crate::error::Error::Link { messages: vec![e] })?;
     }
     let bytes = crate::elf::write(&out.obj).map_err(|e| e.at("<output>", None))?;
-    Ok(Linked { bytes, warnings })
+    let trace = if opts.trace > 0 { loaded.trace.clone() } else { Vec::new() };
+    Ok(Linked { bytes, warnings, trace })
 }

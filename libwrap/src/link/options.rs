@@ -52,6 +52,9 @@ pub struct Options {
     /// `-z common`: common symbols are written `STT_COMMON` (`-z nocommon`, the default:
     /// `STT_OBJECT`).
     pub stt_common: bool,
+    /// `-t` (`--trace`), how many times given: 1 names each input file, 2 also each archive
+    /// member loaded.
+    pub trace: u8,
     /// `-S` / `-s` (the last given).
     pub strip: Strip,
     /// `-X` / `-x` (the last given).
@@ -110,6 +113,8 @@ pub enum Report {
 pub struct Linked {
     /// The output object.
     pub bytes: Vec<u8>,
+    /// `-t`'s lines (for standard output).
+    pub trace: Vec<String>,
     /// Warnings, each as GNU ld words it (without the program name).
     pub warnings: Vec<String>,
 }

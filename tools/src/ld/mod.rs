@@ -166,8 +166,6 @@ const UNSUPPORTED_WITH_R: &[&str] = &[
     "gc-sections",
     "print-map",
     "M",
-    "t",
-    "trace",
     "verbose",
     "defsym",
     "wrap",
@@ -328,6 +326,7 @@ fn usage(prog: &str) -> String {
                               Report inputs without IBT or SHSTK properties (with -r)
   -s, -S, -x, -X              Strip all / debug; discard all / temporary locals (with -r)
   -z common|nocommon          Common symbols as STT_COMMON or STT_OBJECT (with -r)
+  -t, --trace                 Print each input file (twice: and archive member) read
   --compress-debug-sections=[none|zlib|zlib-gnu|zlib-gabi|zstd]
                               Compress the output's DWARF debug sections (with -r)
   -m EMULATION                Output machine when no input names one
@@ -574,6 +573,10 @@ impl Parsed {
                 self.fatal_warnings = true;
                 self.pass(a);
             }
+            "t" | "trace" => {
+                self.opts.trace = self.opts.trace.saturating_add(1);
+                self.pass(a);
+            }
             "no-define-common" => {
                 self.no_define_common = true;
                 self.pass(a);
@@ -697,10 +700,10 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         cli::error(err, &prog, "use the --help option for usage information");
         return 1;
     }
-    if p.relocatable { relocatable(&prog, &p, err) } else { final_link(&prog, &p, err) }
+    if p.relocatable { relocatable(&prog, &p, out, err) } else { final_link(&prog, &p, err) }
 }
 
-fn relocatable(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
+fn relocatable(prog: &str, p: &Parsed, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     if p.no_define_common {
         cli::error(err, prog, "--no-define-common may not be used without -shared");
         return 1;
@@ -733,6 +736,9 @@ fn relocatable(prog: &str, p: &Parsed, err: &mut dyn Write) -> i32 {
             return 1;
         }
     };
+    for line in &linked.trace {
+        let _ = writeln!(out, "{line}");
+    }
     let warnings = linked.warnings;
     for w in &warnings {
         let _ = writeln!(err, "{prog}: {w}");
