@@ -2,7 +2,7 @@
 //! sections (inputs with gABI (`SHF_COMPRESSED`, `gcc -gz`) and GNU (`.zdebug_*`,
 //! `-gz=zlib-gnu`) compression are read decompressed, `--compress-debug-sections=none|zlib|
 //! zlib-gnu|zlib-gabi` writes the output as GNU does), `-s`/`-S`/`-x`/`-X`, `-z [no]common`,
-//! `--no-define-common`, `-E`, `-Ur`, `-t`. Sections
+//! `--no-define-common`, `-E`, `-Ur`, `-t`, `--wrap`. Sections
 //! (normalised `readelf -S`, `-s`), every debug section's bytes as written, the relocations (by
 //! symbol name), stdout, stderr and exit status must equal GNU's.
 
@@ -27,6 +27,14 @@ fn build(d: &Path) {
     sh("as -L lab.s -o lab.o");
     std::fs::write(d.join("cm.c"), "int common_var;\n").unwrap();
     sh("gcc -fcommon -c cm.c -o cm.o && ar rc libl.a lab.o cm.o");
+    // --wrap: a caller of foo, bar and __real_foo; foo and __wrap_foo defined elsewhere.
+    std::fs::write(
+        d.join("w1.c"),
+        "int foo(int); int bar(int); int __real_foo(int);\nint use(int x) { return foo(x) + bar(x) + __real_foo(x); }\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("w2.c"), "int foo(int x) { return x; }\nint __wrap_foo(int x) { return foo(x) + 1; }\n").unwrap();
+    sh("gcc -O1 -c w1.c -o w1.o && gcc -O1 -c w2.c -o w2.o && ar rc libw.a w2.o");
 }
 
 const LINKS: &[&str] = &[
@@ -60,6 +68,11 @@ const LINKS: &[&str] = &[
     "-t a.o libl.a -u ff",
     "-t -t a.o libl.a -u ff",
     "--trace b.o --start-group libl.a --end-group -u ff",
+    "--wrap=foo w1.o",
+    "--wrap foo w1.o w2.o",
+    "--wrap=foo --wrap=bar w1.o",
+    "--wrap=foo w2.o w1.o",
+    "--wrap=foo w1.o libw.a",
 ];
 
 /// What must agree: the sections and symbols (names for indices), each debug section's bytes

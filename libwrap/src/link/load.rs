@@ -223,6 +223,23 @@ fn decompress_sections(obj: &mut ElfObject<'_>) -> crate::error::PResult<()> {
     Ok(())
 }
 
+/// `--wrap`: an object's undefined references to a wrapped `S` become `__wrap_S`, those to
+/// `__real_S` become `S` (as BFD looks references up; definitions keep their names).
+fn wrap_references(elf: &mut ElfObject<'_>, wrap: &[Vec<u8>]) {
+    if wrap.is_empty() {
+        return;
+    }
+    for s in elf.symbols.iter_mut().filter(|s| s.section == SymbolSection::Undefined && s.binding() != STB_LOCAL) {
+        if wrap.iter().any(|w| w.as_slice() == s.name.as_ref()) {
+            s.name = std::borrow::Cow::Owned([b"__wrap_", s.name.as_ref()].concat());
+        } else if let Some(real) = s.name.strip_prefix(b"__real_")
+            && wrap.iter().any(|w| w.as_slice() == real)
+        {
+            s.name = std::borrow::Cow::Owned(real.to_vec());
+        }
+    }
+}
+
 /// The signature of a group section: its symbol's name, or the section's name for a section
 /// symbol.
 pub(crate) fn group_signature<'o>(obj: &'o ElfObject<'_>, group: usize) -> Option<&'o [u8]> {
@@ -245,11 +262,16 @@ struct Loader<'a> {
     /// `-t -t` (`trace_members`).
     trace: Vec<String>,
     trace_members: bool,
+    /// `--wrap`'s symbols.
+    wrap: Vec<Vec<u8>>,
 }
 
 impl<'a> Loader<'a> {
     /// Adds an object: decides its COMDAT groups, then enters its symbols.
     fn add(&mut self, mut o: Object<'a>) {
+        if let Some(elf) = o.elf.as_mut() {
+            wrap_references(elf, &self.wrap);
+        }
         let index = self.objects.len();
         if let Some(elf) = &o.elf {
             for (k, s) in elf.sections.iter().enumerate() {
@@ -339,8 +361,14 @@ impl<'a, 'f> ArchiveScan<'a, 'f> {
 
 /// Loads every input: objects in order, archive members as needed.
 pub(crate) fn load<'a>(opts: &Options, files: &'a Files, archives: &'a [Option<Archive<'a>>]) -> Result<Loaded<'a>> {
-    let mut l =
-        Loader { objects: Vec::new(), table: Table::default(), comdats: HashMap::new(), trace: Vec::new(), trace_members: opts.trace >= 2 };
+    let mut l = Loader {
+        objects: Vec::new(),
+        table: Table::default(),
+        comdats: HashMap::new(),
+        trace: Vec::new(),
+        trace_members: opts.trace >= 2,
+        wrap: opts.wrap.clone(),
+    };
     for u in &opts.undefined {
         l.table.mention(u, Mention::Undefined { weak: false }, STV_DEFAULT, Origin::CommandLine);
     }

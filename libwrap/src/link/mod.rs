@@ -62,6 +62,9 @@ pub fn relocatable(opts: &Options) -> Result<Linked> {
     let archives = load::parse_archives(&files)?;
     let mut warnings = Vec::new();
     let loaded = load::load(opts, &files, &archives)?;
+    if !opts.wrap.is_empty() && loaded.objects.iter().any(|o| o.bitcode.is_some()) {
+        return Err(crate::error::Error::Link { messages: vec!["--wrap with bitcode inputs: not supported with -r yet".into()] });
+    }
     let mut out = merge::merge(&loaded.objects, &loaded.table, opts, &mut warnings)?;
     carry::carry(&loaded.objects, &loaded.table, &mut out)?;
     if let Some(entry) = &opts.entry

@@ -55,6 +55,9 @@ pub struct Options {
     /// `-t` (`--trace`), how many times given: 1 names each input file, 2 also each archive
     /// member loaded.
     pub trace: u8,
+    /// `--wrap SYMBOL`: undefined references to SYMBOL become `__wrap_SYMBOL`, undefined
+    /// references to `__real_SYMBOL` become SYMBOL.
+    pub wrap: Vec<Vec<u8>>,
     /// `-S` / `-s` (the last given).
     pub strip: Strip,
     /// `-X` / `-x` (the last given).

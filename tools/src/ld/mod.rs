@@ -168,7 +168,6 @@ const UNSUPPORTED_WITH_R: &[&str] = &[
     "M",
     "verbose",
     "defsym",
-    "wrap",
     "y",
     "trace-symbol",
     "Map",
@@ -327,6 +326,8 @@ fn usage(prog: &str) -> String {
   -s, -S, -x, -X              Strip all / debug; discard all / temporary locals (with -r)
   -z common|nocommon          Common symbols as STT_COMMON or STT_OBJECT (with -r)
   -t, --trace                 Print each input file (twice: and archive member) read
+  --wrap=SYMBOL               References to SYMBOL go to __wrap_SYMBOL, to __real_SYMBOL
+                              to SYMBOL (with -r)
   --compress-debug-sections=[none|zlib|zlib-gnu|zlib-gabi|zstd]
                               Compress the output's DWARF debug sections (with -r)
   -m EMULATION                Output machine when no input names one
@@ -592,6 +593,11 @@ impl Parsed {
                 self.pass(a);
             }
             "lto-linker" => self.lto_linker = value.take().map(PathBuf::from),
+            "wrap" => {
+                let v = value.or_empty();
+                self.pass(&format!("--wrap={v}"));
+                self.opts.wrap.push(v.into_bytes());
+            }
             "shared" | "Bshareable" => {
                 self.conflicts_with_r.push("-shared");
                 self.pass(a);
