@@ -2,7 +2,7 @@
 //! sections (inputs with gABI (`SHF_COMPRESSED`, `gcc -gz`) and GNU (`.zdebug_*`,
 //! `-gz=zlib-gnu`) compression are read decompressed, `--compress-debug-sections=none|zlib|
 //! zlib-gnu|zlib-gabi` writes the output as GNU does), `-s`/`-S`/`-x`/`-X`, `-z [no]common`,
-//! `--no-define-common`, `-E`, `-Ur`, `-t`, `--wrap`. Sections
+//! `--no-define-common`, `-E`, `-Ur`, `-t`, `--wrap`, `--force-group-allocation`. Sections
 //! (normalised `readelf -S`, `-s`), every debug section's bytes as written, the relocations (by
 //! symbol name), stdout, stderr and exit status must equal GNU's.
 
@@ -35,6 +35,15 @@ fn build(d: &Path) {
     .unwrap();
     std::fs::write(d.join("w2.c"), "int foo(int x) { return x; }\nint __wrap_foo(int x) { return foo(x) + 1; }\n").unwrap();
     sh("gcc -O1 -c w1.c -o w1.o && gcc -O1 -c w2.c -o w2.o && ar rc libw.a w2.o");
+    // COMDAT groups (templates and inline functions used in two objects).
+    let cxx = |name: &str| {
+        format!(
+            "template <class T> T twice(T x) {{ return x + x; }}\ninline int shared() {{ static int n; return ++n; }}\nint {name}(int x) {{ return twice(x) + shared(); }}\n"
+        )
+    };
+    std::fs::write(d.join("g1.cpp"), cxx("g1")).unwrap();
+    std::fs::write(d.join("g2.cpp"), cxx("g2")).unwrap();
+    sh("g++ -O1 -c g1.cpp -o g1.o && g++ -O1 -c g2.cpp -o g2.o");
 }
 
 const LINKS: &[&str] = &[
@@ -73,6 +82,9 @@ const LINKS: &[&str] = &[
     "--wrap=foo --wrap=bar w1.o",
     "--wrap=foo w2.o w1.o",
     "--wrap=foo w1.o libw.a",
+    "g1.o g2.o",
+    "--force-group-allocation g1.o g2.o",
+    "--force-group-allocation g1.o",
 ];
 
 /// What must agree: the sections and symbols (names for indices), each debug section's bytes

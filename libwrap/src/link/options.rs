@@ -55,6 +55,9 @@ pub struct Options {
     /// `-t` (`--trace`), how many times given: 1 names each input file, 2 also each archive
     /// member loaded.
     pub trace: u8,
+    /// `--force-group-allocation`: the sections of (kept) groups are placed like others, and
+    /// the output has no groups.
+    pub force_group_allocation: bool,
     /// `--wrap SYMBOL`: undefined references to SYMBOL become `__wrap_SYMBOL`, undefined
     /// references to `__real_SYMBOL` become SYMBOL.
     pub wrap: Vec<Vec<u8>>,

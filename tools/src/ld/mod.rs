@@ -174,7 +174,6 @@ const UNSUPPORTED_WITH_R: &[&str] = &[
     "version-script",
     "dynamic-list",
     "retain-symbols-file",
-    "force-group-allocation",
     "emit-relocs",
     "q",
     "N",
@@ -328,6 +327,7 @@ fn usage(prog: &str) -> String {
   -t, --trace                 Print each input file (twice: and archive member) read
   --wrap=SYMBOL               References to SYMBOL go to __wrap_SYMBOL, to __real_SYMBOL
                               to SYMBOL (with -r)
+  --force-group-allocation    Place group members like other sections, keep no group
   --compress-debug-sections=[none|zlib|zlib-gnu|zlib-gabi|zstd]
                               Compress the output's DWARF debug sections (with -r)
   -m EMULATION                Output machine when no input names one
@@ -593,6 +593,10 @@ impl Parsed {
                 self.pass(a);
             }
             "lto-linker" => self.lto_linker = value.take().map(PathBuf::from),
+            "force-group-allocation" => {
+                self.opts.force_group_allocation = true;
+                self.pass(a);
+            }
             "wrap" => {
                 let v = value.or_empty();
                 self.pass(&format!("--wrap={v}"));

@@ -182,7 +182,8 @@ pub(super) fn place(objects: &[Object<'_>], opts: &Options, e_machine: u16, warn
     let mut property_note = property_note(objects, opts, e_machine, warnings)?;
     for (oi, o) in objects.iter().enumerate() {
         let Some(elf) = &o.elf else { continue };
-        let group_of = keep_groups(&mut layout, oi, o);
+        // --force-group-allocation: group members are placed like any section, no group kept.
+        let group_of = if opts.force_group_allocation { HashMap::new() } else { keep_groups(&mut layout, oi, o) };
         let mut has_note = false;
         for (k, s) in elf.sections.iter().enumerate() {
             if o.discarded[k] || !is_placed(s) {
