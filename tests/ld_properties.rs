@@ -80,19 +80,10 @@ fn property_notes_merge_as_gnu_ld_r_merges_them() {
     build(d);
     let mut failures = Vec::new();
     for args in LINKS {
-        let mut seen = Vec::new();
-        for (tool, out) in [("ld".to_string(), "g.o"), (tl("tl-ld").display().to_string(), "t.o")] {
-            let _ = std::fs::remove_file(d.join(out));
-            let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
-            let stderr = String::from_utf8_lossy(&o.stderr).replace(&format!("{tool}: "), "LD: ").replace("tl-ld: ", "LD: ");
-            let read = |flag: &str| {
-                d.join(out)
-                    .exists()
-                    .then(|| String::from_utf8_lossy(&run(Command::new("readelf").arg(flag).arg(out).current_dir(d)).stdout).into_owned())
-            };
-            let bytes = read("--hex-dump=.note.gnu.property").map(|t| t.replace(out, "OUT"));
-            seen.push((o.status.code(), stderr, read("-nW"), bytes));
-        }
+        let read = |out: &str, flag: &str| {
+            String::from_utf8_lossy(&run(Command::new("readelf").arg(flag).arg(out).current_dir(d)).stdout).into_owned()
+        };
+        let seen = ld_r_both(d, args, |out| (read(out, "-nW"), read(out, "--hex-dump=.note.gnu.property").replace(out, "OUT")));
         if seen[0] != seen[1] {
             failures.push(format!("ld -r {args}:\n GNU {:?}\n tl  {:?}", seen[0], seen[1]));
         }

@@ -129,14 +129,7 @@ fn compression_and_strip_options_of_a_partial_link_match_gnu() {
     build(d);
     let mut failures = Vec::new();
     for args in LINKS {
-        let mut seen = Vec::new();
-        for (tool, out) in [("ld".to_string(), "g.o"), (tl("tl-ld").display().to_string(), "t.o")] {
-            let _ = std::fs::remove_file(d.join(out));
-            let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
-            let stderr = String::from_utf8_lossy(&o.stderr).replace(&format!("{tool}: "), "LD: ").replace("tl-ld: ", "LD: ");
-            let v = d.join(out).exists().then(|| view(d, out));
-            seen.push((o.status.code(), format!("{stderr}{}", String::from_utf8_lossy(&o.stdout)), v));
-        }
+        let seen = ld_r_both(d, args, |out| view(d, out));
         if seen[0] != seen[1] {
             let only = |a: &Option<String>, b: &Option<String>| {
                 let (a, b) = (a.clone().unwrap_or_default(), b.clone().unwrap_or_default());

@@ -74,6 +74,22 @@ pub fn tl(name: &str) -> PathBuf {
     std::env::var_os(&var).map(PathBuf::from).unwrap_or_else(|| panic!("{var} not set"))
 }
 
+/// What one partial link gave: exit status, stderr (the program's name as `LD: `) followed by
+/// stdout, and a view of the output when one was written.
+pub type LinkOutcome<V> = (Option<i32>, String, Option<V>);
+
+/// Runs `ld -r ARGS -o g.o` and `tl-ld -r ARGS -o t.o` in `d` (each a shell line); returns GNU's
+/// outcome and tl's, `view` taking the output's name.
+pub fn ld_r_both<V>(d: &Path, args: &str, view: impl Fn(&str) -> V) -> [LinkOutcome<V>; 2] {
+    [("ld".to_string(), "g.o"), (tl("tl-ld").display().to_string(), "t.o")].map(|(tool, out)| {
+        let _ = std::fs::remove_file(d.join(out));
+        let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
+        let stderr = String::from_utf8_lossy(&o.stderr).replace(&format!("{tool}: "), "LD: ").replace("tl-ld: ", "LD: ");
+        let v = d.join(out).exists().then(|| view(out));
+        (o.status.code(), format!("{stderr}{}", String::from_utf8_lossy(&o.stdout)), v)
+    })
+}
+
 /// A command for a tl binary.
 pub fn tl_cmd(name: &str) -> Command {
     Command::new(tl(name))
