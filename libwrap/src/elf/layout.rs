@@ -115,6 +115,15 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
         let input = &image.segments[m.idx];
         fix_non_load(obj, m, input, &loads, &offsets);
     }
+    // The file holds the headers, the sections and at most one alignment's padding per load
+    // segment; hostile program headers could ask for more (GNU would write it out).
+    let contents: u64 = obj.sections.iter().map(|s| s.size(obj.is_64)).fold(0, u64::saturating_add);
+    let padding: u64 =
+        image.segments.iter().filter(|p| p.p_type == PT_LOAD).map(|p| p.p_align.clamp(4096, 1 << 24)).fold(0, u64::saturating_add);
+    let bound = (eh + ph * actual).saturating_add(contents).saturating_add(padding);
+    if off > bound {
+        return Err(format!("the program headers place sections {off:#x} bytes into the file, more than they hold ({bound:#x})"));
+    }
     let segments = maps.into_iter().map(|m| m.out).collect();
     Ok(Layout { segments, offsets, end: off })
 }

@@ -476,7 +476,12 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     // symbols).
     let needs_table = obj.sections.iter().any(|s| matches!(s.data, SectionData::Relocations { .. } | SectionData::Group { .. }));
     if obj.symbols.is_empty() && !needs_table {
-        obj.sections.retain(|s| !matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SymtabShndx));
+        let keep: Vec<bool> = obj
+            .sections
+            .iter()
+            .map(|s| !matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SymtabShndx))
+            .collect();
+        obj.retain(&keep, &[]);
     }
     let movable: Vec<bool> = obj.sections.iter().map(|s| !is_table(s) && reloc_target(s).is_none()).collect();
     e.addresses.apply(obj, &movable);

@@ -94,7 +94,7 @@ pub(crate) enum Failure {
 pub(crate) fn write(obj: &ElfObject<'_>, out: &RawOutput, start: u64) -> Result<Vec<u8>, Failure> {
     let chunks = chunks(obj, out).map_err(Failure::Fatal)?;
     match out.format {
-        Format::Binary => Ok(binary(&chunks)),
+        Format::Binary => binary(&chunks).map_err(Failure::Fatal),
         Format::Ihex => ihex(&sorted(chunks), start, &out.name).map_err(Failure::Errors),
         Format::Srec => Ok(srec(&sorted(chunks), start, out)),
         Format::Verilog => verilog(&sorted(chunks), out.verilog_width, obj.big_endian, &out.name).map_err(Failure::Errors),
@@ -146,43 +146,49 @@ fn chunks(obj: &ElfObject<'_>, out: &RawOutput) -> Result<Vec<Chunk>, String> {
         }
         loadable.push(l);
     }
-    chunks.extend(gaps(&loadable, out));
+    let gaps = gaps(&loadable, out)?;
+    chunks.extend(gaps);
     Ok(chunks)
 }
 
 /// `--gap-fill` and `--pad-to`: the sections sorted by load address (then size, then order);
 /// each gap to the next one filled, the last one padded.
-fn gaps(loadable: &[Loadable], out: &RawOutput) -> Vec<Chunk> {
+fn gaps(loadable: &[Loadable], out: &RawOutput) -> Result<Vec<Chunk>, String> {
     let mut gaps = Vec::new();
     if out.gap_fill.is_none() && out.pad_to.is_none() {
-        return gaps;
+        return Ok(gaps);
     }
+    let mut total = 0u64;
     let fill = out.gap_fill.unwrap_or(0);
     let mut order: Vec<usize> = (0..loadable.len()).collect();
     order.sort_by_key(|&k| (loadable[k].lma, loadable[k].size, k));
     let mut put = |l: &Loadable, len: u64| {
+        total = total.saturating_add(len);
+        if total > MAX_OUTPUT {
+            return;
+        }
         let mut at = 0;
         while at < len {
             let n = (len - at).min(8192);
-            gaps.push(Chunk { lma: l.out_lma + l.size + at, bytes: vec![fill; n as usize] });
+            gaps.push(Chunk { lma: l.out_lma.wrapping_add(l.size).wrapping_add(at), bytes: vec![fill; n as usize] });
             at += n;
         }
     };
     if out.gap_fill.is_some() {
         for w in order.windows(2) {
             let (a, b) = (&loadable[w[0]], &loadable[w[1]]);
-            if a.lma + a.size < b.lma {
+            if a.lma.saturating_add(a.size) < b.lma {
                 put(a, b.lma - (a.lma + a.size));
             }
         }
     }
     if let (Some(pad), Some(&last)) = (out.pad_to, order.last()) {
         let l = &loadable[last];
-        if l.lma + l.size < pad {
+        if l.lma.saturating_add(l.size) < pad {
             put(l, pad - (l.lma + l.size));
         }
     }
-    gaps
+    if total > MAX_OUTPUT { Err(too_large(total)) } else { Ok(gaps) }
 }
 
 /// The bytes `-i`/`--interleave-width`/`-b` keep of a section at `lma`, and its new load
@@ -226,15 +232,25 @@ fn sorted(chunks: Vec<Chunk>) -> Vec<Chunk> {
     list
 }
 
-fn binary(chunks: &[Chunk]) -> Vec<u8> {
-    let Some(low) = chunks.iter().map(|c| c.lma).min() else { return Vec::new() };
-    let end = chunks.iter().map(|c| c.lma - low + c.bytes.len() as u64).max().unwrap_or(0);
+/// The largest file a non-ELF output is allowed to become (its holes are written out).
+const MAX_OUTPUT: u64 = 1 << 32;
+
+fn too_large(what: u64) -> String {
+    format!("the output would be {what} bytes (sections too far apart): not written")
+}
+
+fn binary(chunks: &[Chunk]) -> Result<Vec<u8>, String> {
+    let Some(low) = chunks.iter().map(|c| c.lma).min() else { return Ok(Vec::new()) };
+    let end = chunks.iter().map(|c| (c.lma - low).saturating_add(c.bytes.len() as u64)).max().unwrap_or(0);
+    if end > MAX_OUTPUT {
+        return Err(too_large(end));
+    }
     let mut out = vec![0u8; end as usize];
     for c in chunks {
         let at = (c.lma - low) as usize;
         out[at..at + c.bytes.len()].copy_from_slice(&c.bytes);
     }
-    out
+    Ok(out)
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
