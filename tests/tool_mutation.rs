@@ -3,6 +3,8 @@
 
 mod harness;
 
+use std::process::Command;
+
 use harness::mutate::*;
 use harness::*;
 
@@ -65,4 +67,30 @@ fn tl_ld_errors_name_the_file_and_leave_the_output_alone() {
         }
     }
     assert!(failures > 20, "mutations should mostly fail ({failures})");
+}
+
+#[test]
+fn tl_objcopy_and_tl_strip_survive_mutated_programs() {
+    let dir = tempdir();
+    let d = dir.path();
+    std::fs::write(d.join("p.c"), "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n").unwrap();
+    run_ok(Command::new("gcc").args(["-O1", "-g", "p.c", "-o", "prog"]).current_dir(d));
+    let seed = std::fs::read(d.join("prog")).unwrap();
+    let mut rng = Rng(29);
+    let out = d.join("out");
+    let ops: [&[&str]; 4] = [&["--strip-all"], &["--only-keep-debug"], &["-O", "binary"], &["-O", "ihex", "--gap-fill", "1"]];
+    for i in 0..160 {
+        let bad = mutate(&seed, &mut rng);
+        let input = d.join(format!("bad{i}"));
+        std::fs::write(&input, &bad).unwrap();
+        std::fs::write(&out, b"previous").unwrap();
+        let r = run(tl_cmd("tl-objcopy").args(ops[i % ops.len()]).arg(&input).arg(&out));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        match r.status.code() {
+            Some(0) => {}
+            Some(1) => assert_eq!(std::fs::read(&out).unwrap(), b"previous", "output touched on error: {err}"),
+            other => panic!("exit {other:?}: {err}"),
+        }
+    }
 }

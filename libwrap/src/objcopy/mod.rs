@@ -219,6 +219,7 @@ fn copy_elf_model<'d>(data: &'d [u8], path: &str, member: Option<&str>, edits: &
             Ok(bytes) => Ok((Copied::Bytes(bytes), warnings)),
             Err(raw_output::Failure::Fatal(message)) => Err(Error::Message(message)),
             Err(raw_output::Failure::Errors(errors)) => Ok((Copied::Bytes(Vec::new()), errors)),
+            Err(raw_output::Failure::File(what)) => Err(Error::malformed(location(path, member), what)),
         },
         None => Ok((Copied::Model(obj), warnings)),
     }

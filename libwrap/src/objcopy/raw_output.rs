@@ -88,13 +88,15 @@ pub struct Interleave {
 pub(crate) enum Failure {
     Fatal(String),
     Errors(Vec<String>),
+    /// About the input (printed after its name).
+    File(String),
 }
 
 /// Writes `obj` (its edits done) in `out`'s format; `start` is the entry address.
 pub(crate) fn write(obj: &ElfObject<'_>, out: &RawOutput, start: u64) -> Result<Vec<u8>, Failure> {
-    let chunks = chunks(obj, out).map_err(Failure::Fatal)?;
+    let chunks = chunks(obj, out)?;
     match out.format {
-        Format::Binary => binary(&chunks).map_err(Failure::Fatal),
+        Format::Binary => binary(&chunks).map_err(Failure::File),
         Format::Ihex => ihex(&sorted(chunks), start, &out.name).map_err(Failure::Errors),
         Format::Srec => Ok(srec(&sorted(chunks), start, out)),
         Format::Verilog => verilog(&sorted(chunks), out.verilog_width, obj.big_endian, &out.name).map_err(Failure::Errors),
@@ -117,7 +119,7 @@ struct Loadable {
 
 /// What the format gets: the sections' chunks in section order, then the gaps' (pieces of
 /// at most 8 KiB), as objcopy's `copy_object` writes them.
-fn chunks(obj: &ElfObject<'_>, out: &RawOutput) -> Result<Vec<Chunk>, String> {
+fn chunks(obj: &ElfObject<'_>, out: &RawOutput) -> Result<Vec<Chunk>, Failure> {
     let mut chunks = Vec::new();
     let mut loadable = Vec::new();
     for (i, s) in obj.sections.iter().enumerate() {
@@ -130,10 +132,10 @@ fn chunks(obj: &ElfObject<'_>, out: &RawOutput) -> Result<Vec<Chunk>, String> {
         let mut l = Loadable { lma, size: bytes.len() as u64, out_lma: lma };
         if let Some(n) = out.reverse_bytes.filter(|_| !bytes.is_empty()) {
             if !(bytes.len() as u64).is_multiple_of(n) {
-                return Err(format!(
+                return Err(Failure::Fatal(format!(
                     "cannot reverse bytes: length of section {} must be evenly divisible by {n}",
                     String::from_utf8_lossy(&s.name)
-                ));
+                )));
             }
             bytes.chunks_mut(n as usize).for_each(<[u8]>::reverse);
         }
@@ -146,7 +148,7 @@ fn chunks(obj: &ElfObject<'_>, out: &RawOutput) -> Result<Vec<Chunk>, String> {
         }
         loadable.push(l);
     }
-    let gaps = gaps(&loadable, out)?;
+    let gaps = gaps(&loadable, out).map_err(Failure::File)?;
     chunks.extend(gaps);
     Ok(chunks)
 }
