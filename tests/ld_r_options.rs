@@ -25,6 +25,9 @@ fn build(d: &Path) {
     )
     .unwrap();
     sh("as -L lab.s -o lab.o");
+    // Locals in a merged string section (GNU discards those only in final links by default).
+    std::fs::write(d.join("ms.s"), ".section .rodata.str1.1,\"aMS\",@progbits,1\nmlab: .asciz \"hi\"\n.Lmtemp: .asciz \"yo\"\n.text\n.globl fn\nfn: ret\n.section .note.GNU-stack\n").unwrap();
+    sh("as -L ms.s -o ms.o");
     std::fs::write(d.join("cm.c"), "int common_var;\n").unwrap();
     sh("gcc -fcommon -c cm.c -o cm.o && ar rc libl.a lab.o cm.o");
     // --wrap: a caller of foo, bar and __real_foo; foo and __wrap_foo defined elsewhere.
@@ -68,6 +71,10 @@ const LINKS: &[&str] = &[
     "--strip-all --discard-locals a.o lab.o",
     "--strip-debug --discard-all az.o bz.o lab.o",
     "-S --compress-debug-sections=zlib a.o",
+    "--discard-none a.o lab.o ms.o",
+    "-x --discard-none lab.o ms.o",
+    "--discard-none -X lab.o ms.o",
+    "-s --discard-none lab.o ms.o",
     "-z common cm.o a.o",
     "-z nocommon cm.o",
     "-z common -z nocommon cm.o",

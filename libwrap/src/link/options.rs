@@ -82,9 +82,11 @@ pub enum Strip {
 /// `-X` (`--discard-locals`) or `-x` (`--discard-all`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Discard {
-    /// Neither.
+    /// None given.
     #[default]
     None,
+    /// `--discard-none`: every local kept (also with `-s`).
+    Nothing,
     /// `-X`: the compiler's local labels no relocation uses.
     Locals,
     /// `-x`: every local symbol no relocation uses.

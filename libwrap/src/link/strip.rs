@@ -3,8 +3,8 @@
 //!   `SEC_DEBUGGING`), their relocations and section symbols go;
 //! - `-x` (`--discard-all`): every local symbol but section symbols goes (file symbols too),
 //!   unless a relocation uses it; `-X` (`--discard-locals`): the compiler's local labels
-//!   (`.L…`) go, unless a relocation uses them; `-s` discards as `-x` unless `-x` or `-X` is
-//!   given;
+//!   (`.L…`) go, unless a relocation uses them; `-s` discards as `-x` unless `-x`, `-X` or
+//!   `--discard-none` is given;
 //! - global symbols stay (a partial link's output is linked again).
 
 use super::options::{Discard, Strip};
@@ -50,7 +50,7 @@ pub(crate) fn apply(obj: &mut ElfObject<'_>, strip: Strip, discard: Discard) {
                 && match discard {
                     Discard::All => true,
                     Discard::Locals => s.name.starts_with(b".L"),
-                    Discard::None => false,
+                    Discard::None | Discard::Nothing => false,
                 };
             in_kept && !discarded
         })

@@ -161,7 +161,6 @@ const IGNORED_WITH_R: &[&str] = &[
 
 /// GNU ld options a partial link by tl cannot honour: errors with -r, passed on otherwise.
 const UNSUPPORTED_WITH_R: &[&str] = &[
-    "discard-none",
     "stats",
     "gc-sections",
     "print-map",
@@ -323,6 +322,7 @@ fn usage(prog: &str) -> String {
   -z cet-report=[none|warning|error]
                               Report inputs without IBT or SHSTK properties (with -r)
   -s, -S, -x, -X              Strip all / debug; discard all / temporary locals (with -r)
+  --discard-none              Keep every local symbol (cancels -x/-X)
   -z common|nocommon          Common symbols as STT_COMMON or STT_OBJECT (with -r)
   -t, --trace                 Print each input file (twice: and archive member) read
   --wrap=SYMBOL               References to SYMBOL go to __wrap_SYMBOL, to __real_SYMBOL
@@ -587,9 +587,15 @@ impl Parsed {
                 self.opts.strip = if matches!(name, "s" | "strip-all") { Strip::All } else { Strip::Debug };
                 self.pass(a);
             }
-            "x" | "discard-all" | "X" | "discard-locals" => {
+            "x" | "discard-all" | "X" | "discard-locals" | "discard-none" => {
+                // (GNU's default discards locals of merged sections only in final links, so
+                // --discard-none changes nothing else in a partial link.)
                 use libwrap::link::Discard;
-                self.opts.discard = if matches!(name, "x" | "discard-all") { Discard::All } else { Discard::Locals };
+                self.opts.discard = match name {
+                    "x" | "discard-all" => Discard::All,
+                    "X" | "discard-locals" => Discard::Locals,
+                    _ => Discard::Nothing,
+                };
                 self.pass(a);
             }
             "lto-linker" => self.lto_linker = value.take().map(PathBuf::from),
