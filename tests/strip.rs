@@ -47,6 +47,8 @@ fn build(d: &Path) -> Vec<&'static str> {
     sh("gcc -O1 -c c.c -o c.o && gcc -O1 -g -c c.c -o cg.o && gcc -O1 -c helper.c && gcc -O1 -c main.c");
     sh("g++ -O1 -c cxx.cpp -o cxx.o && g++ -O1 -g -c cxx.cpp -o cxxg.o && gcc -O2 -flto -c helper.c -o lto.o");
     sh("ar rc lib.a cg.o helper.o cxxg.o");
+    // A thin archive (GNU refuses to copy one).
+    sh("ar rcT thin.a cg.o helper.o");
     // An object that has a debug link already (GNU made it).
     sh("echo debug > linked.debug && objcopy --add-gnu-debuglink=linked.debug c.o linked.o");
     // Compressed debug sections, as gcc -gz writes them.
@@ -323,7 +325,7 @@ fn objcopy_operations_match_gnu_objcopy() {
     let mut failures = Vec::new();
     let mut runs = 0;
     for opts in OBJCOPY_OPTIONS {
-        for input in objects.iter().copied().chain(["lib.a"]) {
+        for input in objects.iter().copied().chain(["lib.a", "thin.a"]) {
             runs += 1;
             // GNU objcopy -o is positional; in place here (same as `objcopy opts in`).
             if let Some(f) = compare(d, "objcopy", "tl-objcopy", opts, input) {
@@ -371,7 +373,7 @@ fn strip_matches_gnu_strip_and_stripped_objects_still_link() {
     let mut failures = Vec::new();
     let mut runs = 0;
     for opts in STRIP_OPTIONS {
-        for input in objects.iter().copied().chain(["lib.a"]) {
+        for input in objects.iter().copied().chain(["lib.a", "thin.a"]) {
             runs += 1;
             if let Some(f) = compare(d, "strip", "tl-strip", opts, input) {
                 failures.push(f);

@@ -565,7 +565,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
                     let _ = writeln!(out, "{}", f.display());
                 }
             }
-            i32::from(!report.errors.is_empty())
+            i32::from(report.is_failure())
         }
         Err(e) => {
             cli::error(err, &prog, cli::gnu_message(&e));

@@ -118,7 +118,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
                 for w in report.warnings.iter().chain(&report.errors) {
                     cli::error(err, &prog, w);
                 }
-                if !report.errors.is_empty() {
+                if report.is_failure() {
                     status = 1;
                 }
             }

@@ -104,12 +104,22 @@ impl Addresses {
         if !self.warnings {
             return Vec::new();
         }
+        // GNU keeps one entry per pattern (the newest first), holding the latest VMA and LMA
+        // changes given for it.
+        let mut patterns: Vec<&SectionAddress> = Vec::new();
+        for a in &self.sections {
+            if !patterns.iter().any(|p| p.pattern == a.pattern) {
+                patterns.push(a);
+            }
+        }
         let mut out = Vec::new();
-        for a in self.sections.iter().rev() {
+        for a in patterns.into_iter().rev() {
             if names.clone().any(|n| a.matches(n)) {
                 continue;
             }
-            for (option, change) in [("--change-section-vma", a.vma), ("--change-section-lma", a.lma)] {
+            let latest =
+                |f: fn(&SectionAddress) -> Option<AddrChange>| self.sections.iter().rev().filter(|b| b.pattern == a.pattern).find_map(f);
+            for (option, change) in [("--change-section-vma", latest(|b| b.vma)), ("--change-section-lma", latest(|b| b.lma))] {
                 if let Some(c) = change {
                     out.push(format!("{option} {}{} never used", a.pattern, c.shown()));
                 }

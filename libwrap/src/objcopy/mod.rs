@@ -90,6 +90,15 @@ pub struct Report {
     /// GNU's non-fatal errors: printed alone, the exit status 1, and (as GNU removes its
     /// temporary file when the status is not 0) no output written.
     pub errors: Vec<String>,
+    /// An error is among the warnings, where GNU prints it (the status is 1, nothing written).
+    pub failed: bool,
+}
+
+impl Report {
+    /// True when the run's status is 1.
+    pub fn is_failure(&self) -> bool {
+        self.failed || !self.errors.is_empty()
+    }
 }
 
 fn member_err(e: crate::error::Bad, path: &str, member: Option<&str>) -> Error {
@@ -524,6 +533,14 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         }
         _ => {}
     }
+    if config.operation == Operation::Copy && matches!(kind, FileKind::Archive { thin: true }) {
+        // GNU's refusal, word for word, where GNU prints it (then the unused-option warnings).
+        report.warnings.push(format!("{path}: sorry: copying thin archives is not currently supported: invalid operation"));
+        // (No member was looked at: every --change-section-* option went unused.)
+        report.warnings.extend(config.edits.addresses.unused_warnings(std::iter::empty::<&[u8]>()));
+        report.failed = true;
+        return Ok(report);
+    }
     // A copied ELF file is written from its model straight into the output.
     let mut streamed = None;
     let bytes = match (&config.operation, kind) {
@@ -593,7 +610,7 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
     if !config.edits.addresses.sections.is_empty() {
         report.warnings.extend(config.edits.addresses.unused_warnings_for(data, &path));
     }
-    if !report.errors.is_empty() {
+    if report.is_failure() {
         return Ok(report);
     }
     let times = config.preserve_dates.then(|| inp.metadata().map(|m| (m.accessed().ok(), m.modified().ok()))).flatten();
