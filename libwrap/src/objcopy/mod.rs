@@ -407,6 +407,30 @@ fn input_mode(path: &Path) -> u32 {
     std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o666)
 }
 
+/// `--add-gnu-debuglink=FILE` for this input: FILE read into the edits' link, or GNU's warning
+/// (an archive; an input that has a link already).
+fn take_debug_link(
+    config: &mut Cow<'_, Config>,
+    kind: FileKind,
+    data: &[u8],
+    path: &str,
+    out_path: &Path,
+    report: &mut Report,
+) -> Result<()> {
+    let Some(file) = config.edits.add_gnu_debuglink.clone() else { return Ok(()) };
+    let edits = &mut config.to_mut().edits;
+    edits.add_gnu_debuglink = None;
+    if matches!(kind, FileKind::Archive { .. }) {
+        report.warnings.push(format!("--add-gnu-debuglink ignored for archive {path}"));
+    } else if kind == FileKind::Elf && elf::read(data).is_ok_and(|o| o.section_by_name(edit::GNU_DEBUGLINK).is_some()) {
+        // GNU warns and keeps the input's link (without reading FILE).
+        report.warnings.push(format!("{path}: debuglink section already exists"));
+    } else {
+        edits.gnu_debuglink = Some(debug_link(&file, out_path)?);
+    }
+    Ok(())
+}
+
 /// `--dump-section NAME=FILE`: each section's contents to its file (GNU reports a missing or
 /// empty section and carries on).
 fn dump_sections(config: &Config, data: &[u8], path: &str, report: &mut Report) -> Result<()> {
@@ -493,18 +517,7 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
     {
         config.to_mut().edits.output.as_mut().expect("checked").name = out_path.display().to_string();
     }
-    if let Some(file) = config.edits.add_gnu_debuglink.clone() {
-        let edits = &mut config.to_mut().edits;
-        edits.add_gnu_debuglink = None;
-        if matches!(kind, FileKind::Archive { .. }) {
-            report.warnings.push(format!("--add-gnu-debuglink ignored for archive {path}"));
-        } else if kind == FileKind::Elf && elf::read(data).is_ok_and(|o| o.section_by_name(edit::GNU_DEBUGLINK).is_some()) {
-            // GNU warns and keeps the input's link (without reading FILE).
-            report.warnings.push(format!("{path}: debuglink section already exists"));
-        } else {
-            edits.gnu_debuglink = Some(debug_link(&file, out_path)?);
-        }
-    }
+    take_debug_link(&mut config, kind, data, &path, out_path, &mut report)?;
     match &config.operation {
         Operation::SplitModules(dir) => {
             let bc = match kind {
