@@ -1,5 +1,7 @@
-//! GNU objcopy's section and symbol operations on a relocatable ELF object, as `copy_object`,
-//! `is_strip_section` and `filter_symbols` in binutils' `objcopy.c` do them:
+//! GNU objcopy's section and symbol operations on an ELF file, as `copy_object`,
+//! `is_strip_section` and `filter_symbols` in binutils' `objcopy.c` do them (in an executable or
+//! shared object, globals are kept only when asked for, as BFD keeps them only in relocatable
+//! files):
 //! - a section goes when `-R` names it, when `-j` is given and does not, when it is a debugging
 //!   section (BFD's `SEC_DEBUGGING`) and symbols are stripped (`-g`, `--strip-unneeded`, `-S`,
 //!   `-x`), or when it is a group all of whose members go; relocation sections follow their

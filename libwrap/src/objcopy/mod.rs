@@ -1,9 +1,10 @@
 //! objcopy operations, as plain data ([`Config`]) applied to an input file.
 //!
-//! Supported: GNU objcopy's section and symbol operations and the strip family on relocatable
-//! ELF objects and archives of them ([`edit`], names and patterns by [`glob`]), `--wrap-bitcode`,
-//! `--unwrap-bitcode` (also member-wise on archives), `--split-modules DIR` and
-//! `--dump-section NAME=FILE`. Executables and shared objects are refused. The symbol
+//! Supported: GNU objcopy's section and symbol operations and the strip family on ELF files
+//! and archives of them ([`edit`], names and patterns by [`glob`]; executables and shared
+//! objects laid out again by `elf::layout`, the edits that would move their allocated sections
+//! refused), non-ELF outputs ([`raw_output`]), `--wrap-bitcode`, `--unwrap-bitcode` (also
+//! member-wise on archives), `--split-modules DIR` and `--dump-section NAME=FILE`. The symbol
 //! operations change the bitcode of raw bitcode and wrapped objects too ([`bitcode_symbols`]);
 //! a wrapped object is then wrapped again from its new bitcode, so its ELF symbols, summary
 //! section and guard stay in step with it; a partial link's output with native code is taken
@@ -38,7 +39,8 @@ use crate::wrapped;
 /// What to produce.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Operation {
-    /// Copy the input (ELF relocatable objects only), with the section and symbol edits.
+    /// Copy the input (ELF files, raw bitcode, archives of them), with the section and symbol
+    /// edits.
     #[default]
     Copy,
     /// Raw bitcode → wrapped object.
