@@ -392,17 +392,8 @@ fn raw_output(m: &clap::ArgMatches, warnings: &mut Vec<String>) -> Result<Option
     if ![1, 2, 4, 8, 16].contains(&verilog_width) {
         return Err("error: verilog data width must be 1, 2, 4, 8 or 16".into());
     }
-    let out = RawOutput {
-        format: Format::Binary,
-        gap_fill: gap_fill.map(|g| g as u8),
-        pad_to: last("pad-to").map(|v| number("pad-to", v)).transpose()?,
-        srec_len: last("srec-len").map(|v| number("srec-len", v)).transpose()?,
-        srec_force_s3: m.get_flag("srec-forceS3"),
-        verilog_width,
-        interleave: (interleave != 0).then_some(Interleave { interleave: interleave as u64, width: width as u64, byte: byte as u64 }),
-        reverse_bytes: (reverse != 0).then_some(reverse as u64),
-        name: String::new(),
-    };
+    let (pad_to, srec_len) =
+        (last("pad-to").map(|v| number("pad-to", v)).transpose()?, last("srec-len").map(|v| number("srec-len", v)).transpose()?);
     let Some(format) = last("output-target").and_then(Format::by_name) else {
         if let Some(&(long, _, _)) = RAW_OPTIONS.iter().find(|(long, _, _)| given(long)) {
             return Err(format!("option '--{long}' is not supported yet with an ELF output"));
@@ -412,7 +403,17 @@ fn raw_output(m: &clap::ArgMatches, warnings: &mut Vec<String>) -> Result<Option
         }
         return Ok(None);
     };
-    Ok(Some(RawOutput { format, ..out }))
+    Ok(Some(RawOutput {
+        format,
+        gap_fill: gap_fill.map(|g| g as u8),
+        pad_to,
+        srec_len,
+        srec_force_s3: m.get_flag("srec-forceS3"),
+        verilog_width,
+        interleave: (interleave != 0).then_some(Interleave { interleave: interleave as u64, width: width as u64, byte: byte as u64 }),
+        reverse_bytes: (reverse != 0).then_some(reverse as u64),
+        name: String::new(),
+    }))
 }
 
 /// The edits only objcopy has options for (debug links, compression, targets, addresses,

@@ -96,3 +96,25 @@ pub(crate) const SHT_GNU_VERDEF: u32 = 0x6fff_fffd;
 pub(crate) const SHT_GNU_VERNEED: u32 = 0x6fff_fffe;
 /// SHT_GNU_versym
 pub(crate) const SHT_GNU_VERSYM: u32 = 0x6fff_ffff;
+/// PT_LOAD
+pub(crate) const PT_LOAD: u32 = 1;
+/// PT_DYNAMIC
+pub(crate) const PT_DYNAMIC: u32 = 2;
+/// PT_NOTE
+pub(crate) const PT_NOTE: u32 = 4;
+/// PT_PHDR
+pub(crate) const PT_PHDR: u32 = 6;
+/// PT_TLS
+pub(crate) const PT_TLS: u32 = 7;
+/// PT_GNU_EH_FRAME
+pub(crate) const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
+/// PT_GNU_STACK
+pub(crate) const PT_GNU_STACK: u32 = 0x6474_e551;
+/// PT_GNU_RELRO
+pub(crate) const PT_GNU_RELRO: u32 = 0x6474_e552;
+/// PT_GNU_SFRAME
+pub(crate) const PT_GNU_SFRAME: u32 = 0x6474_e554;
+/// PT_GNU_MBIND_LO
+pub(crate) const PT_GNU_MBIND_LO: u32 = 0x6474_e555;
+/// PT_GNU_MBIND_HI
+pub(crate) const PT_GNU_MBIND_HI: u32 = 0x6474_f554;

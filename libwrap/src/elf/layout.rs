@@ -18,18 +18,6 @@
 use super::consts::*;
 use super::model::{ElfObject, Image, Segment};
 
-const PT_LOAD: u32 = 1;
-const PT_DYNAMIC: u32 = 2;
-const PT_NOTE: u32 = 4;
-const PT_PHDR: u32 = 6;
-const PT_TLS: u32 = 7;
-const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
-const PT_GNU_STACK: u32 = 0x6474_e551;
-const PT_GNU_RELRO: u32 = 0x6474_e552;
-const PT_GNU_SFRAME: u32 = 0x6474_e554;
-const PT_GNU_MBIND_LO: u32 = 0x6474_e555;
-const PT_GNU_MBIND_HI: u32 = 0x6474_f554;
-
 /// A section's input header, the fields `ELF_SECTION_IN_SEGMENT` looks at.
 pub(crate) struct InputHeader {
     pub(crate) sh_type: u32,

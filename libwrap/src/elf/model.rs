@@ -299,7 +299,7 @@ impl ElfObject<'_> {
         self.image
             .iter()
             .flat_map(|image| image.segments.iter())
-            .find(|p| p.p_type == 1 && p.sections.contains(&i))
+            .find(|p| p.p_type == consts::PT_LOAD && p.sections.contains(&i))
             .map_or(s.sh_addr, |p| p.p_paddr.wrapping_add(s.sh_addr.wrapping_sub(p.p_vaddr)))
     }
 

@@ -30,6 +30,15 @@ pub fn read(data: &[u8]) -> PResult<ElfObject<'_>> {
     }
 }
 
+/// `e_type` from the ELF header alone (no section or symbol is read).
+pub(crate) fn e_type(data: &[u8]) -> Option<u16> {
+    if !is_elf(data) || data.len() < 18 {
+        return None;
+    }
+    let b = [data[16], data[17]];
+    Some(if data[5] == 2 { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+}
+
 fn oerr(e: object::read::Error) -> crate::error::Bad {
     bad!("{e}")
 }

@@ -493,7 +493,7 @@ fn output_mode(config: &Config, kind: FileKind, data: &[u8], input: &Path, out_p
     match &config.edits.output {
         Some(_) if matches!(kind, FileKind::Archive { .. }) => Err(Error::Message(format!("{}: invalid operation", out_path.display()))),
         Some(out) => {
-            let program = elf::read(data).is_ok_and(|o| o.e_type == ET_EXEC);
+            let program = elf::read::e_type(data) == Some(ET_EXEC);
             Ok(if program && out.format != raw_output::Format::Ihex { 0o777 } else { 0o666 })
         }
         None => Ok(input_mode(input)),

@@ -97,7 +97,7 @@ pub(crate) fn write(obj: &ElfObject<'_>, out: &RawOutput, start: u64) -> Result<
     let chunks = chunks(obj, out)?;
     match out.format {
         Format::Binary => binary(&chunks).map_err(Failure::File),
-        Format::Ihex => ihex(&sorted(chunks), start, &out.name).map_err(Failure::Errors),
+        Format::Ihex => ihex(sorted(chunks), start, &out.name).map_err(Failure::Errors),
         Format::Srec => Ok(srec(&sorted(chunks), start, out)),
         Format::Verilog => verilog(&sorted(chunks), out.verilog_width, obj.big_endian, &out.name).map_err(Failure::Errors),
     }
@@ -275,10 +275,9 @@ fn ihex_record(out: &mut Vec<u8>, kind: u8, addr: u16, data: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-fn ihex(chunks: &[Chunk], start: u64, name: &str) -> Result<Vec<u8>, Vec<String>> {
+fn ihex(mut chunks: Vec<Chunk>, start: u64, name: &str) -> Result<Vec<u8>, Vec<String>> {
     let mut out = Vec::new();
     // Addresses past 32 bits are taken when they are sign-extended ones.
-    let mut chunks: Vec<Chunk> = chunks.iter().map(|c| Chunk { lma: c.lma, bytes: c.bytes.clone() }).collect();
     for c in &mut chunks {
         if c.lma > 0xffff_ffff {
             if c.lma < 0xffff_ffff_8000_0000 {

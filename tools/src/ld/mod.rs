@@ -603,6 +603,22 @@ impl Parsed {
                 self.opts.force_group_allocation = true;
                 self.pass(a);
             }
+            "compress-debug-sections" => {
+                use libwrap::elf::compress::Method;
+                let v = value.or_empty();
+                self.pass(&format!("--compress-debug-sections={v}"));
+                self.opts.compress_debug = match v.as_str() {
+                    "none" => None,
+                    "zlib" | "zlib-gabi" => Some(Method::Zlib),
+                    "zlib-gnu" => Some(Method::ZlibGnu),
+                    "zstd" => Some(Method::Zstd),
+                    _ => {
+                        // GNU's fatal error (it stops at once).
+                        self.early_warnings.push((format!("invalid --compress-debug-sections option: `{v}'"), true));
+                        None
+                    }
+                };
+            }
             "wrap" => {
                 let v = value.or_empty();
                 self.pass(&format!("--wrap={v}"));
@@ -640,21 +656,6 @@ impl Parsed {
             *i += 1;
         }
         if IGNORED_WITH_R.contains(&name) {
-            return;
-        }
-        if name == "compress-debug-sections" {
-            use libwrap::elf::compress::Method;
-            let v = inline.map(str::to_string).or_else(|| shown.split_once(' ').map(|(_, v)| v.to_string())).unwrap_or_default();
-            self.opts.compress_debug = match v.as_str() {
-                "none" => None,
-                "zlib" | "zlib-gabi" => Some(Method::Zlib),
-                "zlib-gnu" => Some(Method::ZlibGnu),
-                "zstd" => Some(Method::Zstd),
-                _ => {
-                    self.early_warnings.push((format!("invalid --compress-debug-sections option: `{v}'"), true));
-                    None
-                }
-            };
             return;
         }
         if UNSUPPORTED_WITH_R.contains(&name) {

@@ -180,6 +180,7 @@ pub(super) fn place(objects: &[Object<'_>], opts: &Options, e_machine: u16, warn
     let mut by_key: HashMap<Key, usize> = HashMap::new();
     let mut notes = StackNotes::default();
     let mut property_note = property_note(objects, opts, e_machine, warnings)?;
+    let mut property_out = None;
     for (oi, o) in objects.iter().enumerate() {
         let Some(elf) = &o.elf else { continue };
         // --force-group-allocation: group members are placed like any section, no group kept.
@@ -200,10 +201,9 @@ pub(super) fn place(objects: &[Object<'_>], opts: &Options, e_machine: u16, warn
                     let mut os = OutSection::empty(properties::NAME, SHT_NOTE, SHF_ALLOC);
                     (os.bytes, os.align) = (bytes, s.sh_addralign.max(1));
                     layout.sections.push(os);
+                    property_out = Some(layout.sections.len() - 1);
                 }
-                if let Some(out) = layout.sections.iter().position(|os| os.name == properties::NAME && os.sh_type == SHT_NOTE) {
-                    layout.placement[oi][k] = Some((out, 0));
-                }
+                layout.placement[oi][k] = property_out.map(|out| (out, 0));
                 continue;
             }
             place_one(&mut layout, &mut by_key, oi, o, k, &group_of, e_machine == EM_X86_64.0)?;
