@@ -50,8 +50,8 @@ fn help_text() -> String {
   @<file>                          Read options from <file>
  ELF objects, executables, shared objects, raw and wrapped bitcode and archives of them are
  stripped (inside the bitcode: its symbols and, for LLVM 19+, its debug info). Executables and
- shared objects keep their segments, laid out as GNU strip lays them out; removing one of their
- allocated sections (-R) is refused (not supported yet).
+ shared objects keep their segments, laid out as GNU strip lays them out (removing one of their
+ allocated sections with -R rewrites them as GNU strip does).
 "
     )
 }

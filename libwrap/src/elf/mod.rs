@@ -14,7 +14,7 @@
 
 pub mod compress;
 pub mod consts;
-mod layout;
+pub(crate) mod layout;
 mod model;
 pub mod read;
 pub mod target;

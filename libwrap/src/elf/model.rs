@@ -199,8 +199,13 @@ pub(crate) struct Segment {
     pub(crate) p_filesz: u64,
     pub(crate) p_memsz: u64,
     pub(crate) p_align: u64,
-    /// The sections (model indices) it held in the file read.
+    /// The sections (model indices) it held in the file read, those still there.
     pub(crate) sections: Vec<usize>,
+    /// A section it held was removed since: GNU then rewrites the program headers
+    /// ([`super::layout`]).
+    pub(crate) lost_sections: bool,
+    /// The first section it held (in section order) was removed.
+    pub(crate) lost_first: bool,
 }
 
 impl Segment {
@@ -384,7 +389,10 @@ impl ElfObject<'_> {
             }
         }
         for p in self.image.iter_mut().flat_map(|image| image.segments.iter_mut()) {
+            let held = p.sections.len();
+            p.lost_first |= p.sections.first().is_some_and(|&i| sec[i].is_none());
             p.sections = p.sections.iter().filter_map(|&i| sec[i]).collect();
+            p.lost_sections |= p.sections.len() != held;
         }
     }
 }

@@ -304,7 +304,7 @@ fn image<Elf: FileHeader<Endian = Endianness>>(
             p_filesz: p.p_filesz(endian).into(),
             p_memsz: p.p_memsz(endian).into(),
             p_align: p.p_align(endian).into(),
-            sections: Vec::new(),
+            ..Segment::default()
         })
         .collect();
     if let Some((k, p)) = image.segments.iter().enumerate().find(|(_, p)| p.file_end() > data.len() as u64) {

@@ -218,7 +218,7 @@ fn reserve_image(obj: &ElfObject<'_>, w: &mut Writer<'_>, layout: Option<&layout
     if image.phoff != header_size {
         return Err(bad!("program headers at {:#x}, not after the ELF header: not supported", image.phoff));
     }
-    w.reserve_program_headers(image.segments.len() as u32);
+    w.reserve_program_headers(layout.segments.len() as u32);
     w.reserve_until(layout.end.max(w.reserved_len()));
     Ok(())
 }

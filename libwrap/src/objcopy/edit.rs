@@ -262,6 +262,21 @@ fn strips_section(s: &Section<'_>, e: &Edits) -> Result<bool, String> {
     Ok(strips_debug && bfd::is_debugging_section(name, s.sh_type, s.sh_flags))
 }
 
+/// `is_strip_section_1` on the section BFD gives a symbol outside every section (`*ABS*`,
+/// `*UND*`, `*COM*`): such symbols go when `-R` names that section, or when `-j` is given and
+/// does not (so `-j .text` drops file symbols and undefined references).
+fn strips_pseudo_section(section: SymbolSection, e: &Edits) -> bool {
+    let name: &[u8] = match section {
+        SymbolSection::Undefined => b"*UND*",
+        SymbolSection::Common => b"*COM*",
+        _ => b"*ABS*",
+    };
+    if e.keep_sections.matches(name) {
+        return false;
+    }
+    e.remove_sections.matches(name) || (!e.only_sections.is_empty() && !e.only_sections.matches(name))
+}
+
 /// The tables the writer regenerates.
 fn is_table(s: &Section<'_>) -> bool {
     matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SectionNames | SectionData::SymtabShndx)
@@ -411,7 +426,8 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     // GNU renames first: every list below sees the new names.
     let names: Vec<Vec<u8>> = obj.symbols.iter().map(|s| new_name(s, e)).collect();
     let mut keep_symbols = vec![true; obj.symbols.len()];
-    let sections_removed = keep_sections.iter().any(|k| !k);
+    // (GNU filters symbols whenever -R or -j is given, whatever they match.)
+    let sections_removed = keep_sections.iter().any(|k| !k) || !e.remove_sections.is_empty() || !e.only_sections.is_empty();
     for (j, s) in obj.symbols.iter().enumerate().filter(|_| e.filters_symbols() || sections_removed) {
         let mut c = classify(s);
         c.in_image = obj.e_type != ET_REL;
@@ -419,7 +435,10 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             c.merge = c.section && obj.sections.get(k).is_some_and(|sec| sec.sh_flags & SHF_MERGE != 0);
         }
         let name = names[j].as_slice();
-        let in_removed = matches!(s.section, SymbolSection::Section(k) if !keep_sections[k]);
+        let in_removed = match s.section {
+            SymbolSection::Section(k) => !keep_sections[k],
+            other => strips_pseudo_section(other, e),
+        };
         let mut keep = keeps_symbol(&c, name, used[j], e, &mut warnings);
         if keep && in_removed {
             keep = false;

@@ -2,8 +2,8 @@
 //!
 //! Supported: GNU objcopy's section and symbol operations and the strip family on ELF files
 //! and archives of them ([`edit`], names and patterns by [`glob`]; executables and shared
-//! objects laid out again by `elf::layout`, the edits that would move their allocated sections
-//! refused), non-ELF outputs ([`raw_output`]), `--wrap-bitcode`, `--unwrap-bitcode` (also
+//! objects laid out again by `elf::layout`, also without sections removed; the edits that
+//! would move their allocated sections refused), non-ELF outputs ([`raw_output`]), `--wrap-bitcode`, `--unwrap-bitcode` (also
 //! member-wise on archives), `--split-modules DIR` and `--dump-section NAME=FILE`. The symbol
 //! operations change the bitcode of raw bitcode and wrapped objects too ([`bitcode_symbols`]);
 //! a wrapped object is then wrapped again from its new bitcode, so its ELF symbols, summary
@@ -249,12 +249,6 @@ fn image_refusal(obj: &elf::ElfObject<'_>, e: &Edits) -> std::result::Result<(),
         "--extract-symbol"
     } else if e.update_sections.iter().any(|(n, _)| alloc(n)) {
         "--update-section of an allocated section"
-    } else if obj.sections.iter().any(|s| {
-        s.sh_flags & SHF_ALLOC != 0
-            && (e.remove_sections.matches(&s.name) || (!e.only_sections.is_empty() && !e.only_sections.matches(&s.name)))
-            && !e.keep_sections.matches(&s.name)
-    }) {
-        "removing an allocated section (-R, -j)"
     } else {
         return Ok(());
     };
@@ -588,6 +582,7 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
             match copied {
                 Copied::Bytes(b) => b,
                 Copied::Model(obj) => {
+                    report.warnings.extend(elf::layout::empty_segment_warnings(&obj, &path));
                     streamed = Some(obj);
                     Vec::new()
                 }

@@ -1,7 +1,8 @@
 //! Where an image's (executable's or shared object's) allocated sections and program headers go
 //! when it is written again: BFD's `copy_elf_program_header` and
 //! `assign_file_positions_for_load_sections`, as GNU objcopy 2.40 runs them on a copy that keeps
-//! every allocated section (a plain copy, strip, `--only-keep-debug`).
+//! every allocated section (a plain copy, strip, `--only-keep-debug`); once a section a segment
+//! held is removed, the maps are BFD's `rewrite_elf_program_header`'s instead ([`rewrite`]).
 //!
 //! - Each segment keeps the sections it held in the file read (ELF's `ELF_SECTION_IN_SEGMENT`
 //!   on the input's headers, found by [`members`]), its type, flags, alignment and `p_paddr`.
@@ -15,8 +16,14 @@
 //!
 //! Gaps inside segments are written as zeros, as GNU writes them.
 
+mod map;
+mod rewrite;
+
 use super::consts::*;
 use super::model::{ElfObject, Image, Segment};
+use map::Map;
+
+pub(crate) use rewrite::empty_segment_warnings;
 
 /// A section's input header, the fields `ELF_SECTION_IN_SEGMENT` looks at.
 pub(crate) struct InputHeader {
@@ -61,26 +68,16 @@ pub(crate) struct Layout {
     pub(crate) end: u64,
 }
 
-/// A segment being laid out (BFD's `elf_segment_map` with its program header).
-struct Map {
-    idx: usize,
-    sections: Vec<usize>,
-    filehdr: bool,
-    phdrs: bool,
-    paddr_valid: bool,
-    vaddr_offset: u64,
-    out: Segment,
-}
-
 /// Lays out `obj`'s image (see the module documentation).
 pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, String> {
     let (eh, ph) = if obj.is_64 { (64u64, 56u64) } else { (52, 32) };
-    let actual = image.segments.len() as u64;
-    let mut maps = maps(obj, image, eh, ph);
+    let mut maps =
+        if image.segments.iter().any(|p| p.lost_sections) { rewrite::maps(obj, image, eh, ph)? } else { maps(obj, image, eh, ph) };
+    let actual = maps.len() as u64;
     let mut order: Vec<usize> = (0..maps.len()).collect();
     order.sort_by_key(|&k| {
         let m = &maps[k];
-        let lma = if m.paddr_valid { m.out.p_paddr } else { m.sections.first().map_or(0, |&i| obj.lma(i)) + m.vaddr_offset };
+        let lma = if m.paddr_valid { m.paddr } else { m.sections.first().map_or(0, |&i| obj.lma(i).wrapping_add(m.vaddr_offset)) };
         let t = if m.out.p_type == 0 { u64::MAX } else { m.out.p_type as u64 };
         (t, !m.filehdr, if m.out.p_type == PT_LOAD { lma } else { 0 }, m.idx)
     });
@@ -91,10 +88,9 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
         off += actual * ph;
     }
     for &k in &order {
-        let phdr_at =
-            phdr_load.map(|l| (maps[l].out.p_vaddr, maps[l].out.p_paddr, maps[l].out.p_offset, maps[l].filehdr, maps[l].paddr_valid));
+        let phdr_at = phdr_load.map(|l| (maps[l].out.p_vaddr, maps[l].out.p_paddr, maps[l].out.p_offset, maps[l].filehdr));
         let m = &mut maps[k];
-        place(obj, image, m, Some(k) == phdr_load, phdr_at, (eh, ph * actual), &mut off, &mut offsets)?;
+        place(obj, m, Some(k) == phdr_load, phdr_at, (eh, ph * actual), &mut off, &mut offsets)?;
     }
     let loads: Vec<(Segment, Vec<usize>)> =
         order.iter().map(|&k| &maps[k]).filter(|m| m.out.p_type == PT_LOAD).map(|m| (m.out.clone(), m.sections.clone())).collect();
@@ -103,11 +99,12 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
         let input = &image.segments[m.idx];
         fix_non_load(obj, m, input, &loads, &offsets);
     }
-    // The file holds the headers, the sections and at most one alignment's padding per load
-    // segment; hostile program headers could ask for more (GNU would write it out).
+    // The file holds the headers, the sections, the load segments' bytes as read (where the
+    // sections removed were) and at most one alignment's padding per load segment; hostile
+    // program headers could ask for more (GNU would write it out).
     let contents: u64 = obj.sections.iter().map(|s| s.size(obj.is_64)).fold(0, u64::saturating_add);
-    let padding: u64 =
-        image.segments.iter().filter(|p| p.p_type == PT_LOAD).map(|p| p.p_align.clamp(4096, 1 << 24)).fold(0, u64::saturating_add);
+    let loads = image.segments.iter().filter(|p| p.p_type == PT_LOAD);
+    let padding: u64 = loads.map(|p| p.p_align.clamp(4096, 1 << 24).saturating_add(p.p_filesz)).fold(0, u64::saturating_add);
     let bound = (eh + ph * actual).saturating_add(contents).saturating_add(padding);
     if off > bound {
         return Err(format!("the program headers place sections {off:#x} bytes into the file, more than they hold ({bound:#x})"));
@@ -116,7 +113,8 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
     Ok(Layout { segments, offsets, end: off })
 }
 
-/// `copy_elf_program_header`: a map per input segment.
+/// `copy_elf_program_header` (no section a segment held was removed): a map per input
+/// segment.
 fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
     let paddr_valid = image.segments.iter().any(|p| p.p_paddr != 0);
     let table_end = image.phoff + ph * image.segments.len() as u64;
@@ -149,8 +147,9 @@ fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
                 .wrapping_sub(low),
             _ => 0,
         };
-        let out = Segment { p_type: p.p_type, p_flags: p.p_flags, p_align: p.p_align, sections: Vec::new(), ..Segment::default() };
-        maps.push(Map { idx, sections, filehdr, phdrs, paddr_valid: valid, vaddr_offset, out });
+        let out = Segment { p_type: p.p_type, p_flags: p.p_flags, p_align: p.p_align, ..Segment::default() };
+        let stack_size = p.p_memsz;
+        maps.push(Map { idx, sections, filehdr, phdrs, paddr: p.p_paddr, paddr_valid: valid, vaddr_offset, stack_size, out });
     }
     maps
 }
@@ -159,10 +158,9 @@ fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
 #[allow(clippy::too_many_arguments)]
 fn place(
     obj: &ElfObject<'_>,
-    image: &Image,
     m: &mut Map,
     is_phdr_load: bool,
-    phdr_load: Option<(u64, u64, u64, bool, bool)>,
+    phdr_load: Option<(u64, u64, u64, bool)>,
     (eh, table): (u64, u64),
     off: &mut u64,
     offsets: &mut [Option<u64>],
@@ -172,7 +170,7 @@ fn place(
     let p = &mut m.out;
     let first = m.sections.first().copied();
     p.p_vaddr = first.map_or(m.vaddr_offset, |i| obj.sections[i].sh_addr.wrapping_add(m.vaddr_offset));
-    p.p_paddr = if m.paddr_valid { image.segments[m.idx].p_paddr } else { first.map_or(0, |i| obj.lma(i).wrapping_add(m.vaddr_offset)) };
+    p.p_paddr = if m.paddr_valid { m.paddr } else { first.map_or(0, |i| obj.lma(i).wrapping_add(m.vaddr_offset)) };
     if is_phdr_load {
         if !m.filehdr {
             p.p_offset = *off;
@@ -211,10 +209,10 @@ fn place(
                         p.p_paddr = p.p_paddr.wrapping_sub(*off - p.p_offset);
                     }
                 }
-            } else if let Some((vaddr, paddr, offset, has_filehdr, paddr_valid)) = phdr_load {
+            } else if let Some((vaddr, paddr, offset, has_filehdr)) = phdr_load {
                 let delta = if has_filehdr { eh } else { 0 };
                 p.p_vaddr = vaddr + delta;
-                if paddr_valid {
+                if !m.paddr_valid {
                     p.p_paddr = paddr + delta;
                 }
                 p.p_offset = offset + delta;
@@ -322,7 +320,7 @@ fn fix_non_load(obj: &ElfObject<'_>, m: &mut Map, input: &Segment, loads: &[(&Se
             p.p_filesz = p.p_memsz.min(lp.p_vaddr.wrapping_add(lp.p_filesz).wrapping_sub(vaddr));
         }
         PT_GNU_STACK => {
-            p.p_memsz = input.p_memsz;
+            p.p_memsz = m.stack_size;
             p.p_offset = 0;
             p.p_filesz = 0;
         }

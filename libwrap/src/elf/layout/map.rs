@@ -1,0 +1,20 @@
+//! The segment map both program-header paths build ([`super`] lays it out).
+
+use super::super::model::Segment;
+
+/// A segment being laid out (BFD's `elf_segment_map` with its program header).
+pub(super) struct Map {
+    /// The input segment it comes from.
+    pub(super) idx: usize,
+    pub(super) sections: Vec<usize>,
+    pub(super) filehdr: bool,
+    pub(super) phdrs: bool,
+    /// `p_paddr`, when `paddr_valid`.
+    pub(super) paddr: u64,
+    pub(super) paddr_valid: bool,
+    pub(super) vaddr_offset: u64,
+    /// A `PT_GNU_STACK`'s `p_memsz` (BFD's `p_size`).
+    pub(super) stack_size: u64,
+    /// Type, flags and alignment set; the rest is laid out.
+    pub(super) out: Segment,
+}
