@@ -217,3 +217,74 @@ pub fn readelf_normalised(obj: &Path) -> String {
     out.sort();
     out.join("\n")
 }
+
+/// `readelf -hlSsrnW --dyn-syms` with what may differ removed: the section header table's
+/// place and count (the string tables' sizes differ: GNU does not merge string tails), the
+/// string tables' rows.
+pub fn image_readelf(f: &Path) -> String {
+    // (readelf fails on a program left without the interpreter or dynamic section its
+    // headers name: what it says is compared too.)
+    let out = run(Command::new("readelf").args(["-hlSsrnW", "--dyn-syms"]).arg(f));
+    let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8_lossy(&out.stderr);
+    let dropped = ["Start of section headers", "section headers, starting at offset", "Section header string table index"];
+    text.lines()
+        .filter(|l| !dropped.iter().any(|x| l.contains(x)))
+        .map(|l| {
+            if l.contains("] .strtab ") || l.contains("] .shstrtab ") {
+                l.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// (name, type, offset, size) of each section, from `readelf -SW`.
+fn image_sections(f: &Path) -> Vec<(String, String, u64, u64)> {
+    let text = String::from_utf8(run_ok(Command::new("readelf").arg("-SW").arg(f))).unwrap();
+    let hex = |s: &str| u64::from_str_radix(s, 16).unwrap_or(0);
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.trim_start().strip_prefix('[')?.split_once(']')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            (f.len() >= 5 && f[0] != "Name").then(|| (f[0].to_string(), f[1].to_string(), hex(f[3]), hex(f[4])))
+        })
+        .collect()
+}
+
+/// Where the load segments' bytes end, from `readelf -lW`.
+fn image_loads_end(f: &Path) -> usize {
+    let text = String::from_utf8(run_ok(Command::new("readelf").arg("-lW").arg(f))).unwrap();
+    let hex = |s: &str| usize::from_str_radix(s.trim_start_matches("0x"), 16).unwrap_or(0);
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.first() == Some(&"LOAD"))
+        .map(|f| hex(f[1]) + hex(f[4]))
+        .max()
+        .unwrap_or(64)
+}
+
+/// The bytes GNU's output and tl's must share: the load segments (program headers included)
+/// and every section's contents but the string tables' and the symbol table's (whose names
+/// point into them).
+pub fn image_bytes_differ(g: &Path, t: &Path) -> Option<String> {
+    let (gb, tb) = (std::fs::read(g).unwrap(), std::fs::read(t).unwrap());
+    // (A debug file's empty load segments may start past its symbol table.)
+    let tables =
+        image_sections(g).into_iter().filter(|s| matches!(s.0.as_str(), ".symtab" | ".strtab" | ".shstrtab")).map(|s| s.2 as usize);
+    let end = tables.fold(image_loads_end(g), usize::min);
+    if gb.len() < end || tb.len() < end || gb[64..end] != tb[64..end] {
+        return Some(format!("load segments differ (first at {:?})", (64..end).find(|&i| gb.get(i) != tb.get(i))));
+    }
+    for ((name, typ, go, size), (_, _, to, _)) in image_sections(g).into_iter().zip(image_sections(t)) {
+        if typ == "NOBITS" || matches!(name.as_str(), ".strtab" | ".shstrtab" | ".symtab") {
+            continue;
+        }
+        let range = |b: &[u8], at: u64| b.get(at as usize..(at + size) as usize).map(<[u8]>::to_vec);
+        if range(&gb, go) != range(&tb, to) {
+            return Some(format!("{name} differs"));
+        }
+    }
+    None
+}

@@ -333,6 +333,38 @@ impl ElfObject<'_> {
         self.sections.extend(tables);
     }
 
+    /// Puts the sections in a new order (`order[new] = old`, a permutation), renumbering every
+    /// reference to them.
+    pub(crate) fn permute_sections(&mut self, order: &[usize]) {
+        debug_assert_eq!(order.len(), self.sections.len());
+        let mut new_of = vec![0; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of[old] = new;
+        }
+        let mut old: Vec<Option<Section<'_>>> = std::mem::take(&mut self.sections).into_iter().map(Some).collect();
+        self.sections = order.iter().map(|&i| old[i].take().expect("a permutation")).collect();
+        for s in &mut self.sections {
+            if let Link::Section(i) = &mut s.link {
+                *i = new_of[*i];
+            }
+            if let Info::Section(i) = &mut s.info {
+                *i = new_of[*i];
+            }
+            if let SectionData::Group { members, .. } = &mut s.data {
+                members.iter_mut().for_each(|m| *m = new_of[*m]);
+            }
+        }
+        for s in &mut self.symbols {
+            if let SymbolSection::Section(i) = &mut s.section {
+                *i = new_of[*i];
+            }
+        }
+        for p in self.image.iter_mut().flat_map(|image| image.segments.iter_mut()) {
+            p.sections.iter_mut().for_each(|i| *i = new_of[*i]);
+            p.sections.sort_unstable();
+        }
+    }
+
     /// Removes the sections and symbols not marked to keep, renumbering every reference between
     /// them. References to removed items become neutral: a link or info of 0, a group without
     /// the member, a relocation against symbol 0, a symbol that is undefined.

@@ -163,7 +163,7 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
 pub(crate) fn write_into(obj: &ElfObject<'_>, buf: &mut dyn object::write::WritableBuffer) -> PResult<()> {
     let endian = if obj.big_endian { Endianness::Big } else { Endianness::Little };
     let slots = slots(obj);
-    let layout = match &obj.image {
+    let mut layout = match &obj.image {
         Some(image) if let Some(why) = &image.unreadable => return Err(bad!("{why}")),
         Some(image) => Some(layout::layout(obj, image).map_err(|e| bad!("{e}"))?),
         None => None,
@@ -190,6 +190,9 @@ pub(crate) fn write_into(obj: &ElfObject<'_>, buf: &mut dyn object::write::Writa
     reserve_sections(obj, &mut w, &mut plan)?;
     reserve_symbols(obj, &mut w, &mut plan)?;
     reserve_ranges(obj, &mut w, &mut plan, layout.as_ref())?;
+    if let Some(layout) = &mut layout {
+        unplaced_segment_offsets(layout, &plan);
+    }
     w.reserve_section_headers();
     w.write_file_header(&FileHeader {
         os_abi: oelf::OsAbi(obj.os_abi),
@@ -254,6 +257,19 @@ fn write_image(obj: &ElfObject<'_>, w: &mut Writer<'_>, layout: Option<&layout::
         }
     }
     w.pad_until(layout.end.max(w.len()));
+}
+
+/// A segment whose first section the image layout does not place (a non-allocated one, as
+/// `PT_RISCV_ATTRIBUTES`' `.riscv.attributes`) starts where that section was written.
+fn unplaced_segment_offsets(layout: &mut layout::Layout, plan: &Plan) {
+    for p in &mut layout.segments {
+        let Some(&first) = p.sections.first() else { continue };
+        if layout.offsets.get(first).is_some_and(|o| o.is_none())
+            && let Some(k) = plan.slots.iter().position(|slot| *slot == Slot::Model(first))
+        {
+            p.p_offset = plan.offsets[k];
+        }
+    }
 }
 
 /// Phase 1: section indices and names.

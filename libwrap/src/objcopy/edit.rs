@@ -418,6 +418,13 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             }
         }
     }
+    // ARM's and AArch64's mapping symbols in relocatable files are BSF_KEEP in BFD, kept as if
+    // relocations named them (but they go with their section).
+    let mapping: Vec<bool> = obj
+        .symbols
+        .iter()
+        .map(|sym| obj.e_type == ET_REL && sym.binding() == STB_LOCAL && is_mapping_symbol(obj.e_machine, &sym.name))
+        .collect();
     if (!e.redefine.is_empty() || !e.rename_sections.is_empty())
         && obj.symbols.iter().any(|s| s.name.as_ref() == crate::embedded::GCC_LTO_SLIM)
     {
@@ -439,7 +446,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             SymbolSection::Section(k) => !keep_sections[k],
             other => strips_pseudo_section(other, e),
         };
-        let mut keep = keeps_symbol(&c, name, used[j], e, &mut warnings);
+        let mut keep = keeps_symbol(&c, name, used[j] || mapping[j], e, &mut warnings);
         if keep && in_removed {
             keep = false;
         }
@@ -478,9 +485,6 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         }
     }
     obj.retain(&keep_sections, &keep_symbols);
-    if e.keep_section_symbols && obj.e_type != ET_REL {
-        image_section_symbols(obj);
-    }
     if e.strip == Strip::NonDebug {
         // BFD's setup_section for STRIP_NONDEBUG: allocated sections other than notes lose
         // their contents; relocation sections, symbols and the rest stay.
@@ -508,6 +512,12 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     e.addresses.apply(obj, &movable);
     rename_and_add_sections(obj, e)?;
     add_symbols(obj, e).map_err(Refusal::Command)?;
+    // BFD's targets but x86's keep unused section symbols (`keep_unused_section_symbols`): an
+    // image's symbol table then gets one for every section, as --keep-section-symbols gives.
+    let x86 = [EM_X86_64.0, EM_386.0, EM_IAMCU.0].contains(&obj.e_machine);
+    if obj.e_type != ET_REL && (e.keep_section_symbols || (!x86 && !obj.symbols.is_empty())) {
+        section_symbols(obj);
+    }
     if e.extract_symbol {
         // GNU's `--extract-symbol`: sizes 0, no contents, no relocations.
         for s in obj.sections.iter_mut().filter(|s| !is_table(s)) {
@@ -524,14 +534,24 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             }
         }
     }
+    os_section_links(obj);
+    if !obj.is_64 {
+        // BFD's elf_fake_sections: a 32-bit `.gnu.hash` has 4-byte entries.
+        for s in obj.sections.iter_mut().filter(|s| s.sh_type == SHT_GNU_HASH) {
+            s.sh_entsize = 4;
+        }
+    }
+    if obj.e_type == ET_REL {
+        groups_first(obj);
+    }
     tls_symbols(obj);
     obj.move_tables_last();
     Ok(warnings)
 }
 
-/// `--keep-section-symbols` on an executable or shared object: BFD gives every section but the
-/// tables a section symbol (at its address), after the other locals.
-fn image_section_symbols(obj: &mut ElfObject<'_>) {
+/// BFD's section symbols (`elf_map_symbols`) with `--keep-section-symbols` in an image: every
+/// section but the tables gets one at its address, after the other locals.
+fn section_symbols(obj: &mut ElfObject<'_>) {
     for (k, s) in obj.sections.iter().enumerate() {
         let has = obj.symbols.iter().any(|sym| sym.kind() == STT_SECTION && sym.section == SymbolSection::Section(k));
         if is_table(s) || has {
@@ -545,6 +565,49 @@ fn image_section_symbols(obj: &mut ElfObject<'_>) {
             value: s.sh_addr,
             size: 0,
         });
+    }
+}
+
+/// An ARM (`$a`, `$t`, `$d`) or AArch64 (`$x`, `$d`) mapping symbol, alone or followed by
+/// `.` and anything.
+fn is_mapping_symbol(e_machine: u16, name: &[u8]) -> bool {
+    let kinds: &[u8] = match e_machine {
+        m if m == EM_ARM.0 => b"atd",
+        m if m == EM_AARCH64.0 => b"xd",
+        _ => return false,
+    };
+    matches!(name, [b'$', k, rest @ ..] if kinds.contains(k) && (rest.is_empty() || rest[0] == b'.'))
+}
+
+/// BFD numbers a relocatable file's groups before its other sections (`assign_section_numbers`)
+/// and marks every relocation section against a section `SHF_INFO_LINK` (clang leaves the flag
+/// off those in groups).
+fn groups_first(obj: &mut ElfObject<'_>) {
+    for s in obj.sections.iter_mut() {
+        if matches!(s.data, SectionData::Relocations { .. }) && matches!(s.info, Info::Section(_)) {
+            s.sh_flags |= SHF_INFO_LINK;
+        }
+    }
+    let is_group = |i: &usize| matches!(obj.sections[*i].data, SectionData::Group { .. });
+    let order: Vec<usize> = (0..obj.sections.len()).filter(is_group).chain((0..obj.sections.len()).filter(|i| !is_group(i))).collect();
+    if order.iter().enumerate().any(|(new, &old)| new != old) {
+        obj.permute_sections(&order);
+    }
+}
+
+/// BFD carries over the `sh_link` of an OS- or processor-specific section it does not know
+/// (`_bfd_elf_copy_private_header_data`'s `find_link`) only when it names another section: a
+/// link to the symbol table (`.llvm_addrsig`'s) becomes 0 (on ARM, when the section is empty).
+fn os_section_links(obj: &mut ElfObject<'_>) {
+    let (obj_is_arm, is_64) = (obj.e_machine == EM_ARM.0, obj.is_64);
+    for s in obj.sections.iter_mut() {
+        let known = matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::Relocations { .. });
+        // (ARM's backend copies it from a section that is not empty:
+        // `elf32_arm_copy_special_section_fields`.)
+        let arm_copies = obj_is_arm && s.size(is_64) != 0;
+        if s.sh_type >= SHT_LOOS && !known && !arm_copies && matches!(s.link, crate::elf::Link::Symtab | crate::elf::Link::Strtab) {
+            s.link = crate::elf::Link::Raw(0);
+        }
     }
 }
 
@@ -660,7 +723,7 @@ fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Ref
         obj.sections[k].data = SectionData::Bytes(Cow::Owned(bytes.clone()));
     }
     for (name, bytes) in &e.add_sections {
-        let at = obj.sections.iter().position(is_table).unwrap_or(obj.sections.len());
+        let at = after_last_content(obj);
         // BFD gives `.note*` sections the note type.
         let sh_type = if name.starts_with(b".note") { SHT_NOTE } else { SHT_PROGBITS };
         let s = Section::bytes(name, sh_type, 0, 1, Cow::Owned(bytes.clone()));
@@ -670,12 +733,18 @@ fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Ref
     if let Some(link) = &e.gnu_debuglink
         && obj.section_by_name(GNU_DEBUGLINK).is_none()
     {
-        let at = obj.sections.iter().position(is_table).unwrap_or(obj.sections.len());
+        let at = after_last_content(obj);
         let s = Section::bytes(GNU_DEBUGLINK, SHT_PROGBITS, 0, 4, Cow::Owned(link.contents(obj.big_endian)));
         obj.sections.insert(at, s);
         renumber_after_insert(obj, at);
     }
     Ok(())
+}
+
+/// Where an added section goes: after the last section that is not a table (an LLVM object's
+/// `.strtab` comes first; BFD moves the tables last).
+fn after_last_content(obj: &ElfObject<'_>) -> usize {
+    obj.sections.iter().rposition(|s| !is_table(s)).map_or(obj.sections.len(), |k| k + 1)
 }
 
 /// `--add-symbol`: each symbol at the end of the table, or before the one `before=` names

@@ -109,7 +109,8 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
     if off > bound {
         return Err(format!("the program headers place sections {off:#x} bytes into the file, more than they hold ({bound:#x})"));
     }
-    let segments = maps.into_iter().map(|m| m.out).collect();
+    // (The writer places the segments' sections the layout does not: it needs to know them.)
+    let segments = maps.into_iter().map(|m| Segment { sections: m.sections, ..m.out }).collect();
     Ok(Layout { segments, offsets, end: off })
 }
 
