@@ -90,7 +90,7 @@ fn compare(d: &Path, gnu: &str, tl_tool: &str, opts: &str, input: &str, image: b
     let go = run(Command::new("sh").arg("-c").arg(format!("{gnu} {opts} {g}")).current_dir(d));
     let to = run(Command::new("sh").arg("-c").arg(format!("{} {opts} {t}", tl(tl_tool).display())).current_dir(d));
     let msg = |o: &std::process::Output, prog: &str, file: &str| {
-        String::from_utf8_lossy(&o.stderr).replace(&format!("{prog}: "), "TOOL: ").replace(file, "FILE")
+        gnu_temporary_named_file(&String::from_utf8_lossy(&o.stderr).replace(&format!("{prog}: "), "TOOL: ").replace(file, "FILE"))
     };
     let (ge, te) = (msg(&go, gnu, &g), msg(&to, tl_tool, &t));
     let what = format!("{gnu} {opts} {input}");
@@ -116,9 +116,7 @@ fn known_arm_warning(gnu_stderr: &str) -> bool {
     let lines: Vec<&str> = gnu_stderr.lines().collect();
     lines.len() == 2
         && lines[0] == lines[1]
-        && lines[0].strip_prefix("TOOL: st").and_then(|l| l.split_once(": ")).is_some_and(|(temp, rest)| {
-            temp.len() == 6 && rest.strip_prefix("failed to find link section for section ").is_some_and(|n| n.parse::<u32>().is_ok())
-        })
+        && lines[0].strip_prefix("TOOL: FILE: failed to find link section for section ").is_some_and(|n| n.parse::<u32>().is_ok())
 }
 
 #[test]

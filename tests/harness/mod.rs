@@ -273,7 +273,7 @@ pub fn image_bytes_differ(g: &Path, t: &Path) -> Option<String> {
     // (A debug file's empty load segments may start past its symbol table.)
     let tables =
         image_sections(g).into_iter().filter(|s| matches!(s.0.as_str(), ".symtab" | ".strtab" | ".shstrtab")).map(|s| s.2 as usize);
-    let end = tables.fold(image_loads_end(g), usize::min);
+    let end = tables.fold(image_loads_end(g), usize::min).max(64);
     if gb.len() < end || tb.len() < end || gb[64..end] != tb[64..end] {
         return Some(format!("load segments differ (first at {:?})", (64..end).find(|&i| gb.get(i) != tb.get(i))));
     }
@@ -287,4 +287,27 @@ pub fn image_bytes_differ(g: &Path, t: &Path) -> Option<String> {
         }
     }
     None
+}
+
+/// GNU objcopy names its temporary output (`stXXXXXX`, in the output's directory) in the
+/// messages BFD gives while writing; such a name reads `FILE`, as the file's own name does.
+pub fn gnu_temporary_named_file(stderr: &str) -> String {
+    let mut out = String::with_capacity(stderr.len());
+    let mut rest = stderr;
+    while let Some(at) = rest.find("TOOL: st") {
+        let (head, tail) = rest.split_at(at + "TOOL: ".len());
+        out.push_str(head);
+        let name = &tail[2..];
+        let temp =
+            name.len() > 6 && name.as_bytes()[..6].iter().all(u8::is_ascii_alphanumeric) && matches!(name.as_bytes()[6], b':' | b'[');
+        if temp {
+            out.push_str("FILE");
+            rest = &name[6..];
+        } else {
+            out.push_str("st");
+            rest = name;
+        }
+    }
+    out.push_str(rest);
+    out
 }

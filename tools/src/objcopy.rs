@@ -119,10 +119,9 @@ fn help_text() -> String {
   -b --byte <num>                  Select byte <num> in every interleaved block
      --reverse-bytes=<num>         Reverse <num> bytes at a time, in output sections with content
  With no option, an ELF file (or an archive of them) is copied. An executable or shared object
- keeps its segments (laid out as GNU objcopy lays them out; -R or -j of an allocated section
- rewrites them as GNU does); edits that would move its allocated sections (--change-section-*,
- --update-section or --set-section-alignment of one, --extract-symbol) are refused as not
- supported yet. Every other GNU objcopy option is recognised and refused as
+ keeps its segments (laid out as GNU objcopy lays them out; removing, moving, realigning or
+ reflagging an allocated section rewrites them as GNU does); --extract-symbol and making a
+ section allocated are refused as not supported yet. Every other GNU objcopy option is recognised and refused as
  not supported yet.
 "
     )

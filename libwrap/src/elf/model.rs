@@ -83,6 +83,9 @@ pub struct Section<'a> {
     pub sh_flags: u64,
     /// `sh_addr`.
     pub(crate) sh_addr: u64,
+    /// A load address of its own, apart from the one its load segment gives it
+    /// (`--change-section-lma` on an executable; see [`ElfObject::lma`]).
+    pub(crate) lma: Option<u64>,
     /// `sh_addralign`.
     pub(crate) sh_addralign: u64,
     /// `sh_entsize`.
@@ -103,6 +106,7 @@ impl<'a> Section<'a> {
             sh_type,
             sh_flags,
             sh_addr: 0,
+            lma: None,
             sh_addralign: align,
             sh_entsize: 0,
             link: Link::Raw(0),
@@ -201,9 +205,9 @@ pub(crate) struct Segment {
     pub(crate) p_align: u64,
     /// The sections (model indices) it held in the file read, those still there.
     pub(crate) sections: Vec<usize>,
-    /// A section it held was removed since: GNU then rewrites the program headers
+    /// A section it held was removed or moved since: GNU then rewrites the program headers
     /// ([`super::layout`]).
-    pub(crate) lost_sections: bool,
+    pub(crate) changed: bool,
     /// The first section it held (in section order) was removed.
     pub(crate) lost_first: bool,
 }
@@ -297,10 +301,14 @@ impl ElfObject<'_> {
         self.image.as_ref().map_or(0, |i| i.segments.len())
     }
 
-    /// Section `i`'s load address (BFD's LMA): its address moved by the `p_paddr − p_vaddr`
-    /// of the load segment holding it (its address in a file without program headers).
+    /// Section `i`'s load address (BFD's LMA): the one set for it, else its address moved by
+    /// the `p_paddr − p_vaddr` of the load segment holding it (its address in a file without
+    /// program headers).
     pub(crate) fn lma(&self, i: usize) -> u64 {
         let s = &self.sections[i];
+        if let Some(lma) = s.lma {
+            return lma;
+        }
         self.image
             .iter()
             .flat_map(|image| image.segments.iter())
@@ -331,6 +339,16 @@ impl ElfObject<'_> {
             tables.insert(at, strtab);
         }
         self.sections.extend(tables);
+    }
+
+    /// Section `i` changed (moved, resized, realigned, flags): the segments holding it are
+    /// rewritten ([`super::layout`]).
+    pub(crate) fn section_changed(&mut self, i: usize) {
+        for p in self.image.iter_mut().flat_map(|image| image.segments.iter_mut()) {
+            if p.sections.contains(&i) {
+                p.changed = true;
+            }
+        }
     }
 
     /// Puts the sections in a new order (`order[new] = old`, a permutation), renumbering every
@@ -424,7 +442,7 @@ impl ElfObject<'_> {
             let held = p.sections.len();
             p.lost_first |= p.sections.first().is_some_and(|&i| sec[i].is_none());
             p.sections = p.sections.iter().filter_map(|&i| sec[i]).collect();
-            p.lost_sections |= p.sections.len() != held;
+            p.changed |= p.sections.len() != held;
         }
     }
 }

@@ -131,6 +131,7 @@ impl<'d, Elf: FileHeader<Endian = Endianness>> Reader<'d, '_, Elf> {
             sh_type,
             sh_flags,
             sh_addr: s.sh_addr(endian).into(),
+            lma: None,
             sh_addralign: s.sh_addralign(endian).into(),
             sh_entsize: s.sh_entsize(endian).into(),
             link,

@@ -1,9 +1,11 @@
-//! GNU objcopy's address options on a relocatable object: `--change-section-address`,
+//! GNU objcopy's address options: `--change-section-address`,
 //! `--change-section-vma`, `--change-section-lma`, `--change-addresses`, `--set-start`,
 //! `--change-start`, `--[no-]change-warnings` (binutils' `setup_section`):
 //! - a section's VMA (`sh_addr`) is set or moved by the newest option whose pattern matches
 //!   its name, else moved by `--change-addresses`; an LMA has no field in a relocatable
-//!   object's headers, so LMA changes only count as used;
+//!   object's headers, so LMA changes only count as used there; in an executable or shared
+//!   object the LMA is set likewise, symbols move with their section's VMA and the segments
+//!   holding a moved section are rewritten;
 //! - `e_entry` is `--set-start` (or the input's), plus `--change-start`
 //!   (`--change-addresses` sets that too);
 //! - with warnings on (the default), each option that matched no section says
@@ -78,15 +80,30 @@ impl Addresses {
     /// Applies the options to `obj` (sections given by `movable`: not the tables or relocation
     /// sections).
     pub(crate) fn apply(&self, obj: &mut ElfObject<'_>, movable: &[bool]) {
+        let image = obj.image.is_some();
+        let lmas: Vec<u64> = (0..obj.sections.len()).map(|k| obj.lma(k)).collect();
+        let mut moved = Vec::new();
         for (k, s) in obj.sections.iter_mut().enumerate() {
             if !movable.get(k).copied().unwrap_or(false) {
                 continue;
             }
             // The newest option naming the section decides (GNU prepends to its list).
-            match self.sections.iter().rev().find(|a| a.vma.is_some() && a.matches(&s.name)) {
-                Some(a) => s.sh_addr = a.vma.map_or(s.sh_addr, |c| c.apply(s.sh_addr)),
-                None => s.sh_addr = s.sh_addr.wrapping_add(self.change_addresses),
+            let vma = match self.sections.iter().rev().find(|a| a.vma.is_some() && a.matches(&s.name)) {
+                Some(a) => a.vma.map_or(s.sh_addr, |c| c.apply(s.sh_addr)),
+                None => s.sh_addr.wrapping_add(self.change_addresses),
+            };
+            let lma = match self.sections.iter().rev().find(|a| a.lma.is_some() && a.matches(&s.name)) {
+                Some(a) => a.lma.map_or(lmas[k], |c| c.apply(lmas[k])),
+                None => lmas[k].wrapping_add(self.change_addresses),
+            };
+            if image && (vma != s.sh_addr || lma != lmas[k]) {
+                moved.push((k, vma.wrapping_sub(s.sh_addr)));
+                s.lma = Some(lma);
             }
+            s.sh_addr = vma;
+        }
+        if !moved.is_empty() {
+            moved_in_image(obj, &moved);
         }
         obj.e_entry = self.set_start.unwrap_or(obj.e_entry).wrapping_add(self.change_start);
     }
@@ -129,6 +146,22 @@ impl Addresses {
     }
 }
 
+/// Sections of an executable or shared object that moved (`(section, VMA change)`): their
+/// symbols move with them (BFD's symbol values are section-relative) and the segments holding
+/// them are rewritten ([`crate::elf::layout`]).
+fn moved_in_image(obj: &mut ElfObject<'_>, moved: &[(usize, u64)]) {
+    for sym in obj.symbols.iter_mut() {
+        if let crate::elf::SymbolSection::Section(k) = sym.section
+            && let Some(&(_, delta)) = moved.iter().find(|(m, _)| *m == k)
+        {
+            sym.value = sym.value.wrapping_add(delta);
+        }
+    }
+    for &(k, _) in moved {
+        obj.section_changed(k);
+    }
+}
+
 impl SectionAddress {
     fn matches(&self, name: &[u8]) -> bool {
         NameList { entries: vec![self.pattern.clone()], wildcard: true }.matches(name)
@@ -160,15 +193,33 @@ pub fn parse_section_change(option: &str, arg: &str) -> Result<(String, AddrChan
     Ok((arg[..at].to_string(), change))
 }
 
-/// binutils' `parse_vma`: a whole number in C's notation (`0x…`, `0…`, decimal), or
-/// `OPTION: bad number: ARG`.
+/// binutils' `parse_vma`: C's `strtoul` with base 0 (leading blanks, a sign, `0x…` hex, `0…`
+/// octal, else decimal; too large is the largest value; the empty string is 0) that must use
+/// the whole argument, or `OPTION: bad number: ARG`.
 pub fn parse_vma(s: &str, option: &str) -> Result<u64, String> {
     let bad = || format!("{option}: bad number: {s}");
-    let (digits, radix) = c_radix(s);
-    if digits.is_empty() || digits.starts_with(['+', '-']) {
+    if s.is_empty() {
+        return Ok(0);
+    }
+    let rest = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let (negative, rest) = match rest.as_bytes().first() {
+        Some(b'-') => (true, &rest[1..]),
+        Some(b'+') => (false, &rest[1..]),
+        _ => (false, rest),
+    };
+    let hex_digit_follows = |r: &str| r.as_bytes().get(2).is_some_and(u8::is_ascii_hexdigit);
+    let (digits, radix) = if (rest.starts_with("0x") || rest.starts_with("0X")) && hex_digit_follows(rest) {
+        (&rest[2..], 16)
+    } else if rest.starts_with('0') {
+        (rest, 8)
+    } else {
+        (rest, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return Err(bad());
     }
-    u64::from_str_radix(digits, radix).map_err(|_| bad())
+    // (strtoul's ERANGE: the largest value, whatever the sign.)
+    Ok(u64::from_str_radix(digits, radix).map_or(u64::MAX, |v| if negative { v.wrapping_neg() } else { v }))
 }
 
 impl Addresses {

@@ -405,26 +405,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     let mut warnings = Vec::new();
     let mut ungrouped: Vec<usize> = Vec::new();
     let keep_sections = kept_sections(obj, e).map_err(Refusal::Command)?;
-    // BSF_KEEP: symbols the kept relocations use.
-    let mut used = vec![false; obj.symbols.len()];
-    for (k, s) in obj.sections.iter().enumerate() {
-        if let SectionData::Relocations { relocs, .. } = &s.data
-            && keep_sections[k]
-        {
-            for r in relocs.iter().filter_map(|r| r.symbol) {
-                if let Some(u) = used.get_mut(r) {
-                    *u = true;
-                }
-            }
-        }
-    }
-    // ARM's and AArch64's mapping symbols in relocatable files are BSF_KEEP in BFD, kept as if
-    // relocations named them (but they go with their section).
-    let mapping: Vec<bool> = obj
-        .symbols
-        .iter()
-        .map(|sym| obj.e_type == ET_REL && sym.binding() == STB_LOCAL && is_mapping_symbol(obj.e_machine, &sym.name))
-        .collect();
+    let (used, mapping) = kept_by_bfd(obj, &keep_sections);
     if (!e.redefine.is_empty() || !e.rename_sections.is_empty())
         && obj.symbols.iter().any(|s| s.name.as_ref() == crate::embedded::GCC_LTO_SLIM)
     {
@@ -520,6 +501,11 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     }
     if e.extract_symbol {
         // GNU's `--extract-symbol`: sizes 0, no contents, no relocations.
+        for k in 0..obj.sections.len() {
+            if obj.image.is_some() && !is_table(&obj.sections[k]) && obj.sections[k].size(obj.is_64) != 0 {
+                obj.section_changed(k);
+            }
+        }
         for s in obj.sections.iter_mut().filter(|s| !is_table(s)) {
             match &mut s.data {
                 SectionData::Bytes(b) => *b = Cow::Borrowed(b""),
@@ -566,6 +552,30 @@ fn section_symbols(obj: &mut ElfObject<'_>) {
             size: 0,
         });
     }
+}
+
+/// BFD's `BSF_KEEP` symbols: those the kept relocations use, and (apart, since they go with
+/// their section) ARM's and AArch64's mapping symbols in relocatable files, kept as if
+/// relocations named them.
+fn kept_by_bfd(obj: &ElfObject<'_>, keep_sections: &[bool]) -> (Vec<bool>, Vec<bool>) {
+    let mut used = vec![false; obj.symbols.len()];
+    for (k, s) in obj.sections.iter().enumerate() {
+        if let SectionData::Relocations { relocs, .. } = &s.data
+            && keep_sections[k]
+        {
+            for r in relocs.iter().filter_map(|r| r.symbol) {
+                if let Some(u) = used.get_mut(r) {
+                    *u = true;
+                }
+            }
+        }
+    }
+    let mapping = obj
+        .symbols
+        .iter()
+        .map(|sym| obj.e_type == ET_REL && sym.binding() == STB_LOCAL && is_mapping_symbol(obj.e_machine, &sym.name))
+        .collect();
+    (used, mapping)
 }
 
 /// An ARM (`$a`, `$t`, `$d`) or AArch64 (`$x`, `$d`) mapping symbol, alone or followed by
@@ -695,11 +705,29 @@ pub(crate) fn new_visibility(name: &[u8], e: &Edits) -> Option<u8> {
     e.set_visibility.iter().rev().find(|(names, _)| names.matches(name)).map(|(_, v)| *v)
 }
 
+/// GNU's notes for the sections whose new flags say `share` (a COFF flag), in section order:
+/// `SECTION: Note - dropping 'share' flag as output format is not COFF` (`path` goes before).
+pub(crate) fn share_flag_notes(obj: &ElfObject<'_>, e: &Edits, path: &str) -> Vec<String> {
+    let mut notes = Vec::new();
+    for s in obj.sections.iter().filter(|s| !is_table(s) && reloc_target(s).is_none()) {
+        let set = e.set_section_flags.iter().rev().find(|(names, _)| names.matches(&s.name)).map(|(_, f)| *f);
+        let renamed = e.rename_flags.iter().find(|(old, _)| *old == s.name.as_ref()).map(|(_, f)| *f);
+        if set.or(renamed).is_some_and(SecFlags::shares) {
+            let name = e.rename_sections.iter().find(|(old, _)| *old == s.name.as_ref()).map_or(s.name.as_ref(), |(_, new)| new.as_slice());
+            notes.push(format!("{path}[{}]: Note - dropping 'share' flag as output format is not COFF", String::from_utf8_lossy(name)));
+        }
+    }
+    notes
+}
+
 /// `--rename-section`, `--update-section` and `--add-section`.
 fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Refusal> {
     if let Some(method) = e.compress_debug {
         compress::compress_debug_sections(obj, method).map_err(Refusal::File)?;
     }
+    // In an image, a section whose flags change makes GNU rewrite the program headers of the
+    // segments holding it (copy_private_bfd_data; so does a new alignment, not a new size).
+    let before: Vec<(u32, u64)> = obj.sections.iter().map(|s| (s.sh_type, s.sh_flags)).collect();
     for s in obj.sections.iter_mut().filter(|s| !is_table(s) && reloc_target(s).is_none()) {
         // Matched against the input name, as GNU's section lists are.
         if let Some((_, f)) = e.set_section_flags.iter().rev().find(|(names, _)| names.matches(&s.name)) {
@@ -709,10 +737,19 @@ fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Ref
         }
     }
     rename_sections(obj, e);
-    for s in obj.sections.iter_mut().filter(|s| !is_table(s) && reloc_target(s).is_none()) {
+    let image = obj.image.is_some();
+    let mut realigned = Vec::new();
+    for (k, s) in obj.sections.iter_mut().enumerate().filter(|(_, s)| !is_table(s) && reloc_target(s).is_none()) {
         // GNU matches the input name; the last option naming a section wins.
         if let Some((_, align)) = e.set_alignment.iter().rev().find(|(names, _)| names.matches(&s.name)) {
-            s.sh_addralign = *align;
+            // In an image the program headers are rewritten when it changes, and an allocated
+            // section gets no more alignment than its address has (as GNU writes them).
+            if image && *align != s.sh_addralign {
+                realigned.push(k);
+            }
+            let address_allows =
+                if image && s.sh_flags & SHF_ALLOC != 0 && s.sh_addr != 0 { 1 << s.sh_addr.trailing_zeros() } else { u64::MAX };
+            s.sh_addralign = (*align).min(address_allows);
         }
     }
     for (name, bytes) in &e.update_sections {
@@ -721,6 +758,12 @@ fn rename_and_add_sections(obj: &mut ElfObject<'_>, e: &Edits) -> Result<(), Ref
             return Err(Refusal::Command(format!("error: {} not found, can't be updated", String::from_utf8_lossy(name))));
         };
         obj.sections[k].data = SectionData::Bytes(Cow::Owned(bytes.clone()));
+    }
+    for (k, was) in before.into_iter().enumerate() {
+        let s = &obj.sections[k];
+        if image && (was != (s.sh_type, s.sh_flags) || realigned.contains(&k)) {
+            obj.section_changed(k);
+        }
     }
     for (name, bytes) in &e.add_sections {
         let at = after_last_content(obj);

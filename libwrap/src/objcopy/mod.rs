@@ -237,22 +237,20 @@ fn copy_elf_model<'d>(data: &'d [u8], path: &str, member: Option<&str>, edits: &
 }
 
 /// The edits an executable or shared object (an image: its sections placed by its segments)
-/// cannot take yet, since they would move allocated sections.
+/// cannot take yet.
 fn image_refusal(obj: &elf::ElfObject<'_>, e: &Edits) -> std::result::Result<(), String> {
-    let alloc = |name: &[u8]| obj.sections.iter().any(|s| s.name.as_ref() == name && s.sh_flags & SHF_ALLOC != 0);
-    let alloc_matching = |l: &glob::NameList| obj.sections.iter().any(|s| s.sh_flags & SHF_ALLOC != 0 && l.matches(&s.name));
-    let what = if !e.addresses.sections.is_empty() || e.addresses.change_addresses != 0 {
-        "moving sections (--change-section-*, --change-addresses)"
-    } else if e.set_alignment.iter().any(|(l, _)| alloc_matching(l)) {
-        "--set-section-alignment of an allocated section"
-    } else if e.extract_symbol {
-        "--extract-symbol"
-    } else if e.update_sections.iter().any(|(n, _)| alloc(n)) {
-        "--update-section of an allocated section"
+    let made_allocated = |s: &elf::Section<'_>| {
+        s.sh_flags & SHF_ALLOC == 0
+            && e.set_section_flags.iter().rev().find(|(names, _)| names.matches(&s.name)).is_some_and(|(_, f)| f.allocates())
+    };
+    let what = if e.extract_symbol {
+        "--extract-symbol (GNU lays the program out anew)"
+    } else if obj.sections.iter().any(made_allocated) {
+        "--set-section-flags making a section allocated (GNU places it outside every segment)"
     } else {
         return Ok(());
     };
-    Err(format!("{what} on an executable or shared object is not supported yet (it would change the program's layout)"))
+    Err(format!("{what} on an executable or shared object is not supported yet"))
 }
 
 /// Symbol operations on a partial link's output holding native code and bitcode: the native
@@ -466,6 +464,33 @@ fn write_model(obj: &elf::ElfObject<'_>, inp: &Input, out_path: &Path, mode: u32
     }
 }
 
+/// An ELF file copied: GNU's notes about it and BFD's messages about its layout in `report`
+/// (an error among them fails the run: nothing is written).
+fn copy_elf_file<'d>(data: &'d [u8], path: &str, edits: &Edits, report: &mut Report) -> Result<Copied<'d>> {
+    report.warnings.extend(share_flag_notes(data, edits, path));
+    let (copied, errors) = copy_elf_model(data, path, None, edits)?;
+    report.errors.extend(errors);
+    if let Copied::Model(obj) = &copied {
+        let (warnings, errors) = elf::layout::messages(obj, path);
+        report.warnings.extend(warnings);
+        if !errors.is_empty() {
+            // GNU's words where GNU prints them.
+            report.warnings.extend(errors);
+            report.failed = true;
+        }
+    }
+    Ok(copied)
+}
+
+/// GNU's notes about the `share` flag it drops ([`edit::share_flag_notes`]), for an ELF file.
+fn share_flag_notes(data: &[u8], e: &Edits, path: &str) -> Vec<String> {
+    let flags = e.set_section_flags.iter().map(|(_, f)| f).chain(e.rename_flags.iter().map(|(_, f)| f));
+    match elf::read(data) {
+        Ok(obj) if flags.clone().any(|f| f.shares()) => edit::share_flag_notes(&obj, e, path),
+        _ => Vec::new(),
+    }
+}
+
 /// GNU objcopy's `-M` warning for each ELF file (an archive's members by their names) that
 /// has no build-attribute notes.
 fn nothing_to_merge(data: &[u8], path: &str, kind: FileKind) -> Vec<String> {
@@ -576,18 +601,13 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
             _ => Ok(None),
         })?,
         (Operation::UnwrapBitcode, _) => bitcode_of(data, &path, None)?.into_owned(),
-        (Operation::Copy, FileKind::Elf) => {
-            let (copied, errors) = copy_elf_model(data, &path, None, &config.edits)?;
-            report.errors.extend(errors);
-            match copied {
-                Copied::Bytes(b) => b,
-                Copied::Model(obj) => {
-                    report.warnings.extend(elf::layout::empty_segment_warnings(&obj, &path));
-                    streamed = Some(obj);
-                    Vec::new()
-                }
+        (Operation::Copy, FileKind::Elf) => match copy_elf_file(data, &path, &config.edits, &mut report)? {
+            Copied::Bytes(b) => b,
+            Copied::Model(obj) => {
+                streamed = Some(obj);
+                Vec::new()
             }
-        }
+        },
         (Operation::Copy, FileKind::Bitcode { .. }) => {
             let (bytes, errors) = copy_raw_bitcode(data, &path, None, &config.edits)?;
             report.errors.extend(errors);

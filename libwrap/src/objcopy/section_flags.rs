@@ -31,6 +31,16 @@ impl SecFlags {
         NAMES.iter().position(|n| *n == name).is_some_and(|i| self.0 & (1 << i) != 0)
     }
 
+    /// Whether the flags say `share` (COFF's; GNU notes that it drops it on ELF).
+    pub(crate) fn shares(self) -> bool {
+        self.has("share")
+    }
+
+    /// Whether the flags make a section allocated.
+    pub(crate) fn allocates(self) -> bool {
+        self.has("alloc")
+    }
+
     /// Parses `alloc,load,…`; GNU's two messages for an unknown word.
     pub fn parse(s: &str) -> Result<SecFlags, Vec<String>> {
         let mut flags = 0u32;

@@ -142,6 +142,7 @@ pub(crate) fn place_mirror(obj: &mut ElfObject<'_>, t: ElfTarget, placed: &[(usi
             sh_type: if rela { SHT_RELA } else { SHT_REL },
             sh_flags: SHF_INFO_LINK,
             sh_addr: 0,
+            lma: None,
             sh_addralign: if t.is_64 { 8 } else { 4 },
             sh_entsize: 0,
             link: Link::Symtab,

@@ -23,8 +23,6 @@ use super::consts::*;
 use super::model::{ElfObject, Image, Segment};
 use map::Map;
 
-pub(crate) use rewrite::empty_segment_warnings;
-
 /// A section's input header, the fields `ELF_SECTION_IN_SEGMENT` looks at.
 pub(crate) struct InputHeader {
     pub(crate) sh_type: u32,
@@ -36,6 +34,11 @@ pub(crate) struct InputHeader {
 
 /// BFD's `ELF_SECTION_IN_SEGMENT` (not strict, addresses checked).
 fn in_segment(h: &InputHeader, p: &Segment) -> bool {
+    in_segment_1(h, p, true)
+}
+
+/// `ELF_SECTION_IN_SEGMENT_1` (not strict), addresses checked when `check_vma`.
+fn in_segment_1(h: &InputHeader, p: &Segment, check_vma: bool) -> bool {
     let tls = h.sh_flags & SHF_TLS != 0;
     let alloc = h.sh_flags & SHF_ALLOC != 0;
     let t = p.p_type;
@@ -45,7 +48,8 @@ fn in_segment(h: &InputHeader, p: &Segment) -> bool {
     let size = if !tls || h.sh_type != SHT_NOBITS || t == PT_TLS { h.sh_size } else { 0 };
     let in_file = h.sh_type == SHT_NOBITS
         || (h.sh_offset >= p.p_offset && (h.sh_offset - p.p_offset).checked_add(size).is_some_and(|e| e <= p.p_filesz));
-    let in_memory = !alloc || (h.sh_addr >= p.p_vaddr && (h.sh_addr - p.p_vaddr).checked_add(size).is_some_and(|e| e <= p.p_memsz));
+    let in_memory =
+        !check_vma || !alloc || (h.sh_addr >= p.p_vaddr && (h.sh_addr - p.p_vaddr).checked_add(size).is_some_and(|e| e <= p.p_memsz));
     let edge_ok = !matches!(t, PT_DYNAMIC | PT_NOTE)
         || h.sh_size != 0
         || p.p_memsz == 0
@@ -66,13 +70,54 @@ pub(crate) struct Layout {
     pub(crate) offsets: Vec<Option<u64>>,
     /// Where the load segments' bytes end: the other sections follow.
     pub(crate) end: u64,
+    /// BFD's warnings (sections whose load address was moved up, or that fall outside their
+    /// segment), for the file's name to be put before them.
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Where the layout is: the next file offset, the sections placed, their load addresses
+/// (BFD moves one up when it would overlap the segment's end) and the warnings so far.
+struct Cursor {
+    off: u64,
+    offsets: Vec<Option<u64>>,
+    lmas: Vec<u64>,
+    warnings: Vec<String>,
+}
+
+/// C's `%#x`: no `0x` before a zero.
+fn c_hex(v: u64) -> String {
+    if v == 0 { "0".into() } else { format!("{v:#x}") }
+}
+
+/// What BFD says when it writes `obj` (named `path`) again: warnings about the program headers
+/// rewritten and about the layout, then the error that stops it, if any (the lines GNU
+/// objcopy prints, each after its program name).
+pub(crate) fn messages(obj: &ElfObject<'_>, path: &str) -> (Vec<String>, Vec<String>) {
+    let Some(image) = obj.image.as_ref().filter(|i| i.unreadable.is_none()) else { return (Vec::new(), Vec::new()) };
+    let mut warnings = rewrite::empty_segment_warnings(obj, path);
+    match layout(obj, image) {
+        Ok(l) => {
+            warnings.extend(l.warnings.into_iter().map(|w| format!("{path}: {w}")));
+            (warnings, Vec::new())
+        }
+        Err(e) => {
+            let mut errors = vec![format!("{path}: {e}")];
+            if e.starts_with("not enough room") {
+                // (BFD fails when objcopy writes the first section with contents.)
+                let first = obj.sections.iter().find(|s| matches!(&s.data, super::model::SectionData::Bytes(b) if !b.is_empty()));
+                if let Some(s) = first {
+                    errors.push(format!("{path}[{}]: bad value", String::from_utf8_lossy(&s.name)));
+                }
+            }
+            (warnings, errors)
+        }
+    }
 }
 
 /// Lays out `obj`'s image (see the module documentation).
 pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, String> {
     let (eh, ph) = if obj.is_64 { (64u64, 56u64) } else { (52, 32) };
-    let mut maps =
-        if image.segments.iter().any(|p| p.lost_sections) { rewrite::maps(obj, image, eh, ph)? } else { maps(obj, image, eh, ph) };
+    let mut maps = if image.segments.iter().any(|p| p.changed) { rewrite::maps(obj, image, eh, ph)? } else { maps(obj, image, eh, ph) };
     let actual = maps.len() as u64;
     let mut order: Vec<usize> = (0..maps.len()).collect();
     order.sort_by_key(|&k| {
@@ -82,16 +127,21 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
         (t, !m.filehdr, if m.out.p_type == PT_LOAD { lma } else { 0 }, m.idx)
     });
     let phdr_load = order.iter().copied().find(|&k| maps[k].out.p_type == PT_LOAD && maps[k].phdrs);
-    let mut offsets = vec![None; obj.sections.len()];
-    let mut off = eh;
-    if phdr_load.is_none() {
-        off += actual * ph;
-    }
-    for &k in &order {
+    let mut cur = Cursor {
+        off: eh + if phdr_load.is_none() { actual * ph } else { 0 },
+        offsets: vec![None; obj.sections.len()],
+        lmas: (0..obj.sections.len()).map(|i| obj.lma(i)).collect(),
+        warnings: Vec::new(),
+    };
+    for (j, &k) in order.iter().enumerate() {
         let phdr_at = phdr_load.map(|l| (maps[l].out.p_vaddr, maps[l].out.p_paddr, maps[l].out.p_offset, maps[l].filehdr));
         let m = &mut maps[k];
-        place(obj, m, Some(k) == phdr_load, phdr_at, (eh, ph * actual), &mut off, &mut offsets)?;
+        place(obj, m, Some(k) == phdr_load, phdr_at, (eh, ph * actual), &mut cur)?;
+        if m.out.p_type == PT_LOAD {
+            check_load(obj, m, j, &mut cur);
+        }
     }
+    let Cursor { off, offsets, warnings, .. } = cur;
     let loads: Vec<(Segment, Vec<usize>)> =
         order.iter().map(|&k| &maps[k]).filter(|m| m.out.p_type == PT_LOAD).map(|m| (m.out.clone(), m.sections.clone())).collect();
     let loads: Vec<(&Segment, &[usize])> = loads.iter().map(|(p, s)| (p, s.as_slice())).collect();
@@ -111,7 +161,7 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
     }
     // (The writer places the segments' sections the layout does not: it needs to know them.)
     let segments = maps.into_iter().map(|m| Segment { sections: m.sections, ..m.out }).collect();
-    Ok(Layout { segments, offsets, end: off })
+    Ok(Layout { segments, offsets, end: off, warnings })
 }
 
 /// `copy_elf_program_header` (no section a segment held was removed): a map per input
@@ -156,22 +206,21 @@ fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
 }
 
 /// The main loop of `assign_file_positions_for_load_sections` for one map.
-#[allow(clippy::too_many_arguments)]
 fn place(
     obj: &ElfObject<'_>,
     m: &mut Map,
     is_phdr_load: bool,
     phdr_load: Option<(u64, u64, u64, bool)>,
     (eh, table): (u64, u64),
-    off: &mut u64,
-    offsets: &mut [Option<u64>],
+    cur: &mut Cursor,
 ) -> Result<(), String> {
+    let Cursor { off, offsets, lmas, warnings } = cur;
     let load = m.out.p_type == PT_LOAD;
     let nobits = |i: usize| obj.sections[i].sh_type == SHT_NOBITS;
     let p = &mut m.out;
     let first = m.sections.first().copied();
     p.p_vaddr = first.map_or(m.vaddr_offset, |i| obj.sections[i].sh_addr.wrapping_add(m.vaddr_offset));
-    p.p_paddr = if m.paddr_valid { m.paddr } else { first.map_or(0, |i| obj.lma(i).wrapping_add(m.vaddr_offset)) };
+    p.p_paddr = if m.paddr_valid { m.paddr } else { first.map_or(0, |i| lmas[i].wrapping_add(m.vaddr_offset)) };
     if is_phdr_load {
         if !m.filehdr {
             p.p_offset = *off;
@@ -193,7 +242,7 @@ fn place(
         p.p_memsz = eh;
         if load && first.is_some() {
             if p.p_vaddr < *off || (!m.paddr_valid && p.p_paddr < *off) {
-                return Err("not enough room for program headers".into());
+                return Err("not enough room for program headers, try linking with -N".into());
             }
             p.p_vaddr -= *off;
             if !m.paddr_valid {
@@ -240,28 +289,31 @@ fn place(
         let (alloc, tls, nb) = (s.sh_flags & SHF_ALLOC != 0, s.sh_flags & SHF_TLS != 0, nobits(i));
         let size = s.size(obj.is_64);
         if (load || p.p_type == PT_TLS) && (!nb || (alloc && (!tls || p.p_type == PT_TLS))) {
-            let end = p.p_paddr.wrapping_add(p.p_memsz);
-            let mut adjust = obj
-                .lma(i)
-                .checked_sub(end)
-                .ok_or_else(|| format!("section `{}' can't be allocated in segment {}", String::from_utf8_lossy(&s.name), m.idx))?;
-            p.p_memsz += adjust;
+            let (p_start, p_end, s_start) = (p.p_paddr, p.p_paddr.wrapping_add(p.p_memsz), lmas[i]);
+            let mut adjust = s_start.wrapping_sub(p_end);
+            if adjust != 0 && (s_start < p_end || p_end < p_start) {
+                let name = String::from_utf8_lossy(&s.name);
+                warnings.push(format!("section {name} lma {} adjusted to {}", c_hex(s_start), c_hex(p_end)));
+                adjust = 0;
+                lmas[i] = p_end;
+            }
+            p.p_memsz = p.p_memsz.wrapping_add(adjust);
             if load {
                 if !nb {
                     off_adjust = 0;
-                    if p.p_filesz + adjust < p.p_memsz {
+                    if p.p_filesz.saturating_add(adjust) < p.p_memsz {
                         adjust = p.p_memsz - p.p_filesz;
                     }
                 }
                 if !nb || n == 0 {
-                    *off += adjust;
+                    *off = off.saturating_add(adjust);
                     if nb {
-                        off_adjust += adjust;
+                        off_adjust = off_adjust.saturating_add(adjust);
                     }
                 }
             }
             if !nb {
-                p.p_filesz += adjust;
+                p.p_filesz = p.p_filesz.wrapping_add(adjust);
             }
         }
         if load {
@@ -281,6 +333,36 @@ fn place(
     }
     *off -= off_adjust;
     Ok(())
+}
+
+/// The end of the loop of `assign_file_positions_for_load_sections` for a load segment (`j`:
+/// its place in layout order): a warning, with the segment's sections, for each section that
+/// is not inside it (addresses checked unless sections share one: overlays).
+fn check_load(obj: &ElfObject<'_>, m: &Map, j: usize, cur: &mut Cursor) {
+    let header = |i: usize| {
+        let s = &obj.sections[i];
+        InputHeader {
+            sh_type: s.sh_type,
+            sh_flags: s.sh_flags,
+            sh_offset: cur.offsets[i].unwrap_or(0),
+            sh_addr: s.sh_addr,
+            sh_size: s.size(obj.is_64),
+        }
+    };
+    let tbss = |h: &InputHeader| h.sh_flags & SHF_TLS != 0 && h.sh_type == SHT_NOBITS;
+    let sized = |h: &InputHeader| if tbss(h) { 0 } else { h.sh_size };
+    let check_vma = !m.sections.windows(2).any(|w| {
+        let (a, b) = (header(w[0]), header(w[1]));
+        a.sh_addr == b.sh_addr && sized(&a) != 0 && sized(&b) != 0
+    });
+    for &i in &m.sections {
+        let h = header(i);
+        if !tbss(&h) && !in_segment_1(&h, &m.out, check_vma) {
+            let names: Vec<String> = m.sections.iter().map(|&k| format!(" {}", String::from_utf8_lossy(&obj.sections[k].name))).collect();
+            let name = String::from_utf8_lossy(&obj.sections[i].name);
+            cur.warnings.push(format!("section `{name}' can't be allocated in segment {j}\nLOAD:{}", names.concat()));
+        }
+    }
 }
 
 /// The end of `assign_file_positions_for_load_sections`: the other segments from their

@@ -146,6 +146,17 @@ pub(super) fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Resu
         }
         split(obj, p, held.sections, map, &mut maps, (eh, phnum * ph), max_page, paddr_valid, &out)?;
     }
+    // assign_file_positions_for_load_sections sorts each map's sections (`elf_sort_sections`):
+    // by load address, address, then sections without file contents or TLS last, then by
+    // size in the file.
+    for m in &mut maps {
+        m.sections.sort_by_key(|&i| {
+            let s = &obj.sections[i];
+            let (nobits, size) = (s.sh_type == SHT_NOBITS, s.size(obj.is_64));
+            let to_end = nobits && s.sh_flags & SHF_TLS == 0 && size != 0;
+            (obj.lma(i), s.sh_addr, to_end, if nobits { 0 } else { size }, i)
+        });
+    }
     if let Some(k) = phdr_adjust {
         if maps.len() as u64 > phnum {
             maps[k].paddr = maps[k].paddr.wrapping_sub((maps.len() as u64 - phnum) * ph);
@@ -172,7 +183,8 @@ fn split(
     paddr_valid: bool,
     out: &dyn Fn(&[usize]) -> Segment,
 ) -> Result<(), String> {
-    let sorry = || format!("segment at {:#x} cannot be rewritten: sorry, not implemented", p.p_vaddr);
+    // (GNU's words: objcopy's message for bfd_error_sorry from copy_private_bfd_data.)
+    let sorry = || "error in private header data: sorry, cannot handle this file".to_string();
     loop {
         let mut suggested = None;
         let mut rest = Vec::new();
@@ -227,8 +239,8 @@ fn split(
 }
 
 /// BFD's warnings about load segments a rewrite leaves empty (for the file named `path`).
-pub(crate) fn empty_segment_warnings(obj: &ElfObject<'_>, path: &str) -> Vec<String> {
-    let Some(image) = obj.image.as_ref().filter(|i| i.segments.iter().any(|p| p.lost_sections)) else { return Vec::new() };
+pub(super) fn empty_segment_warnings(obj: &ElfObject<'_>, path: &str) -> Vec<String> {
+    let Some(image) = obj.image.as_ref().filter(|i| i.segments.iter().any(|p| p.changed)) else { return Vec::new() };
     let mut warnings = Vec::new();
     for p in image.segments.iter().filter(|p| p.p_type == PT_LOAD) {
         // (Later BFDs spare the one holding the program headers; 2.40 does not.)
