@@ -1,6 +1,7 @@
 //! tl-objcopy and tl-strip on other targets' ELF files against GNU objcopy and strip 2.40 built
 //! for them (Debian's `binutils-<target>` packages, installed by `.ci/run`): aarch64, arm
-//! (EABI, hard float), riscv64 and ppc64le, and i386 and x32 with this machine's GNU tools.
+//! (EABI, hard float), riscv64, ppc64le, and big-endian s390x and ppc64, and i386 and x32
+//! with this machine's GNU tools.
 //! - relocatable objects (C with debug info, C++ with COMDAT groups, from clang-19): the
 //!   normalised `readelf -SW -sW -rW -gW` of [`readelf_normalised`] equal;
 //! - shared objects and executables (ld.lld-19 links the 64-bit ones; the target's GNU ld the
@@ -38,6 +39,9 @@ const TARGETS: &[Target] = &[
     Target { triple: "arm-linux-gnueabihf", gnu: "arm-linux-gnueabihf-", gnu_ld: Some("arm-linux-gnueabihf-ld"), debug: "-g" },
     Target { triple: "riscv64-linux-gnu", gnu: "riscv64-linux-gnu-", gnu_ld: None, debug: "-gdwarf-4" },
     Target { triple: "powerpc64le-linux-gnu", gnu: "powerpc64le-linux-gnu-", gnu_ld: None, debug: "-g" },
+    // Big-endian.
+    Target { triple: "s390x-linux-gnu", gnu: "s390x-linux-gnu-", gnu_ld: None, debug: "-g" },
+    Target { triple: "powerpc64-linux-gnu", gnu: "powerpc64-linux-gnu-", gnu_ld: None, debug: "-g" },
     Target { triple: "i386-linux-gnu", gnu: "", gnu_ld: Some("ld -m elf_i386"), debug: "-g" },
     Target { triple: "x86_64-linux-gnux32", gnu: "", gnu_ld: Some("ld -m elf32_x86_64"), debug: "-g" },
 ];

@@ -517,19 +517,3 @@ fn debug_files_and_debug_links_read_back_like_gnus() {
         }
     }
 }
-
-#[test]
-fn build_attribute_notes_are_not_merged_silently() {
-    let dir = tempdir();
-    let d = dir.path();
-    std::fs::write(d.join("ba.s"), ".section .gnu.build.attributes,\"\",@note\n.long 4,4,0x100\n.asciz \"GA\"\n.long 0\n").unwrap();
-    run_ok(Command::new("as").args(["ba.s", "-o", "ba.o"]).current_dir(d));
-    // GNU objcopy -M and GNU strip (by default) merge these notes; tl refuses and writes nothing.
-    for (tool, opts) in [("tl-objcopy", &["-M", "ba.o", "out.o"][..]), ("tl-strip", &["ba.o", "-o", "out.o"])] {
-        let out = run(tl_cmd(tool).args(opts).current_dir(d));
-        assert_eq!(out.status.code(), Some(1), "{tool}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("ba.o: merging the build-attribute notes"), "{tool}");
-        assert!(!d.join("out.o").exists(), "{tool}");
-    }
-    run_ok(tl_cmd("tl-strip").args(["--no-merge-notes", "ba.o", "-o", "out.o"]).current_dir(d));
-}

@@ -252,6 +252,10 @@ pub fn edits(m: &ArgMatches, default_strip: Strip) -> Result<Edits, String> {
     if e.strip == Strip::None && e.discard == Discard::None && e.strip_symbols.is_empty() {
         e.strip = default_strip;
     }
+    // GNU strip does not merge by default when it strips debug or DWO sections only.
+    if strip && at("merge-notes").is_none() && at("no-merge-notes").is_none() && matches!(e.strip, Strip::Debug | Strip::Dwo) {
+        e.merge_notes = None;
+    }
     for v in values(m, "redefine-sym") {
         let (old, new) = v.split_once('=').filter(|(o, n)| !o.is_empty() && !n.is_empty()).ok_or("bad format for --redefine-sym")?;
         e.redefine.push((old.as_bytes().to_vec(), new.as_bytes().to_vec()));

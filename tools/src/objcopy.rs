@@ -104,8 +104,7 @@ fn help_text() -> String {
      --set-symbol-visibility <sym>=default|protected|hidden|internal (tl's own; bitcode has
                                    no internal), --set-symbol-visibilities <file> (SYM=VIS a line)
      and every --...-symbols <file> form (one name a line, # comments)
-  -M  --merge-notes                Remove redundant entries in note sections (refused where
-                                   there are .gnu.build.attributes notes: not supported yet)
+  -M  --merge-notes                Remove redundant entries in note sections
       --no-merge-notes             Do not attempt to remove redundant notes (default)
   -O --output-target binary|ihex|srec|verilog
                                    Write the allocated sections by load address in that format

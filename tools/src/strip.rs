@@ -43,8 +43,7 @@ fn help_text() -> String {
   -v --verbose                     List all object files modified
   -V --version                     Display this program's version number
   -h --help                        Display this output
-  -M  --merge-notes                Remove redundant entries in note sections (default; refused
-                                   where there are .gnu.build.attributes notes: not supported yet)
+  -M  --merge-notes                Remove redundant entries in note sections (default)
       --no-merge-notes             Do not attempt to remove redundant notes
   -o <file>                        Place stripped output into <file>
   @<file>                          Read options from <file>

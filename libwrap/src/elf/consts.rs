@@ -1,13 +1,17 @@
 //! ELF constants used across libwrap (raw values of the ELF specification and its GNU and
 //! LLVM extensions).
 
-pub(crate) use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_IAMCU, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9, EM_X86_64};
+pub(crate) use object::elf::{
+    EM_386, EM_AARCH64, EM_ALPHA, EM_ARM, EM_IAMCU, EM_MIPS, EM_PPC, EM_PPC64, EM_RISCV, EM_S390, EM_SPARCV9, EM_X86_64,
+};
 /// ET_REL
 pub(crate) const ET_REL: u16 = 1;
 /// ET_EXEC
 pub(crate) const ET_EXEC: u16 = 2;
 /// ET_DYN
 pub(crate) const ET_DYN: u16 = 3;
+/// SHT_HASH
+pub(crate) const SHT_HASH: u32 = 5;
 /// SHT_GNU_HASH
 pub(crate) const SHT_GNU_HASH: u32 = 0x6fff_fff6;
 /// SHT_LOOS: the first OS-specific section type.

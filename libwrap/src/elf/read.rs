@@ -202,6 +202,8 @@ impl<'d, Elf: FileHeader<Endian = Endianness>> Reader<'d, '_, Elf> {
         }
         let shnum = self.sections.len();
         let table = self.sections.symbols(endian, self.data, object::elf::SHT_SYMTAB).map_err(oerr)?;
+        // (Sized once: a grown vector holds up to twice the table at its peak.)
+        out.reserve_exact(table.len().saturating_sub(1));
         for (j, sym) in table.iter().enumerate().skip(1) {
             let name = table.symbol_name(endian, sym).map_err(oerr)?;
             let section = match sym.st_shndx(endian).0 {

@@ -277,6 +277,11 @@ fn strips_pseudo_section(section: SymbolSection, e: &Edits) -> bool {
     e.remove_sections.matches(name) || (!e.only_sections.is_empty() && !e.only_sections.matches(name))
 }
 
+/// Whether `-R`, `-j` or the strip options remove section `s`.
+pub(crate) fn removes_section(s: &Section<'_>, e: &Edits) -> bool {
+    strips_section(s, e).unwrap_or(false)
+}
+
 /// The tables the writer regenerates.
 fn is_table(s: &Section<'_>) -> bool {
     matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SectionNames | SectionData::SymtabShndx)
@@ -412,7 +417,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         return Err(Refusal::Command("redefining symbols does not work on LTO-compiled object files".into()));
     }
     // GNU renames first: every list below sees the new names.
-    let names: Vec<Vec<u8>> = obj.symbols.iter().map(|s| new_name(s, e)).collect();
+    let names: Vec<Option<Vec<u8>>> = obj.symbols.iter().map(|s| new_name(s, e)).collect();
     let mut keep_symbols = vec![true; obj.symbols.len()];
     // (GNU filters symbols whenever -R or -j is given, whatever they match.)
     let sections_removed = keep_sections.iter().any(|k| !k) || !e.remove_sections.is_empty() || !e.only_sections.is_empty();
@@ -422,7 +427,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         if let SymbolSection::Section(k) = s.section {
             c.merge = c.section && obj.sections.get(k).is_some_and(|sec| sec.sh_flags & SHF_MERGE != 0);
         }
-        let name = names[j].as_slice();
+        let name = names[j].as_deref().unwrap_or(&s.name);
         let in_removed = match s.section {
             SymbolSection::Section(k) => !keep_sections[k],
             other => strips_pseudo_section(other, e),
@@ -521,10 +526,14 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         }
     }
     os_section_links(obj);
-    if !obj.is_64 {
-        // BFD's elf_fake_sections: a 32-bit `.gnu.hash` has 4-byte entries.
-        for s in obj.sections.iter_mut().filter(|s| s.sh_type == SHT_GNU_HASH) {
-            s.sh_entsize = 4;
+    // BFD's elf_fake_sections: a 32-bit `.gnu.hash` has 4-byte entries, a `.hash` the target's
+    // (8 bytes on 64-bit s390 and alpha, else 4).
+    let hash_entry = if obj.is_64 && [EM_S390.0, EM_ALPHA.0].contains(&obj.e_machine) { 8 } else { 4 };
+    for s in obj.sections.iter_mut() {
+        match s.sh_type {
+            SHT_GNU_HASH if !obj.is_64 => s.sh_entsize = 4,
+            SHT_HASH => s.sh_entsize = hash_entry,
+            _ => {}
         }
     }
     if obj.e_type == ET_REL {
@@ -634,11 +643,12 @@ fn tls_symbols(obj: &mut ElfObject<'_>) {
 }
 
 /// A symbol's name after `--redefine-sym` and `--prefix-symbols` (section symbols keep theirs).
-fn new_name(s: &crate::elf::Symbol<'_>, e: &Edits) -> Vec<u8> {
-    if s.kind() == STT_SECTION {
-        return s.name.to_vec();
+fn new_name(s: &crate::elf::Symbol<'_>, e: &Edits) -> Option<Vec<u8>> {
+    // (None: unchanged; most symbols are, and copying every name costs memory.)
+    if s.kind() == STT_SECTION || (e.prefix_symbols.is_none() && !e.redefine.iter().any(|(old, _)| *old == s.name.as_ref())) {
+        return None;
     }
-    renamed(&s.name, e)
+    Some(renamed(&s.name, e))
 }
 
 /// `name` after `--redefine-sym`, then `--prefix-symbols`.
@@ -655,16 +665,16 @@ pub(crate) fn renamed(old_name: &[u8], e: &Edits) -> Vec<u8> {
 
 /// Renames, weakens, localizes or globalizes one kept symbol (`name`: its new name, which the
 /// lists are matched against, as in GNU objcopy).
-fn change_symbol(s: &mut crate::elf::Symbol<'_>, name: Vec<u8>, e: &Edits) {
+fn change_symbol(s: &mut crate::elf::Symbol<'_>, name: Option<Vec<u8>>, e: &Edits) {
     let c = classify(s);
     if c.section {
         return;
     }
-    if name != s.name.as_ref() {
+    if let Some(name) = name.filter(|n| *n != s.name.as_ref()) {
         s.name = Cow::Owned(name);
     }
-    let name = s.name.to_vec();
-    let name = name.as_slice();
+    let name = s.name.clone();
+    let name = name.as_ref();
     let hidden = matches!(s.visibility(), STV_HIDDEN | STV_INTERNAL);
     if let Some(b) = new_binding(&c, name, hidden, e) {
         s.st_info = (b << 4) | (s.st_info & 0xf);

@@ -13,6 +13,7 @@
 pub mod addresses;
 pub mod binary;
 pub(crate) mod bitcode_symbols;
+mod build_notes;
 pub mod edit;
 pub mod glob;
 pub mod raw_output;
@@ -147,9 +148,10 @@ pub(crate) fn wrap_bytes(data: &[u8], path: &str, member: Option<&str>) -> Resul
 }
 
 /// Copies an ELF file through the model, applying the edits; returns the bytes and GNU's
-/// non-fatal errors (the run's status is then 1 and nothing is written).
-pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Vec<u8>, Vec<String>)> {
-    let (copied, errors) = copy_elf_model(data, path, member, edits)?;
+/// non-fatal errors (the run's status is then 1 and nothing is written); GNU's warnings go to
+/// `notes`.
+pub fn copy_elf(data: &[u8], path: &str, member: Option<&str>, edits: &Edits, notes: &mut Vec<String>) -> Result<(Vec<u8>, Vec<String>)> {
+    let (copied, errors) = copy_elf_model(data, path, member, edits, notes)?;
     let bytes = match copied {
         Copied::Bytes(b) => b,
         Copied::Model(obj) => elf::write(&obj).map_err(|e| member_err(e, path, member))?,
@@ -165,15 +167,15 @@ enum Copied<'d> {
 }
 
 /// [`copy_elf`] up to the writing: the edited model (or bytes) and GNU's non-fatal errors.
-fn copy_elf_model<'d>(data: &'d [u8], path: &str, member: Option<&str>, edits: &Edits) -> Result<(Copied<'d>, Vec<String>)> {
+fn copy_elf_model<'d>(
+    data: &'d [u8],
+    path: &str,
+    member: Option<&str>,
+    edits: &Edits,
+    notes: &mut Vec<String>,
+) -> Result<(Copied<'d>, Vec<String>)> {
     let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
-    if edits.merge_notes.is_some() && obj.sections.iter().any(edit::is_mergeable_note) {
-        return Err(unsupported(
-            "merging the build-attribute notes of .gnu.build.attributes (-M; tl-strip's default: --no-merge-notes leaves them) is not supported yet"
-                .into(),
-        ));
-    }
     if obj.image.is_some() && edits.output.is_none() {
         image_refusal(&obj, edits).map_err(unsupported)?;
     }
@@ -211,17 +213,24 @@ fn copy_elf_model<'d>(data: &'d [u8], path: &str, member: Option<&str>, edits: &
             let sections_only = edits.sections_only();
             if let Some(new_bc) = new_bc {
                 let wrapped = wrapped::wrap(&new_bc).map_err(|e| member_err(e, path, member))?;
-                let (bytes, errors) = copy_elf(&wrapped, path, member, &sections_only)?;
+                let (bytes, errors) = copy_elf(&wrapped, path, member, &sections_only, notes)?;
                 return Ok((Copied::Bytes(bytes), errors));
             }
             edits = Cow::Owned(sections_only);
         }
     }
     let kind = file_kind::classify(&obj);
+    // (Notes with relocations against them are not merged: the input's relocations decide.)
+    let relocated = build_notes::relocated(&obj);
     warnings.extend(edit::apply(&mut obj, &edits).map_err(|r| match r {
         edit::Refusal::File(what) => Error::malformed(location(path, member), what),
         edit::Refusal::Command(message) => Error::Message(message),
     })?);
+    if let Some(explicit) = edits.merge_notes {
+        let (errors, messages) = build_notes::merge_sections(&mut obj, &relocated, explicit, &location(path, member));
+        notes.extend(messages);
+        warnings.extend(errors);
+    }
     if matches!(kind, ElfKind::FatLto | ElfKind::EmbeddedBitcode | ElfKind::RustcBitcode) {
         follow_in_embedded_bitcode(&mut obj, &edits).map_err(unsupported)?;
     }
@@ -468,7 +477,7 @@ fn write_model(obj: &elf::ElfObject<'_>, inp: &Input, out_path: &Path, mode: u32
 /// (an error among them fails the run: nothing is written).
 fn copy_elf_file<'d>(data: &'d [u8], path: &str, edits: &Edits, report: &mut Report) -> Result<Copied<'d>> {
     report.warnings.extend(share_flag_notes(data, edits, path));
-    let (copied, errors) = copy_elf_model(data, path, None, edits)?;
+    let (copied, errors) = copy_elf_model(data, path, None, edits, &mut report.warnings)?;
     report.errors.extend(errors);
     if let Copied::Model(obj) = &copied {
         let (warnings, errors) = elf::layout::messages(obj, path);
@@ -493,8 +502,10 @@ fn share_flag_notes(data: &[u8], e: &Edits, path: &str) -> Vec<String> {
 
 /// GNU objcopy's `-M` warning for each ELF file (an archive's members by their names) that
 /// has no build-attribute notes.
-fn nothing_to_merge(data: &[u8], path: &str, kind: FileKind) -> Vec<String> {
-    let without = |bytes: &[u8]| elf::read(bytes).is_ok_and(|o| !o.sections.iter().any(edit::is_mergeable_note));
+fn nothing_to_merge(data: &[u8], path: &str, kind: FileKind, e: &Edits) -> Vec<String> {
+    // (A section removed, or empty, is not merged.)
+    let merged = |s: &elf::Section<'_>| edit::is_mergeable_note(s) && s.size(false) != 0 && !edit::removes_section(s, e);
+    let without = |bytes: &[u8]| elf::read(bytes).is_ok_and(|o| !o.sections.iter().any(merged));
     let message = |name: &str| format!("{name}: Could not find any mergeable note sections");
     match kind {
         FileKind::Elf if without(data) => vec![message(path)],
@@ -615,9 +626,10 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
         }
         (Operation::Copy, FileKind::Archive { .. }) => {
             let messages = std::cell::RefCell::new(Vec::new());
+            let notes = std::cell::RefCell::new(Vec::new());
             let bytes = map_archive(data, &path, &mut report, &|b, n| match file_kind::sniff(b) {
                 FileKind::Elf => {
-                    let (bytes, errors) = copy_elf(b, &path, Some(n), &config.edits)?;
+                    let (bytes, errors) = copy_elf(b, &path, Some(n), &config.edits, &mut notes.borrow_mut())?;
                     messages.borrow_mut().extend(errors);
                     Ok(Some(bytes))
                 }
@@ -629,13 +641,14 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
                 _ => Ok(None),
             })?;
             report.errors.extend(messages.into_inner());
+            report.warnings.extend(notes.into_inner());
             bytes
         }
         (Operation::Copy, _) => return Err(Error::NotRecognized { path, member: None }),
         (Operation::SplitModules(_), _) => unreachable!("handled above"),
     };
     if config.edits.merge_notes == Some(true) {
-        report.warnings.extend(nothing_to_merge(data, &path, kind));
+        report.warnings.extend(nothing_to_merge(data, &path, kind, &config.edits));
     }
     if !config.edits.addresses.sections.is_empty() {
         report.warnings.extend(config.edits.addresses.unused_warnings_for(data, &path));
