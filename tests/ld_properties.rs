@@ -1,7 +1,8 @@
 //! tl-ld -r merges `.note.gnu.property` as GNU ld -r 2.40 does: CET (`-fcf-protection`, IBT
 //! and SHSTK ANDed), the x86 "used" notes the assembler writes (`-mx86-used-note=yes`, kept only
 //! when every input has them), objects without a note, `-z ibt`, `-z shstk`, `-z x86-64-v*`,
-//! `-z cet-report=warning|error`; on x86-64, i386 and x32. The note's bytes (`readelf -x`),
+//! `-z cet-report=warning|error`, `-z lam-u48`/`lam-u57` and their reports; on x86-64, i386
+//! and x32. The note's bytes (`readelf -x`),
 //! `readelf -n`, stderr and exit status must equal GNU's.
 
 mod harness;
@@ -62,6 +63,24 @@ const LINKS: &[&str] = &[
     "-z cet-report=error cet.o cet2.o",
     "-z cet-report=none none.o",
     "-z cet-report=foo cet.o",
+    // LAM (x86-64 only; other emulations ignore it with a warning).
+    "-z lam-u48 cet.o none.o",
+    "-z lam-u57 cet.o",
+    "-z lam-u48 -z lam-u57 used.o",
+    "-z lam-u48-report=warning cet.o none.o",
+    "-z lam-u57-report=error cet.o none.o",
+    "-z lam-report=warning cet.o none.o",
+    "-z lam-u48 -z lam-u48-report=warning cet.o",
+    "-z lam-u57 -z lam-report=warning cet.o none.o",
+    "-z lam-report=warning -z lam-u48-report=none cet.o",
+    "-z lam-u48-report=warning -z lam-report=none cet.o",
+    "-z cet-report=warning -z lam-report=warning cet.o none.o",
+    "-z cet-report=error -z lam-u48-report=warning cet.o none.o",
+    "-z lam-u48-report=foo cet.o",
+    "-z lam-u48-report cet.o",
+    "-z ibt -z lam-u57 none.o",
+    "-m elf_i386 -z lam-u48 -z lam-report=warning cet32.o",
+    "-m elf32_x86_64 -z lam-u57 cetx32.o",
     // (Without -m, GNU ld -r takes x86-64 and refuses 32-bit inputs; tl takes the first
     // input's machine.)
     "-m elf_i386 cet32.o plain32.o",

@@ -105,6 +105,14 @@ pub struct PropertyOptions {
     pub cet_report: Option<Report>,
     /// `-z x86-64-baseline|v2|v3|v4`: the level's bit in `GNU_PROPERTY_X86_ISA_1_NEEDED`.
     pub isa_level: u32,
+    /// `-z lam-u48` (LAM_U48 and LAM_U57 in `FEATURE_1_AND`), `-z lam-u57` (LAM_U57).
+    pub lam_u48: bool,
+    /// `-z lam-u57`.
+    pub lam_u57: bool,
+    /// `-z lam-u48-report=…` (or `-z lam-report=…`; `none`: `None`).
+    pub lam_u48_report: Option<Report>,
+    /// `-z lam-u57-report=…` (or `-z lam-report=…`).
+    pub lam_u57_report: Option<Report>,
 }
 
 /// How a `-z …-report` option reports.

@@ -319,6 +319,9 @@ fn usage(prog: &str) -> String {
   -z ibt, -z shstk            Add IBT / SHSTK to the merged .note.gnu.property (with -r)
   -z x86-64-{{baseline,v2,v3,v4}}
                               Add the ISA level needed to .note.gnu.property (with -r)
+  -z lam-u48, -z lam-u57      Add LAM_U48 (and LAM_U57) / LAM_U57 to the merged note (-r)
+  -z lam-u48-report=[none|warning|error], -z lam-u57-report=..., -z lam-report=...
+                              Report inputs without LAM_U48 / LAM_U57 / both
   -z cet-report=[none|warning|error]
                               Report inputs without IBT or SHSTK properties (with -r)
   -s, -S, -x, -X              Strip all / debug; discard all / temporary locals (with -r)
@@ -347,6 +350,32 @@ fn usage(prog: &str) -> String {
     )
 }
 
+/// `-z lam-*` (x86-64 only: with `-m elf_i386`, `elf_iamcu` or `elf32_x86_64` GNU ignores
+/// them with a warning, which [`Parsed::finish_lam`] gives once the emulation is known).
+fn lam_keyword(p: &mut Parsed, v: &str) {
+    p.lam_keywords.push(v.to_string());
+    let report = match v.split_once('=').map(|(_, r)| r) {
+        None => None,
+        Some("none") => Some(None),
+        Some("warning") => Some(Some(libwrap::link::Report::Warning)),
+        Some("error") => Some(Some(libwrap::link::Report::Error)),
+        Some(other) => {
+            let option = v.split_once('=').map_or(v, |(o, _)| o);
+            p.early_warnings.push((format!("invalid option for -z {option}=: {other}"), true));
+            return;
+        }
+    };
+    let props = &mut p.opts.properties;
+    match (v.split('=').next().unwrap_or(v), report) {
+        ("lam-u48", _) => props.lam_u48 = true,
+        ("lam-u57", _) => props.lam_u57 = true,
+        ("lam-u48-report", Some(r)) => props.lam_u48_report = r,
+        ("lam-u57-report", Some(r)) => props.lam_u57_report = r,
+        ("lam-report", Some(r)) => (props.lam_u48_report, props.lam_u57_report) = (r, r),
+        _ => {}
+    }
+}
+
 /// A `-z` keyword (see [`GNU_Z`] and [`IGNORED_Z`]).
 fn z_keyword(p: &mut Parsed, v: &str) {
     match v {
@@ -363,6 +392,12 @@ fn z_keyword(p: &mut Parsed, v: &str) {
             // GNU's fatal error (it stops at once).
             let value = other.split_once('=').map_or("", |(_, v)| v);
             p.early_warnings.push((format!("invalid option for -z cet-report=: {value}"), true));
+        }
+        "lam-u48" | "lam-u57" => lam_keyword(p, v),
+        // (Without a value GNU does not know them.)
+        "lam-u48-report" | "lam-u57-report" | "lam-report" => p.early_warnings.push((format!("warning: -z {v} ignored"), p.fatal_warnings)),
+        other if other.starts_with("lam-u48-report=") || other.starts_with("lam-u57-report=") || other.starts_with("lam-report=") => {
+            lam_keyword(p, other)
         }
         "x86-64-baseline" => p.opts.properties.isa_level = 1,
         "x86-64-v2" => p.opts.properties.isa_level = 2,
@@ -415,6 +450,21 @@ struct Parsed {
     no_define_common: bool,
     /// The last `-plugin` was GCC's (its `-plugin-opt`s are not passed on).
     gcc_plugin: bool,
+    /// The `-z lam-*` keywords given, in order.
+    lam_keywords: Vec<String>,
+}
+
+impl Parsed {
+    /// `-z lam-*` with an emulation other than x86-64's: GNU's warnings, nothing done.
+    fn finish_lam(&mut self) {
+        if matches!(self.opts.emulation.as_deref(), Some("elf_i386" | "elf_iamcu" | "elf32_x86_64")) {
+            for kw in std::mem::take(&mut self.lam_keywords) {
+                self.early_warnings.push((format!("warning: -z {kw} ignored"), self.fatal_warnings));
+            }
+            let props = &mut self.opts.properties;
+            (props.lam_u48, props.lam_u57, props.lam_u48_report, props.lam_u57_report) = (false, false, None, None);
+        }
+    }
 }
 
 /// An option's value: joined (`-lfoo`, `--x=y`) or the next argument.
@@ -456,6 +506,7 @@ fn parse(args: &[String]) -> Parsed {
             p.other_option(name, a, inline, args, &mut i);
         }
     }
+    p.finish_lam();
     p
 }
 

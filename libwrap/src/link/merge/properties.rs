@@ -15,7 +15,9 @@
 //!
 //! x86's `-z ibt`/`-z shstk` add IBT/SHSTK to `FEATURE_1_AND` whatever the inputs say, `-z
 //! x86-64-{baseline,v2,v3,v4}` the level to `ISA_1_NEEDED`, and `-z cet-report=warning|error`
-//! reports each input that lacks IBT or SHSTK (unless forced) as GNU words it.
+//! reports each input that lacks IBT or SHSTK (unless forced) as GNU words it; `-z lam-u48`
+//! adds LAM_U48 and LAM_U57, `-z lam-u57` LAM_U57, and `-z lam-u48-report`/`lam-u57-report`/
+//! `lam-report` report inputs without them likewise (after the CET report of each input).
 
 use std::collections::BTreeMap;
 
@@ -32,6 +34,8 @@ const X86_FEATURE_1_AND: u32 = 0xc000_0002;
 const X86_ISA_1_NEEDED: u32 = 0xc000_8002;
 const X86_IBT: u32 = 1;
 const X86_SHSTK: u32 = 2;
+const X86_LAM_U48: u32 = 4;
+const X86_LAM_U57: u32 = 8;
 
 /// Properties: type → (data size, value).
 pub(super) type Props = BTreeMap<u32, (u32, u64)>;
@@ -149,7 +153,14 @@ pub(super) fn merge(inputs: &[(String, Option<Props>)], e_machine: u16, opts: &P
     }
     let mut reports = Vec::new();
     if e_machine == EM_X86_64.0 || e_machine == EM_386.0 {
-        let forced = if opts.ibt { X86_IBT } else { 0 } | if opts.shstk { X86_SHSTK } else { 0 };
+        let lam = if opts.lam_u48 {
+            X86_LAM_U48 | X86_LAM_U57
+        } else if opts.lam_u57 {
+            X86_LAM_U57
+        } else {
+            0
+        };
+        let forced = if opts.ibt { X86_IBT } else { 0 } | if opts.shstk { X86_SHSTK } else { 0 } | lam;
         if forced != 0 {
             let v = list.get(&X86_FEATURE_1_AND).map_or(0, |&(_, v)| v) | u64::from(forced);
             list.insert(X86_FEATURE_1_AND, (4, v));
@@ -158,22 +169,31 @@ pub(super) fn merge(inputs: &[(String, Option<Props>)], e_machine: u16, opts: &P
             let v = list.get(&X86_ISA_1_NEEDED).map_or(0, |&(_, v)| v) | u64::from(opts.isa_level);
             list.insert(X86_ISA_1_NEEDED, (4, v));
         }
-        if let Some(report) = opts.cet_report {
-            let word = if report == Report::Error { "error" } else { "warning" };
-            for (name, p) in inputs {
-                let has = p.as_ref().and_then(|p| p.get(&X86_FEATURE_1_AND)).map_or(0, |&(_, v)| v as u32);
-                let ibt = !opts.ibt && has & X86_IBT == 0;
-                let shstk = !opts.shstk && has & X86_SHSTK == 0;
-                let missing = match (ibt, shstk) {
-                    (true, true) => "IBT and SHSTK properties",
-                    (true, false) => "IBT property",
-                    (false, true) => "SHSTK property",
-                    (false, false) => continue,
+        let word = |r: Report| if r == Report::Error { "error" } else { "warning" };
+        let mut fatal = false;
+        for (name, p) in inputs {
+            let has = p.as_ref().and_then(|p| p.get(&X86_FEATURE_1_AND)).map_or(0, |&(_, v)| v as u32);
+            let lacks = |bit: u32| forced & bit == 0 && has & bit == 0;
+            if let Some(report) = opts.cet_report {
+                let missing = match (lacks(X86_IBT), lacks(X86_SHSTK)) {
+                    (true, true) => Some("IBT and SHSTK properties"),
+                    (true, false) => Some("IBT property"),
+                    (false, true) => Some("SHSTK property"),
+                    (false, false) => None,
                 };
-                reports.push(format!("{name}: {word}: missing {missing}"));
+                if let Some(missing) = missing {
+                    reports.push(format!("{name}: {}: missing {missing}", word(report)));
+                    fatal |= report == Report::Error;
+                }
+            }
+            for (report, bit, what) in [(opts.lam_u48_report, X86_LAM_U48, "LAM_U48"), (opts.lam_u57_report, X86_LAM_U57, "LAM_U57")] {
+                if let Some(report) = report.filter(|_| lacks(bit)) {
+                    reports.push(format!("{name}: {}: missing {what} property", word(report)));
+                    fatal |= report == Report::Error;
+                }
             }
         }
-        return (list, reports, opts.cet_report == Some(Report::Error));
+        return (list, reports, fatal);
     }
     (list, reports, false)
 }
