@@ -2,7 +2,7 @@
 //! sections (inputs with gABI (`SHF_COMPRESSED`, `gcc -gz`) and GNU (`.zdebug_*`,
 //! `-gz=zlib-gnu`) compression are read decompressed, `--compress-debug-sections=none|zlib|
 //! zlib-gnu|zlib-gabi` writes the output as GNU does), `-s`/`-S`/`-x`/`-X`, `-z [no]common`,
-//! `--no-define-common`, `-E`, `-Ur`, `-t`, `--wrap`, `--force-group-allocation`. Sections
+//! `--no-define-common`, `-E`, `-Ur`, `-t`, `--wrap`, `--force-group-allocation`, `--defsym`. Sections
 //! (normalised `readelf -S`, `-s`), every debug section's bytes as written, the relocations (by
 //! symbol name), stdout, stderr and exit status must equal GNU's.
 
@@ -92,6 +92,24 @@ const LINKS: &[&str] = &[
     "g1.o g2.o",
     "--force-group-allocation g1.o g2.o",
     "--force-group-allocation g1.o",
+    // --defsym: a symbol alone keeps its section, an expression is absolute, one symbol named
+    // gives its type; undefined references become the definition; GNU's errors.
+    "--defsym x=a a.o",
+    "--defsym x=a+4 a.o",
+    "--defsym=x=0x1000 a.o",
+    "--defsym x=(a+1)*2 a.o",
+    "--defsym x=a-b a.o b.o",
+    "--defsym x=5K --defsym y=x+1 a.o",
+    "--defsym x=~0 --defsym z=8/2 --defsym w=7%4 a.o",
+    "--defsym bar=a w1.o",
+    "--defsym a=0x10 a.o",
+    "--defsym x=DEFINED(a)+MAX(3,7) a.o",
+    "--defsym x=nosuch a.o",
+    "--defsym x=1+ a.o",
+    "--defsym x a.o",
+    "--defsym =5 a.o",
+    "--defsym x=8/x2 --defsym x2=0 a.o",
+    "--defsym x2=0 --defsym x=8/x2 a.o",
 ];
 
 /// What must agree: the sections and symbols (names for indices), each debug section's bytes

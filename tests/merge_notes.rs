@@ -112,20 +112,10 @@ fn build_attribute_notes_merge_as_gnu_merges_them() {
         for opts in options {
             for &(input, image) in &inputs {
                 runs += 1;
-                let (g, t) = (format!("g-{input}"), format!("t-{input}"));
-                std::fs::copy(d.join(input), d.join(&g)).unwrap();
-                std::fs::copy(d.join(input), d.join(&t)).unwrap();
-                let go = run(Command::new("sh").arg("-c").arg(format!("{gnu} {opts} {g}")).current_dir(d));
-                let to = run(Command::new("sh").arg("-c").arg(format!("{} {opts} {t}", tl(tl_tool).display())).current_dir(d));
-                let msg = |o: &std::process::Output, prog: &str, file: &str| {
-                    gnu_temporary_named_file(
-                        &String::from_utf8_lossy(&o.stderr).replace(&format!("{prog}: "), "TOOL: ").replace(file, "FILE"),
-                    )
-                };
-                let (ge, te) = (msg(&go, gnu, &g), msg(&to, tl_tool, &t));
+                let InPlace { g, t, gnu_status, tl_status, gnu_stderr: ge, tl_stderr: te } = in_place_both(d, gnu, tl_tool, opts, input);
                 let what = format!("{gnu} {opts} {input}");
-                if go.status.code() != to.status.code() || ge != te {
-                    failures.push(format!("{what}: status {:?}/{:?}, stderr GNU {ge:?} tl {te:?}", go.status.code(), to.status.code()));
+                if gnu_status != tl_status || ge != te {
+                    failures.push(format!("{what}: status {:?}/{:?}, stderr GNU {ge:?} tl {te:?}", gnu_status, tl_status));
                 } else if view(&d.join(&g), image) != view(&d.join(&t), image) {
                     failures.push(format!("{what}: differs\nGNU:\n{}\ntl:\n{}", view(&d.join(&g), image), view(&d.join(&t), image)));
                 }

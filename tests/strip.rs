@@ -97,25 +97,11 @@ fn zstd_differs(d: &Path, g: &str, t: &str, member: bool) -> Option<String> {
 
 /// Runs GNU's tool and tl's on a copy of `input` each; compares outcome and readelf.
 fn compare(d: &Path, gnu: &str, tl_tool: &str, opts: &str, input: &str) -> Option<String> {
-    let (g, t) = (format!("g-{input}"), format!("t-{input}"));
-    std::fs::copy(d.join(input), d.join(&g)).unwrap();
-    std::fs::copy(d.join(input), d.join(&t)).unwrap();
-    let go = run(Command::new("sh").arg("-c").arg(format!("{gnu} {opts} {g}")).current_dir(d));
-    let to = run(Command::new("sh").arg("-c").arg(format!("{} {opts} {t}", tl(tl_tool).display())).current_dir(d));
-    let msg = |o: &std::process::Output, prog: &str, file: &str| {
-        String::from_utf8_lossy(&o.stderr).replace(&format!("{prog}: "), "TOOL: ").replace(file, "FILE")
-    };
-    let (mut ge, te) = (msg(&go, gnu, &g), msg(&to, tl_tool, &t));
-    // Working in place, GNU names its temporary output (a random name) where tl names the file.
-    if let Some(at) = ge.find(": cannot fill debug link section")
-        && let Some(start) = ge[..at].rfind("TOOL: ")
-    {
-        ge.replace_range(start + 6..at, "FILE");
+    let InPlace { g, t, gnu_status, tl_status, gnu_stderr: ge, tl_stderr: te } = in_place_both(d, gnu, tl_tool, opts, input);
+    if gnu_status != tl_status || ge != te {
+        return Some(format!("{gnu} {opts} {input}: status {:?}/{:?}, stderr GNU {ge:?} tl {te:?}", gnu_status, tl_status));
     }
-    if go.status.code() != to.status.code() || ge != te {
-        return Some(format!("{gnu} {opts} {input}: status {:?}/{:?}, stderr GNU {ge:?} tl {te:?}", go.status.code(), to.status.code()));
-    }
-    if !go.status.success() {
+    if gnu_status != Some(0) {
         return None;
     }
     if input.ends_with(".a") {

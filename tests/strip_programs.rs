@@ -68,20 +68,11 @@ fn build(d: &Path) -> Vec<(&'static str, &'static str)> {
 
 /// Runs GNU's tool and tl's on a copy of `input` each (in place); compares them.
 fn compare(d: &Path, gnu: &str, tl_tool: &str, opts: &str, input: &str) -> Option<String> {
-    let (g, t) = (format!("g-{input}"), format!("t-{input}"));
-    std::fs::copy(d.join(input), d.join(&g)).unwrap();
-    std::fs::copy(d.join(input), d.join(&t)).unwrap();
-    let go = run(Command::new("sh").arg("-c").arg(format!("{gnu} {opts} {g}")).current_dir(d));
-    let to = run(Command::new("sh").arg("-c").arg(format!("{} {opts} {t}", tl(tl_tool).display())).current_dir(d));
-    let msg = |o: &std::process::Output, prog: &str, file: &str| {
-        let text = String::from_utf8_lossy(&o.stderr).replace(&format!("{prog}: "), "TOOL: ").replace(file, "FILE");
-        gnu_temporary_named_file(&text)
-    };
-    let (ge, te) = (msg(&go, gnu, &g), msg(&to, tl_tool, &t));
-    if go.status.code() != to.status.code() || ge != te {
-        return Some(format!("{gnu} {opts} {input}: status {:?}/{:?}, stderr GNU {ge:?} tl {te:?}", go.status.code(), to.status.code()));
+    let InPlace { g, t, gnu_status, tl_status, gnu_stderr: ge, tl_stderr: te } = in_place_both(d, gnu, tl_tool, opts, input);
+    if gnu_status != tl_status || ge != te {
+        return Some(format!("{gnu} {opts} {input}: status {:?}/{:?}, stderr GNU {ge:?} tl {te:?}", gnu_status, tl_status));
     }
-    if !go.status.success() {
+    if gnu_status != Some(0) {
         return None;
     }
     let (gn, tn) = (image_readelf(&d.join(&g)), image_readelf(&d.join(&t)));

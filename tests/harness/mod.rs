@@ -84,7 +84,12 @@ pub fn ld_r_both<V>(d: &Path, args: &str, view: impl Fn(&str) -> V) -> [LinkOutc
     [("ld".to_string(), "g.o"), (tl("tl-ld").display().to_string(), "t.o")].map(|(tool, out)| {
         let _ = std::fs::remove_file(d.join(out));
         let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
-        let stderr = String::from_utf8_lossy(&o.stderr).replace(&format!("{tool}: "), "LD: ").replace("tl-ld: ", "LD: ");
+        // (Messages located in the command line or a script follow the name at once: "ld:--defsym:1: ...".)
+        let stderr = String::from_utf8_lossy(&o.stderr)
+            .replace(&format!("{tool}: "), "LD: ")
+            .replace("tl-ld: ", "LD: ")
+            .replace(&format!("{tool}:--"), "LD:--")
+            .replace("tl-ld:--", "LD:--");
         let v = d.join(out).exists().then(|| view(out));
         (o.status.code(), format!("{stderr}{}", String::from_utf8_lossy(&o.stdout)), v)
     })
@@ -310,4 +315,32 @@ pub fn gnu_temporary_named_file(stderr: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// GNU's tool and tl's run on a copy each of a file (`g-NAME`, `t-NAME`), changed in place.
+pub struct InPlace {
+    /// The copies' names.
+    pub g: String,
+    pub t: String,
+    /// Exit statuses.
+    pub gnu_status: Option<i32>,
+    pub tl_status: Option<i32>,
+    /// Standard error, the program names read `TOOL` and the files (GNU's temporary files
+    /// too) `FILE`.
+    pub gnu_stderr: String,
+    pub tl_stderr: String,
+}
+
+/// Runs `gnu` and `tl_tool` with `opts` on a copy each of `input` in `d` (see [`InPlace`]).
+pub fn in_place_both(d: &Path, gnu: &str, tl_tool: &str, opts: &str, input: &str) -> InPlace {
+    let (g, t) = (format!("g-{input}"), format!("t-{input}"));
+    std::fs::copy(d.join(input), d.join(&g)).unwrap();
+    std::fs::copy(d.join(input), d.join(&t)).unwrap();
+    let go = run(Command::new("sh").arg("-c").arg(format!("{gnu} {opts} {g}")).current_dir(d));
+    let to = run(Command::new("sh").arg("-c").arg(format!("{} {opts} {t}", tl(tl_tool).display())).current_dir(d));
+    let msg = |o: &Output, prog: &str, file: &str| {
+        gnu_temporary_named_file(&String::from_utf8_lossy(&o.stderr).replace(&format!("{prog}: "), "TOOL: ").replace(file, "FILE"))
+    };
+    let (gnu_stderr, tl_stderr) = (msg(&go, gnu, &g), msg(&to, tl_tool, &t));
+    InPlace { gnu_status: go.status.code(), tl_status: to.status.code(), gnu_stderr, tl_stderr, g, t }
 }

@@ -40,6 +40,7 @@
 //!   [`crate::wrapped`]) and carries the guard.
 
 pub mod carry;
+mod defsym;
 pub mod diagnostics;
 pub mod final_link;
 pub mod load;
@@ -67,6 +68,7 @@ pub fn relocatable(opts: &Options) -> Result<Linked> {
     }
     let mut out = merge::merge(&loaded.objects, &loaded.table, opts, &mut warnings)?;
     carry::carry(&loaded.objects, &loaded.table, &mut out)?;
+    defsym::apply(&mut out.obj, &opts.defsym).map_err(|m| crate::error::Error::Link { messages: vec![m] })?;
     if let Some(entry) = &opts.entry
         && !out.obj.symbols.iter().any(|s| s.name.as_ref() == entry.as_slice() && s.section != crate::elf::SymbolSection::Undefined)
     {

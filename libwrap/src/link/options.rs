@@ -65,6 +65,8 @@ pub struct Options {
     pub strip: Strip,
     /// `-X` / `-x` (the last given).
     pub discard: Discard,
+    /// `--defsym SYMBOL=EXPRESSION`, in order.
+    pub defsym: Vec<String>,
 }
 
 /// `-S` (`--strip-debug`) or `-s` (`--strip-all`).

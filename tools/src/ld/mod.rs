@@ -166,7 +166,6 @@ const UNSUPPORTED_WITH_R: &[&str] = &[
     "print-map",
     "M",
     "verbose",
-    "defsym",
     "y",
     "trace-symbol",
     "Map",
@@ -328,6 +327,7 @@ fn usage(prog: &str) -> String {
   --discard-none              Keep every local symbol (cancels -x/-X)
   -z common|nocommon          Common symbols as STT_COMMON or STT_OBJECT (with -r)
   -t, --trace                 Print each input file (twice: and archive member) read
+  --defsym SYMBOL=EXPRESSION  Define a symbol (with -r: evaluated as GNU ld -r does)
   --wrap=SYMBOL               References to SYMBOL go to __wrap_SYMBOL, to __real_SYMBOL
                               to SYMBOL (with -r)
   --force-group-allocation    Place group members like other sections, keep no group
@@ -709,6 +709,12 @@ impl Parsed {
         if IGNORED_WITH_R.contains(&name) {
             return;
         }
+        if name == "defsym" {
+            if let Some(v) = inline.map(str::to_string).or_else(|| takes.then(|| args.get(*i - 1).cloned()).flatten()) {
+                self.opts.defsym.push(v);
+            }
+            return;
+        }
         if UNSUPPORTED_WITH_R.contains(&name) {
             self.unsupported_with_r.push(shown);
             return;
@@ -799,7 +805,9 @@ fn relocatable(prog: &str, p: &Parsed, out: &mut dyn Write, err: &mut dyn Write)
         Ok(l) => l,
         Err(e) => {
             for line in link_messages(&e) {
-                let _ = writeln!(err, "{prog}: {line}");
+                // (A message located in the command line reads "ld:--defsym:1: ...", as GNU's.)
+                let sep = if line.starts_with("--defsym:") { "" } else { " " };
+                let _ = writeln!(err, "{prog}:{sep}{line}");
             }
             return 1;
         }
