@@ -78,8 +78,17 @@ fn tl_objcopy_and_tl_strip_survive_mutated_programs() {
     let seed = std::fs::read(d.join("prog")).unwrap();
     let mut rng = Rng(29);
     let out = d.join("out");
-    let ops: [&[&str]; 4] = [&["--strip-all"], &["--only-keep-debug"], &["-O", "binary"], &["-O", "ihex", "--gap-fill", "1"]];
-    for i in 0..160 {
+    // (The last three rewrite the program headers.)
+    let ops: [&[&str]; 7] = [
+        &["--strip-all"],
+        &["--only-keep-debug"],
+        &["-O", "binary"],
+        &["-O", "ihex", "--gap-fill", "1"],
+        &["-R", ".interp"],
+        &["-j", ".text"],
+        &["--change-section-lma", ".data+0x1000"],
+    ];
+    for i in 0..224 {
         let bad = mutate(&seed, &mut rng);
         let input = d.join(format!("bad{i}"));
         std::fs::write(&input, &bad).unwrap();

@@ -168,7 +168,7 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
 /// segment.
 fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Vec<Map> {
     let paddr_valid = image.segments.iter().any(|p| p.p_paddr != 0);
-    let table_end = image.phoff + ph * image.segments.len() as u64;
+    let table_end = image.phoff.saturating_add(ph * image.segments.len() as u64);
     let mut phdrs_seen = false;
     let mut maps = Vec::with_capacity(image.segments.len());
     for (idx, p) in image.segments.iter().enumerate() {

@@ -62,7 +62,7 @@ fn align_up(x: u64, align: u64) -> u64 {
 /// The rewritten maps (see the module documentation).
 pub(super) fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Result<Vec<Map>, String> {
     let phnum = image.segments.len() as u64;
-    let table_end = image.phoff + ph * phnum;
+    let table_end = image.phoff.saturating_add(ph * phnum);
     let paddr_valid = image.segments.iter().any(|p| p.p_paddr != 0);
     let max_page = image.segments.iter().filter(|p| p.p_type == PT_LOAD).map(|p| p.p_align).max().filter(|&a| a != 0).unwrap_or(0x1000);
     let file_align = if obj.is_64 { 8 } else { 4 };
@@ -106,7 +106,7 @@ pub(super) fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Resu
                 && p.p_vaddr != 0
                 && fitting == 0
                 && obj.lma(i) != 0
-                && align_up(p.p_vaddr + headers, s.sh_addralign) == s.sh_addr
+                && align_up(p.p_vaddr.wrapping_add(headers), s.sh_addralign) == s.sh_addr
             {
                 map.paddr = p.p_vaddr;
             }
