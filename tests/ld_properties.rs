@@ -79,6 +79,7 @@ const LINKS: &[&str] = &[
     "-z lam-u48-report=foo cet.o",
     "-z lam-u48-report cet.o",
     "-z ibt -z lam-u57 none.o",
+    "-z force-bti none.o",
     "-m elf_i386 -z lam-u48 -z lam-report=warning cet32.o",
     "-m elf32_x86_64 -z lam-u57 cetx32.o",
     // (Without -m, GNU ld -r takes x86-64 and refuses 32-bit inputs; tl takes the first
@@ -108,4 +109,56 @@ fn property_notes_merge_as_gnu_ld_r_merges_them() {
         }
     }
     assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), LINKS.len(), failures.join("\n"));
+}
+
+/// aarch64 (against the aarch64 GNU ld 2.40 `.ci/run` installs): BTI and PAC ANDed, `-z
+/// force-bti` with its warning for each input without BTI (the first input's last).
+#[test]
+#[cfg_attr(not(tl_interop), ignore = "needs TL_INTEROP=1 (clang-19, binutils-aarch64-linux-gnu)")]
+fn aarch64_property_notes_merge_as_gnu_ld_r_merges_them() {
+    let dir = tempdir();
+    let d = dir.path();
+    require(&llvm19("clang"));
+    let gnu = "aarch64-linux-gnu-ld";
+    require(Path::new(&format!("/usr/bin/{gnu}")));
+    let clang = llvm19("clang");
+    for (name, flags, body) in [
+        ("bti", "-mbranch-protection=standard", "int f(int x) { return x + 1; }"),
+        ("pac", "-mbranch-protection=pac-ret", "int g(int x) { return x * 2; }"),
+        ("plain", "", "int h(int x) { return x - 1; }"),
+        ("plain2", "", "int k(int x) { return x ^ 1; }"),
+    ] {
+        std::fs::write(d.join(format!("{name}.c")), body).unwrap();
+        run_ok(
+            Command::new(&clang)
+                .args(["--target=aarch64-linux-gnu", "-O1", "-c"])
+                .args(flags.split_whitespace())
+                .arg(format!("{name}.c"))
+                .current_dir(d),
+        );
+    }
+    let links = [
+        "bti.o pac.o",
+        "bti.o plain.o",
+        "-z force-bti plain.o plain2.o",
+        "-z force-bti bti.o plain.o",
+        "-z force-bti plain.o pac.o bti.o",
+        "-z force-bti bti.o",
+        "-z force-bti pac.o",
+    ];
+    let mut failures = Vec::new();
+    for args in links {
+        let outcome = |tool: &str, out: &str| {
+            let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
+            let stderr = String::from_utf8_lossy(&o.stderr).replace(&format!("{tool}: "), "LD: ");
+            let notes = run(Command::new("readelf").args(["-nW", out]).current_dir(d));
+            (o.status.code(), stderr, String::from_utf8_lossy(&notes.stdout).into_owned())
+        };
+        let (g, t) = (outcome(gnu, "g.o"), outcome(&tl("tl-ld").display().to_string(), "t.o"));
+        let t = (t.0, t.1.replace("tl-ld: ", "LD: "), t.2);
+        if g != t {
+            failures.push(format!("ld -r {args}:\n GNU {g:?}\n tl  {t:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -180,3 +180,14 @@ pub(crate) const EMULATIONS: &[(&str, u16, bool, bool)] = &[
     ("elf64lriscv", EM_RISCV.0, true, false),
     ("elf64lppc", EM_PPC64.0, true, false),
 ];
+
+/// An ARM (`$a`, `$t`, `$d`) or AArch64 (`$x`, `$d`) mapping symbol, alone or followed by
+/// `.` and anything.
+pub(crate) fn is_mapping_symbol(e_machine: u16, name: &[u8]) -> bool {
+    let kinds: &[u8] = match e_machine {
+        m if m == EM_ARM.0 => b"atd",
+        m if m == EM_AARCH64.0 => b"xd",
+        _ => return false,
+    };
+    matches!(name, [b'$', k, rest @ ..] if kinds.contains(k) && (rest.is_empty() || rest[0] == b'.'))
+}

@@ -115,6 +115,9 @@ pub struct PropertyOptions {
     pub lam_u48_report: Option<Report>,
     /// `-z lam-u57-report=…` (or `-z lam-report=…`).
     pub lam_u57_report: Option<Report>,
+    /// `-z force-bti` (aarch64): BTI in `FEATURE_1_AND`, with a warning for each input
+    /// without it.
+    pub force_bti: bool,
 }
 
 /// How a `-z …-report` option reports.

@@ -582,20 +582,9 @@ fn kept_by_bfd(obj: &ElfObject<'_>, keep_sections: &[bool]) -> (Vec<bool>, Vec<b
     let mapping = obj
         .symbols
         .iter()
-        .map(|sym| obj.e_type == ET_REL && sym.binding() == STB_LOCAL && is_mapping_symbol(obj.e_machine, &sym.name))
+        .map(|sym| obj.e_type == ET_REL && sym.binding() == STB_LOCAL && crate::elf::target::is_mapping_symbol(obj.e_machine, &sym.name))
         .collect();
     (used, mapping)
-}
-
-/// An ARM (`$a`, `$t`, `$d`) or AArch64 (`$x`, `$d`) mapping symbol, alone or followed by
-/// `.` and anything.
-fn is_mapping_symbol(e_machine: u16, name: &[u8]) -> bool {
-    let kinds: &[u8] = match e_machine {
-        m if m == EM_ARM.0 => b"atd",
-        m if m == EM_AARCH64.0 => b"xd",
-        _ => return false,
-    };
-    matches!(name, [b'$', k, rest @ ..] if kinds.contains(k) && (rest.is_empty() || rest[0] == b'.'))
 }
 
 /// BFD numbers a relocatable file's groups before its other sections (`assign_section_numbers`)

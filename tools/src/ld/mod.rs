@@ -318,6 +318,7 @@ fn usage(prog: &str) -> String {
   -z ibt, -z shstk            Add IBT / SHSTK to the merged .note.gnu.property (with -r)
   -z x86-64-{{baseline,v2,v3,v4}}
                               Add the ISA level needed to .note.gnu.property (with -r)
+  -z force-bti                Add BTI to the merged note (aarch64, -r), warning for inputs without it
   -z lam-u48, -z lam-u57      Add LAM_U48 (and LAM_U57) / LAM_U57 to the merged note (-r)
   -z lam-u48-report=[none|warning|error], -z lam-u57-report=..., -z lam-report=...
                               Report inputs without LAM_U48 / LAM_U57 / both
@@ -393,6 +394,7 @@ fn z_keyword(p: &mut Parsed, v: &str) {
             let value = other.split_once('=').map_or("", |(_, v)| v);
             p.early_warnings.push((format!("invalid option for -z cet-report=: {value}"), true));
         }
+        "force-bti" => p.opts.properties.force_bti = true,
         "lam-u48" | "lam-u57" => lam_keyword(p, v),
         // (Without a value GNU does not know them.)
         "lam-u48-report" | "lam-u57-report" | "lam-report" => p.early_warnings.push((format!("warning: -z {v} ignored"), p.fatal_warnings)),

@@ -17,7 +17,8 @@
 //! x86-64-{baseline,v2,v3,v4}` the level to `ISA_1_NEEDED`, and `-z cet-report=warning|error`
 //! reports each input that lacks IBT or SHSTK (unless forced) as GNU words it; `-z lam-u48`
 //! adds LAM_U48 and LAM_U57, `-z lam-u57` LAM_U57, and `-z lam-u48-report`/`lam-u57-report`/
-//! `lam-report` report inputs without them likewise (after the CET report of each input).
+//! `lam-report` report inputs without them likewise (after the CET report of each input);
+//! aarch64's `-z force-bti` adds BTI, with GNU's warning for each input without it.
 
 use std::collections::BTreeMap;
 
@@ -152,6 +153,10 @@ pub(super) fn merge(inputs: &[(String, Option<Props>)], e_machine: u16, opts: &P
         }
     }
     let mut reports = Vec::new();
+    if opts.force_bti && e_machine != EM_AARCH64.0 {
+        // (Other emulations do not know the option.)
+        reports.push("warning: -z force-bti ignored".into());
+    }
     if e_machine == EM_X86_64.0 || e_machine == EM_386.0 {
         let lam = if opts.lam_u48 {
             X86_LAM_U48 | X86_LAM_U57
@@ -194,6 +199,24 @@ pub(super) fn merge(inputs: &[(String, Option<Props>)], e_machine: u16, opts: &P
             }
         }
         return (list, reports, fatal);
+    }
+    if e_machine == EM_AARCH64.0 && opts.force_bti {
+        const AARCH64_FEATURE_1_AND: u32 = 0xc000_0000;
+        let v = list.get(&AARCH64_FEATURE_1_AND).map_or(0, |&(_, v)| v) | 1;
+        list.insert(AARCH64_FEATURE_1_AND, (4, v));
+        // GNU merges every other input into the first, then looks at the first.
+        let holder = 0;
+        let lacks = |p: &Option<Props>| p.as_ref().and_then(|p| p.get(&AARCH64_FEATURE_1_AND)).is_none_or(|&(_, v)| v & 1 == 0);
+        let message =
+            |name: &str| format!("{name}: warning: BTI turned on by -z force-bti when all inputs do not have BTI in NOTE section.");
+        for (k, (name, p)) in inputs.iter().enumerate() {
+            if k != holder && lacks(p) {
+                reports.push(message(name));
+            }
+        }
+        if let Some((name, _)) = inputs.get(holder).filter(|(_, p)| lacks(p)) {
+            reports.push(message(name));
+        }
     }
     (list, reports, false)
 }
