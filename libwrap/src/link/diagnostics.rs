@@ -53,11 +53,13 @@ fn nearest_function<'e>(elf: &'e ElfObject<'_>, section: usize, offset: u64) -> 
             }
             continue;
         }
+        let hidden_label = s.size == 0 && s.binding() == STB_LOCAL && s.kind() == STT_NOTYPE && s.visibility() == STV_HIDDEN;
+        // (ARM's and AArch64's backends skip their mapping symbols.)
+        let mapping = crate::elf::target::is_mapping_symbol(elf.e_machine, &s.name);
         let candidate = s.section == SymbolSection::Section(section)
             && !matches!(s.kind(), STT_OBJECT | STT_TLS | STT_SECTION | STT_COMMON)
-            && !(s.size == 0 && s.binding() == STB_LOCAL && s.kind() == STT_NOTYPE && s.visibility() == STV_HIDDEN)
-            // (ARM's and AArch64's backends skip their mapping symbols.)
-            && !crate::elf::target::is_mapping_symbol(elf.e_machine, &s.name);
+            && !hidden_label
+            && !mapping;
         if candidate {
             let size = s.size.max(1);
             let better = match best {
