@@ -110,6 +110,7 @@ const LINKS: &[&str] = &[
     "--defsym =5 a.o",
     "--defsym x=8/x2 --defsym x2=0 a.o",
     "--defsym x2=0 --defsym x=8/x2 a.o",
+    "--defsym x=-8/2 --defsym y=-7%2 a.o",
 ];
 
 /// What must agree: the sections and symbols (names for indices), each debug section's bytes

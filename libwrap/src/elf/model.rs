@@ -329,7 +329,7 @@ impl ElfObject<'_> {
         };
         let mut tables: Vec<Section<'_>> = self.sections.iter().filter(|s| rank(&s.data).is_some()).cloned().collect();
         let keep: Vec<bool> = self.sections.iter().map(|s| rank(&s.data).is_none()).collect();
-        self.retain(&keep, &vec![true; self.symbols.len()]);
+        self.retain_tables(&keep, &vec![true; self.symbols.len()]);
         tables.sort_by_key(|s| rank(&s.data));
         let has = |r: usize| tables.iter().any(|s| rank(&s.data) == Some(r));
         if has(0) && !has(2) {
@@ -339,6 +339,16 @@ impl ElfObject<'_> {
             tables.insert(at, strtab);
         }
         self.sections.extend(tables);
+    }
+
+    /// [`ElfObject::retain`] of tables (the symbol and string tables), which BFD does not count
+    /// as sections of segments: no segment is rewritten for them.
+    pub(crate) fn retain_tables(&mut self, keep_sections: &[bool], keep_symbols: &[bool]) {
+        let flags: Vec<(bool, bool)> = self.image.iter().flat_map(|i| i.segments.iter()).map(|p| (p.changed, p.lost_first)).collect();
+        self.retain(keep_sections, keep_symbols);
+        for (p, (changed, lost_first)) in self.image.iter_mut().flat_map(|i| i.segments.iter_mut()).zip(flags) {
+            (p.changed, p.lost_first) = (changed, lost_first);
+        }
     }
 
     /// Section `i` changed (moved, resized, realigned, flags): the segments holding it are

@@ -1,7 +1,8 @@
 //! `--defsym SYMBOL=EXPRESSION` in a partial link, as GNU ld 2.40 evaluates it (measured
 //! against `ld -r`):
 //! - the expression is GNU ld's (numbers in C notation, `$`hex, `K`/`M` suffixes; names; C's
-//!   operators and precedence; `ABSOLUTE`, `DEFINED`, `MIN`, `MAX`), over the output's
+//!   binary and unary operators and precedence, `/` and `%` signed, no `?:`; `ABSOLUTE`,
+//!   `DEFINED`, `MIN`, `MAX`), over the output's
 //!   defined global symbols (their values: offsets in their output sections);
 //! - a symbol named alone keeps its section; any other expression is absolute;
 //! - when exactly one symbol is named, its type is copied, else a new symbol has none (an
@@ -38,11 +39,12 @@ fn lex(s: &str) -> Option<Vec<Token>> {
     let (mut out, mut i) = (Vec::new(), 0);
     while i < b.len() {
         let c = b[i];
-        if c.is_whitespace() {
+        if c.is_ascii_whitespace() {
             i += 1;
         } else if c == '$' && b.get(i + 1).is_some_and(char::is_ascii_hexdigit) {
             let j = (i + 1..b.len()).find(|&j| !b[j].is_ascii_hexdigit()).unwrap_or(b.len());
-            out.push(Token::Num(u64::from_str_radix(&s[i + 1..j], 16).unwrap_or(u64::MAX)));
+            let digits: String = b[i + 1..j].iter().collect();
+            out.push(Token::Num(u64::from_str_radix(&digits, 16).unwrap_or(u64::MAX)));
             i = j;
         } else if c.is_ascii_digit() {
             let j = (i..b.len()).find(|&j| !b[j].is_ascii_alphanumeric()).unwrap_or(b.len());
@@ -66,7 +68,7 @@ fn lex(s: &str) -> Option<Vec<Token>> {
 }
 
 /// A number as GNU ld writes them: `0x` hex, `0` octal, decimal, a `K` or `M` suffix, or a
-/// radix suffix (`h`, `o`, `b`, `d`).
+/// radix suffix (`h`, `o`).
 fn number(t: &str) -> Option<u64> {
     let lower = t.to_ascii_lowercase();
     let (body, scale) = match lower.strip_suffix('k') {
@@ -174,10 +176,13 @@ impl Parser<'_, '_> {
                     "+" => a.wrapping_add(b),
                     "-" => a.wrapping_sub(b),
                     "*" => a.wrapping_mul(b),
-                    "/" if self.check_only => a.checked_div(b).unwrap_or(0),
-                    "/" => a.checked_div(b).ok_or(Fail::ByZero("/"))?,
-                    _ if self.check_only => a.checked_rem(b).unwrap_or(0),
-                    _ => a.checked_rem(b).ok_or(Fail::ByZero("%"))?,
+                    // (Signed, as GNU's ldexp.c divides.)
+                    "/" if b == 0 && self.check_only => 0,
+                    "/" if b == 0 => return Err(Fail::ByZero("/")),
+                    "/" => (a as i64).wrapping_div(b as i64) as u64,
+                    _ if b == 0 && self.check_only => 0,
+                    _ if b == 0 => return Err(Fail::ByZero("%")),
+                    _ => (a as i64).wrapping_rem(b as i64) as u64,
                 },
             };
         }

@@ -128,7 +128,8 @@ pub(crate) fn merge(contents: &[u8], big_endian: bool, is_64: bool) -> Result<Me
 
 /// BFD's `overlaps_or_adjoins`, as written (the second test compares a note with itself).
 fn overlaps_or_adjoins(a: &Note<'_>, b: &Note<'_>) -> bool {
-    let align16 = |x: u64| x.wrapping_add(15) & !15;
+    // (BFD_ALIGN gives all ones when the addition overflows.)
+    let align16 = |x: u64| x.checked_add(15).map_or(u64::MAX, |v| v & !15);
     if a.end < b.start {
         return align16(a.end) < b.start;
     }

@@ -492,7 +492,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             .iter()
             .map(|s| !matches!(s.data, SectionData::SymbolTable | SectionData::StringTable | SectionData::SymtabShndx))
             .collect();
-        obj.retain(&keep, &[]);
+        obj.retain_tables(&keep, &[]);
     }
     let movable: Vec<bool> = obj.sections.iter().map(|s| !is_table(s) && reloc_target(s).is_none()).collect();
     e.addresses.apply(obj, &movable);
@@ -506,11 +506,6 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     }
     if e.extract_symbol {
         // GNU's `--extract-symbol`: sizes 0, no contents, no relocations.
-        for k in 0..obj.sections.len() {
-            if obj.image.is_some() && !is_table(&obj.sections[k]) && obj.sections[k].size(obj.is_64) != 0 {
-                obj.section_changed(k);
-            }
-        }
         for s in obj.sections.iter_mut().filter(|s| !is_table(s)) {
             match &mut s.data {
                 SectionData::Bytes(b) => *b = Cow::Borrowed(b""),

@@ -2,8 +2,8 @@
 //!
 //! Supported: GNU objcopy's section and symbol operations and the strip family on ELF files
 //! and archives of them ([`edit`], names and patterns by [`glob`]; executables and shared
-//! objects laid out again by `elf::layout`, also without sections removed; the edits that
-//! would move their allocated sections refused), non-ELF outputs ([`raw_output`]), `--wrap-bitcode`, `--unwrap-bitcode` (also
+//! objects laid out again by `elf::layout`, their program headers rewritten when allocated
+//! sections are removed, moved, realigned or reflagged; `--extract-symbol` on them refused), non-ELF outputs ([`raw_output`]), `--wrap-bitcode`, `--unwrap-bitcode` (also
 //! member-wise on archives), `--split-modules DIR` and `--dump-section NAME=FILE`. The symbol
 //! operations change the bitcode of raw bitcode and wrapped objects too ([`bitcode_symbols`]);
 //! a wrapped object is then wrapped again from its new bitcode, so its ELF symbols, summary

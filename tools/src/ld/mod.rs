@@ -703,6 +703,7 @@ impl Parsed {
         let takes = WITH_ARGUMENT.contains(&name) && inline.is_none();
         self.pass(a);
         let mut shown = a.to_string();
+        let taken = if takes { args.get(*i).cloned() } else { None };
         if takes && let Some(v) = args.get(*i) {
             self.pass(v);
             shown = format!("{a} {v}");
@@ -712,8 +713,10 @@ impl Parsed {
             return;
         }
         if name == "defsym" {
-            if let Some(v) = inline.map(str::to_string).or_else(|| takes.then(|| args.get(*i - 1).cloned()).flatten()) {
-                self.opts.defsym.push(v);
+            match inline.map(str::to_string).or(taken) {
+                Some(v) => self.opts.defsym.push(v),
+                // (GNU's getopt message; the link stops.)
+                None => self.early_warnings.push((format!("option '{a}' requires an argument"), true)),
             }
             return;
         }

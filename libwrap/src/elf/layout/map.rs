@@ -1,4 +1,4 @@
-//! The segment map both program-header paths build ([`super`] lays it out).
+//! The segment map both program-header paths build ([`super`] lays it out), and C's `%#x`.
 
 use super::super::model::Segment;
 
@@ -17,4 +17,9 @@ pub(super) struct Map {
     pub(super) stack_size: u64,
     /// Type, flags and alignment set; the rest is laid out.
     pub(super) out: Segment,
+}
+
+/// C's `%#x`: no `0x` before a zero.
+pub(super) fn c_hex(v: u64) -> String {
+    if v == 0 { "0".into() } else { format!("{v:#x}") }
 }

@@ -1,8 +1,9 @@
 //! Where an image's (executable's or shared object's) allocated sections and program headers go
 //! when it is written again: BFD's `copy_elf_program_header` and
 //! `assign_file_positions_for_load_sections`, as GNU objcopy 2.40 runs them on a copy that keeps
-//! every allocated section (a plain copy, strip, `--only-keep-debug`); once a section a segment
-//! held is removed, the maps are BFD's `rewrite_elf_program_header`'s instead ([`rewrite`]).
+//! every allocated section unchanged (a plain copy, strip, `--only-keep-debug`); once a section
+//! a segment held is removed, moved, realigned or given other flags, the maps are BFD's
+//! `rewrite_elf_program_header`'s instead ([`rewrite`]).
 //!
 //! - Each segment keeps the sections it held in the file read (ELF's `ELF_SECTION_IN_SEGMENT`
 //!   on the input's headers, found by [`members`]), its type, flags, alignment and `p_paddr`.
@@ -21,7 +22,7 @@ mod rewrite;
 
 use super::consts::*;
 use super::model::{ElfObject, Image, Segment};
-use map::Map;
+use map::{Map, c_hex};
 
 /// A section's input header, the fields `ELF_SECTION_IN_SEGMENT` looks at.
 pub(crate) struct InputHeader {
@@ -82,11 +83,6 @@ struct Cursor {
     offsets: Vec<Option<u64>>,
     lmas: Vec<u64>,
     warnings: Vec<String>,
-}
-
-/// C's `%#x`: no `0x` before a zero.
-fn c_hex(v: u64) -> String {
-    if v == 0 { "0".into() } else { format!("{v:#x}") }
 }
 
 /// What BFD says when it writes `obj` (named `path`) again: warnings about the program headers
@@ -254,18 +250,18 @@ fn place(
         if !m.filehdr {
             if load {
                 if first.is_some() {
-                    p.p_vaddr = p.p_vaddr.wrapping_sub(*off - p.p_offset);
+                    p.p_vaddr = p.p_vaddr.wrapping_sub(off.wrapping_sub(p.p_offset));
                     if !m.paddr_valid {
-                        p.p_paddr = p.p_paddr.wrapping_sub(*off - p.p_offset);
+                        p.p_paddr = p.p_paddr.wrapping_sub(off.wrapping_sub(p.p_offset));
                     }
                 }
             } else if let Some((vaddr, paddr, offset, has_filehdr)) = phdr_load {
                 let delta = if has_filehdr { eh } else { 0 };
-                p.p_vaddr = vaddr + delta;
+                p.p_vaddr = vaddr.wrapping_add(delta);
                 if !m.paddr_valid {
-                    p.p_paddr = paddr + delta;
+                    p.p_paddr = paddr.wrapping_add(delta);
                 }
-                p.p_offset = offset + delta;
+                p.p_offset = offset.wrapping_add(delta);
             } else {
                 p.p_offset = eh;
             }
@@ -319,16 +315,16 @@ fn place(
         if load {
             offsets[i] = Some(*off);
             if !nb {
-                *off += size;
+                *off = off.saturating_add(size);
             }
         }
         if !nb {
-            p.p_filesz += size;
+            p.p_filesz = p.p_filesz.saturating_add(size);
             if alloc {
-                p.p_memsz += size;
+                p.p_memsz = p.p_memsz.saturating_add(size);
             }
         } else if alloc && (p.p_type == PT_TLS || !tls) {
-            p.p_memsz += size;
+            p.p_memsz = p.p_memsz.saturating_add(size);
         }
     }
     *off -= off_adjust;
@@ -415,7 +411,7 @@ fn fix_non_load(obj: &ElfObject<'_>, m: &mut Map, input: &Segment, loads: &[(&Se
                 .sections
                 .iter()
                 .rfind(|&&i| obj.sections[i].sh_type != SHT_NOBITS)
-                .map_or(0, |&i| offsets[i].unwrap_or(0) + size(i) - start);
+                .map_or(0, |&i| offsets[i].unwrap_or(0).saturating_add(size(i)).saturating_sub(start));
             if p.p_type == PT_NOTE && obj.sections[first].sh_flags & SHF_ALLOC != 0 {
                 p.p_memsz = p.p_filesz;
             }

@@ -1,6 +1,6 @@
 //! BFD's `rewrite_elf_program_header`, which GNU objcopy 2.40 runs instead of
-//! `copy_elf_program_header` once a section a segment held is gone (`-R`, `-j`): a map per
-//! input segment again, but
+//! `copy_elf_program_header` once a section a segment held is gone (`-R`, `-j`), moved,
+//! realigned or given other flags: a map per input segment again, but
 //! - `PT_GNU_RELRO` is dropped (objcopy has no link to say where RELRO ends);
 //! - a segment whose first section is gone loses its `p_paddr` and starts at the first
 //!   section left, at that section's load address (taking the headers it held along: the
@@ -161,7 +161,7 @@ pub(super) fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Resu
         if maps.len() as u64 > phnum {
             maps[k].paddr = maps[k].paddr.wrapping_sub((maps.len() as u64 - phnum) * ph);
         }
-        let at = maps[k].paddr + if maps[k].filehdr { eh } else { 0 };
+        let at = maps[k].paddr.wrapping_add(if maps[k].filehdr { eh } else { 0 });
         if let Some(m) = maps.iter_mut().find(|m| m.out.p_type == PT_PHDR) {
             m.paddr = at;
         }
@@ -245,8 +245,7 @@ pub(super) fn empty_segment_warnings(obj: &ElfObject<'_>, path: &str) -> Vec<Str
     for p in image.segments.iter().filter(|p| p.p_type == PT_LOAD) {
         // (Later BFDs spare the one holding the program headers; 2.40 does not.)
         if held(obj, p).sections.is_empty() && (p.p_filesz > 0 || p.p_memsz == 0) {
-            // (C's %#x: no 0x before a zero.)
-            let vaddr = if p.p_vaddr == 0 { "0".to_string() } else { format!("{:#x}", p.p_vaddr) };
+            let vaddr = super::map::c_hex(p.p_vaddr);
             warnings.push(format!("{path}: warning: empty loadable segment detected at vaddr={vaddr}, is this intentional?"));
         }
     }

@@ -143,7 +143,7 @@ fn merge_into(a: &mut Props, b: &Props, e_machine: u16) {
 /// The merged properties of the inputs (`None`: an ELF input without a note), the `-z`
 /// options applied; GNU's `-z cet-report` messages (each naming its input) and whether they
 /// are errors.
-pub(super) fn merge(inputs: &[(String, Option<Props>)], e_machine: u16, opts: &PropertyOptions) -> (Props, Vec<String>, bool) {
+pub(super) fn merge(inputs: &[(String, Option<Props>)], e_machine: u16, is_64: bool, opts: &PropertyOptions) -> (Props, Vec<String>, bool) {
     let none = Props::new();
     let first = inputs.iter().position(|(_, p)| p.as_ref().is_some_and(|p| !p.is_empty()));
     let mut list = first.and_then(|f| inputs[f].1.clone()).unwrap_or_default();
@@ -158,12 +158,13 @@ pub(super) fn merge(inputs: &[(String, Option<Props>)], e_machine: u16, opts: &P
         reports.push("warning: -z force-bti ignored".into());
     }
     if e_machine == EM_X86_64.0 || e_machine == EM_386.0 {
-        let lam = if opts.lam_u48 {
-            X86_LAM_U48 | X86_LAM_U57
-        } else if opts.lam_u57 {
-            X86_LAM_U57
-        } else {
-            0
+        // (LAM is x86-64's: i386 and x32 outputs get none.)
+        let x86_64 = e_machine == EM_X86_64.0 && is_64;
+        let lam = match (opts.lam_u48, opts.lam_u57) {
+            _ if !x86_64 => 0,
+            (true, _) => X86_LAM_U48 | X86_LAM_U57,
+            (false, true) => X86_LAM_U57,
+            _ => 0,
         };
         let forced = if opts.ibt { X86_IBT } else { 0 } | if opts.shstk { X86_SHSTK } else { 0 } | lam;
         if forced != 0 {
@@ -192,7 +193,7 @@ pub(super) fn merge(inputs: &[(String, Option<Props>)], e_machine: u16, opts: &P
                 }
             }
             for (report, bit, what) in [(opts.lam_u48_report, X86_LAM_U48, "LAM_U48"), (opts.lam_u57_report, X86_LAM_U57, "LAM_U57")] {
-                if let Some(report) = report.filter(|_| lacks(bit)) {
+                if let Some(report) = report.filter(|_| x86_64 && lacks(bit)) {
                     reports.push(format!("{name}: {}: missing {what} property", word(report)));
                     fatal |= report == Report::Error;
                 }

@@ -245,7 +245,7 @@ fn property_note(objects: &[Object<'_>], opts: &Options, e_machine: u16, warning
         inputs.push((o.name.clone(), props));
     }
     let Some((is_64, big_endian)) = format else { return Ok(None) };
-    let (merged, reports, fatal) = properties::merge(&inputs, e_machine, &opts.properties);
+    let (merged, reports, fatal) = properties::merge(&inputs, e_machine, is_64, &opts.properties);
     if fatal && !reports.is_empty() {
         return Err(Error::Link { messages: reports });
     }
