@@ -282,7 +282,12 @@ pub fn image_bytes_differ(g: &Path, t: &Path) -> Option<String> {
     if gb.len() < end || tb.len() < end || gb[64..end] != tb[64..end] {
         return Some(format!("load segments differ (first at {:?})", (64..end).find(|&i| gb.get(i) != tb.get(i))));
     }
-    for ((name, typ, go, size), (_, _, to, _)) in image_sections(g).into_iter().zip(image_sections(t)) {
+    let (gs, ts) = (image_sections(g), image_sections(t));
+    let names = |v: &[(String, String, u64, u64)]| v.iter().map(|s| s.0.clone()).collect::<Vec<_>>();
+    if names(&gs) != names(&ts) {
+        return Some(format!("sections differ: {:?} / {:?}", names(&gs), names(&ts)));
+    }
+    for ((name, typ, go, size), (_, _, to, _)) in gs.into_iter().zip(ts) {
         if typ == "NOBITS" || matches!(name.as_str(), ".strtab" | ".shstrtab" | ".symtab") {
             continue;
         }
