@@ -417,7 +417,9 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         return Err(Refusal::Command("redefining symbols does not work on LTO-compiled object files".into()));
     }
     // GNU renames first: every list below sees the new names.
-    let names: Vec<Option<Vec<u8>>> = obj.symbols.iter().map(|s| new_name(s, e)).collect();
+    // (Only the renamed ones, by index: most symbols keep their names.)
+    let mut names: rustc_hash::FxHashMap<usize, Vec<u8>> =
+        obj.symbols.iter().enumerate().filter_map(|(j, s)| new_name(s, e).map(|n| (j, n))).collect();
     let mut keep_symbols = vec![true; obj.symbols.len()];
     // (GNU filters symbols whenever -R or -j is given, whatever they match.)
     let sections_removed = keep_sections.iter().any(|k| !k) || !e.remove_sections.is_empty() || !e.only_sections.is_empty();
@@ -427,7 +429,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         if let SymbolSection::Section(k) = s.section {
             c.merge = c.section && obj.sections.get(k).is_some_and(|sec| sec.sh_flags & SHF_MERGE != 0);
         }
-        let name = names[j].as_deref().unwrap_or(&s.name);
+        let name = names.get(&j).map_or(s.name.as_ref(), Vec::as_slice);
         let in_removed = match s.section {
             SymbolSection::Section(k) => !keep_sections[k],
             other => strips_pseudo_section(other, e),
@@ -465,9 +467,9 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             s.sh_flags &= !SHF_GROUP;
         }
     }
-    for (j, (s, name)) in obj.symbols.iter_mut().zip(names).enumerate() {
+    for (j, s) in obj.symbols.iter_mut().enumerate() {
         if keep_symbols[j] {
-            change_symbol(s, name, e);
+            change_symbol(s, names.remove(&j), e);
         }
     }
     obj.retain(&keep_sections, &keep_symbols);
