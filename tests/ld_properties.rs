@@ -148,16 +148,11 @@ fn aarch64_property_notes_merge_as_gnu_ld_r_merges_them() {
     ];
     let mut failures = Vec::new();
     for args in links {
-        let outcome = |tool: &str, out: &str| {
-            let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
-            let stderr = String::from_utf8_lossy(&o.stderr).replace(&format!("{tool}: "), "LD: ");
-            let notes = run(Command::new("readelf").args(["-nW", out]).current_dir(d));
-            (o.status.code(), stderr, String::from_utf8_lossy(&notes.stdout).into_owned())
-        };
-        let (g, t) = (outcome(gnu, "g.o"), outcome(&tl("tl-ld").display().to_string(), "t.o"));
-        let t = (t.0, t.1.replace("tl-ld: ", "LD: "), t.2);
-        if g != t {
-            failures.push(format!("ld -r {args}:\n GNU {g:?}\n tl  {t:?}"));
+        let notes =
+            |out: &str| String::from_utf8_lossy(&run(Command::new("readelf").args(["-nW", out]).current_dir(d)).stdout).into_owned();
+        let seen = ld_r_both_with(d, gnu, args, notes);
+        if seen[0] != seen[1] {
+            failures.push(format!("ld -r {args}:\n GNU {:?}\n tl  {:?}", seen[0], seen[1]));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -81,7 +81,12 @@ pub type LinkOutcome<V> = (Option<i32>, String, Option<V>);
 /// Runs `ld -r ARGS -o g.o` and `tl-ld -r ARGS -o t.o` in `d` (each a shell line); returns GNU's
 /// outcome and tl's, `view` taking the output's name.
 pub fn ld_r_both<V>(d: &Path, args: &str, view: impl Fn(&str) -> V) -> [LinkOutcome<V>; 2] {
-    [("ld".to_string(), "g.o"), (tl("tl-ld").display().to_string(), "t.o")].map(|(tool, out)| {
+    ld_r_both_with(d, "ld", args, view)
+}
+
+/// [`ld_r_both`] against another GNU ld (a cross linker's, e.g. `aarch64-linux-gnu-ld`).
+pub fn ld_r_both_with<V>(d: &Path, gnu: &str, args: &str, view: impl Fn(&str) -> V) -> [LinkOutcome<V>; 2] {
+    [(gnu.to_string(), "g.o"), (tl("tl-ld").display().to_string(), "t.o")].map(|(tool, out)| {
         let _ = std::fs::remove_file(d.join(out));
         let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
         // (Messages located in the command line or a script follow the name at once: "ld:--defsym:1: ...".)

@@ -222,6 +222,8 @@ fn copy_elf_model<'d>(
     let kind = file_kind::classify(&obj);
     // (Notes with relocations against them are not merged: the input's relocations decide.)
     let relocated = build_notes::relocated(&obj);
+    // (Here, once: a wrapped object copied again from new bitcode comes back through.)
+    notes.extend(edit::share_flag_notes(&obj, &edits, &location(path, member)));
     warnings.extend(edit::apply(&mut obj, &edits).map_err(|r| match r {
         edit::Refusal::File(what) => Error::malformed(location(path, member), what),
         edit::Refusal::Command(message) => Error::Message(message),
@@ -476,7 +478,6 @@ fn write_model(obj: &elf::ElfObject<'_>, inp: &Input, out_path: &Path, mode: u32
 /// An ELF file copied: GNU's notes about it and BFD's messages about its layout in `report`
 /// (an error among them fails the run: nothing is written).
 fn copy_elf_file<'d>(data: &'d [u8], path: &str, edits: &Edits, report: &mut Report) -> Result<Copied<'d>> {
-    report.warnings.extend(share_flag_notes(data, edits, path));
     let (copied, errors) = copy_elf_model(data, path, None, edits, &mut report.warnings)?;
     report.errors.extend(errors);
     if let Copied::Model(obj) = &copied {
@@ -489,15 +490,6 @@ fn copy_elf_file<'d>(data: &'d [u8], path: &str, edits: &Edits, report: &mut Rep
         }
     }
     Ok(copied)
-}
-
-/// GNU's notes about the `share` flag it drops ([`edit::share_flag_notes`]), for an ELF file.
-fn share_flag_notes(data: &[u8], e: &Edits, path: &str) -> Vec<String> {
-    let flags = e.set_section_flags.iter().map(|(_, f)| f).chain(e.rename_flags.iter().map(|(_, f)| f));
-    match elf::read(data) {
-        Ok(obj) if flags.clone().any(|f| f.shares()) => edit::share_flag_notes(&obj, e, path),
-        _ => Vec::new(),
-    }
 }
 
 /// GNU objcopy's `-M` warning for each ELF file (an archive's members by their names) that
