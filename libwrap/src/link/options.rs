@@ -27,6 +27,8 @@ pub enum InputSpec {
 pub struct Options {
     /// The inputs, in command-line order.
     pub inputs: Vec<InputSpec>,
+    /// The caller exits right after the link: the inputs' memory is not freed.
+    pub exiting: bool,
     /// `-L` directories, searched in order for every `-l`.
     pub search_dirs: Vec<PathBuf>,
     /// `-u SYMBOL`: symbols to start out undefined.
@@ -130,10 +132,9 @@ pub enum Report {
 }
 
 /// A partial link's result.
-#[derive(Debug)]
-pub struct Linked {
+pub struct Linked<'a> {
     /// The output object.
-    pub bytes: Vec<u8>,
+    pub(crate) obj: crate::elf::ElfObject<'a>,
     /// `-t`'s lines (for standard output).
     pub trace: Vec<String>,
     /// Warnings, each as GNU ld words it (without the program name).

@@ -306,8 +306,9 @@ fn copy_mixed(data: &[u8], mut native: elf::ElfObject<'_>, path: &str, member: O
         inputs: vec![crate::link::InputSpec::File(native_path), crate::link::InputSpec::File(bc_path)],
         ..Default::default()
     };
-    let linked = crate::link::relocatable(&opts).map_err(|x| unsupported(format!("relinking its native code and bitcode: {x}")))?;
-    Ok((linked.bytes, Vec::new()))
+    let relinking = |x| unsupported(format!("relinking its native code and bitcode: {x}"));
+    let bytes = crate::link::relocatable(&opts, |linked| linked.to_bytes()).and_then(|b| b).map_err(relinking)?;
+    Ok((bytes, Vec::new()))
 }
 
 /// Makes the bitcode a fat (or `-fembed-bitcode`, or rustc) object carries follow the

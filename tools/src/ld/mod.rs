@@ -806,32 +806,37 @@ fn relocatable(prog: &str, p: &Parsed, out: &mut dyn Write, err: &mut dyn Write)
         return 1;
     }
     let output = p.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
-    let linked = match libwrap::link::relocatable(&p.opts) {
-        Ok(l) => l,
-        Err(e) => {
-            for line in link_messages(&e) {
-                // (A message located in the command line reads "ld:--defsym:1: ...", as GNU's.)
-                let sep = if line.starts_with("--defsym:") { "" } else { " " };
-                let _ = writeln!(err, "{prog}:{sep}{line}");
-            }
-            return 1;
+    let report = |e: libwrap::Error, err: &mut dyn Write| {
+        for line in link_messages(&e) {
+            // (A message located in the command line reads "ld:--defsym:1: ...", as GNU's.)
+            let sep = if line.starts_with("--defsym:") { "" } else { " " };
+            let _ = writeln!(err, "{prog}:{sep}{line}");
         }
+        1
     };
-    for line in &linked.trace {
-        let _ = writeln!(out, "{line}");
+    let emit = |linked: &libwrap::link::Linked<'_>| {
+        for line in &linked.trace {
+            let _ = writeln!(out, "{line}");
+        }
+        for w in &linked.warnings {
+            let _ = writeln!(err, "{prog}: {w}");
+        }
+        if p.fatal_warnings && !linked.warnings.is_empty() {
+            return Ok(false);
+        }
+        linked.write(&output, 0o666).map(|()| true)
+    };
+    // (tl-ld exits after the link: its inputs are not freed.)
+    let opts = libwrap::link::Options { exiting: true, ..p.opts.clone() };
+    match libwrap::link::relocatable(&opts, emit) {
+        Ok(Ok(true)) => 0,
+        Ok(Ok(false)) => 1,
+        Ok(Err(e)) => {
+            cli::error(err, prog, cli::gnu_message(&e));
+            1
+        }
+        Err(e) => report(e, err),
     }
-    let warnings = linked.warnings;
-    for w in &warnings {
-        let _ = writeln!(err, "{prog}: {w}");
-    }
-    if p.fatal_warnings && !warnings.is_empty() {
-        return 1;
-    }
-    if let Err(e) = libwrap::output::write_atomic(&output, &linked.bytes, 0o666) {
-        cli::error(err, prog, cli::gnu_message(&e));
-        return 1;
-    }
-    0
 }
 
 /// The messages of a link error, one entry per message (GNU ld prefixes the first line of

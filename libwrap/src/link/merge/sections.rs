@@ -3,7 +3,7 @@
 //! COMDAT signature are kept; `.eh_frame` is only reserved here (rebuilt by [`super::eh_frame`]);
 //! `.note.GNU-stack` decides whether the output asks for an executable stack.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::super::load::Object;
 use super::super::options::Options;
@@ -17,8 +17,8 @@ const SHT_X86_64_UNWIND: u32 = 0x7000_0001;
 
 /// What decides which output section an input section joins.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Key {
-    name: Vec<u8>,
+struct Key<'n> {
+    name: &'n [u8],
     /// (object, group section) for members of a kept group: each group keeps its own sections.
     group: Option<(usize, usize)>,
     /// The output section an `SHF_LINK_ORDER` section is linked to.
@@ -170,21 +170,21 @@ struct StackNotes {
 }
 
 /// Places every input section (see the module documentation).
-pub(super) fn place(objects: &[Object<'_>], opts: &Options, e_machine: u16, warnings: &mut Vec<String>) -> Result<Layout> {
+pub(super) fn place<'a>(objects: &'a [Object<'_>], opts: &Options, e_machine: u16, warnings: &mut Vec<String>) -> Result<Layout> {
     let mut layout = Layout {
         sections: Vec::new(),
         groups: Vec::new(),
         placement: objects.iter().map(|o| vec![None; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect(),
         eh_frame: None,
     };
-    let mut by_key: HashMap<Key, usize> = HashMap::new();
+    let mut by_key: FxHashMap<Key<'a>, usize> = FxHashMap::default();
     let mut notes = StackNotes::default();
     let mut property_note = property_note(objects, opts, e_machine, warnings)?;
     let mut property_out = None;
     for (oi, o) in objects.iter().enumerate() {
         let Some(elf) = &o.elf else { continue };
         // --force-group-allocation: group members are placed like any section, no group kept.
-        let group_of = if opts.force_group_allocation { HashMap::new() } else { keep_groups(&mut layout, oi, o) };
+        let group_of = if opts.force_group_allocation { FxHashMap::default() } else { keep_groups(&mut layout, oi, o) };
         let mut has_note = false;
         for (k, s) in elf.sections.iter().enumerate() {
             if o.discarded[k] || !is_placed(s) {
@@ -267,8 +267,8 @@ fn is_placed(s: &Section<'_>) -> bool {
 }
 
 /// Records object `oi`'s kept groups; returns the group each of its sections belongs to.
-fn keep_groups(layout: &mut Layout, oi: usize, o: &Object<'_>) -> HashMap<usize, usize> {
-    let mut group_of = HashMap::new();
+fn keep_groups(layout: &mut Layout, oi: usize, o: &Object<'_>) -> FxHashMap<usize, usize> {
+    let mut group_of = FxHashMap::default();
     let Some(elf) = &o.elf else { return group_of };
     for (k, s) in elf.sections.iter().enumerate() {
         if let SectionData::Group { members, .. } = &s.data
@@ -325,13 +325,13 @@ fn finish_stack_note(layout: &mut Layout, notes: StackNotes, objects: &[Object<'
 }
 
 /// Places input section `k` of object `oi` in its output section.
-fn place_one(
+fn place_one<'a>(
     layout: &mut Layout,
-    by_key: &mut HashMap<Key, usize>,
+    by_key: &mut FxHashMap<Key<'a>, usize>,
     oi: usize,
-    o: &Object<'_>,
+    o: &'a Object<'_>,
     k: usize,
-    group_of: &HashMap<usize, usize>,
+    group_of: &FxHashMap<usize, usize>,
     code_fill: bool,
 ) -> Result<()> {
     let elf = o.elf.as_ref().expect("placing a section of a native object");
@@ -351,7 +351,7 @@ fn place_one(
         None
     };
     let group = group_of.get(&k).map(|&g| layout.groups[g]);
-    let key = Key { name: s.name.to_vec(), group, link_order };
+    let key = Key { name: &s.name, group, link_order };
     let out = match by_key.get(&key) {
         Some(&i) => i,
         None => {
