@@ -332,6 +332,10 @@ fn reserve_ranges(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &mut Plan, layo
                     return Err(bad!("section {} has alignment {}", String::from_utf8_lossy(&s.name), s.sh_addralign));
                 }
                 match &s.data {
+                    SectionData::Bytes(b) if let Some(at) = layout::unsegmented_offset(obj, i, w.reserved_len()) => {
+                        w.reserve_until(at);
+                        w.reserve(b.len() as u64, 1)
+                    }
                     SectionData::Bytes(b) => w.reserve(b.len() as u64, align),
                     SectionData::NoBits(_) => w.reserved_len(),
                     SectionData::Relocations { rela, relocs } => w.reserve_relocations(relocs.len(), *rela),
@@ -365,7 +369,7 @@ fn write_contents(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan) -> PResu
     for (k, slot) in plan.slots.iter().enumerate() {
         match *slot {
             Slot::Model(_) if plan.pinned[k] => {}
-            Slot::Model(i) => write_section(obj, w, plan, i)?,
+            Slot::Model(i) => write_section(obj, w, plan, i, plan.offsets[k])?,
             Slot::Symtab => write_symtab(obj, w, plan)?,
             Slot::Strtab => w.write_strtab(),
             Slot::Shstrtab => w.write_shstrtab(),
@@ -378,11 +382,12 @@ fn write_contents(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan) -> PResu
 }
 
 /// Phase 2: the contents of model section `i`.
-fn write_section(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan, i: usize) -> PResult<()> {
+fn write_section(obj: &ElfObject<'_>, w: &mut Writer<'_>, plan: &Plan, i: usize, offset: u64) -> PResult<()> {
     let s = &obj.sections[i];
     match &s.data {
         SectionData::Bytes(b) => {
-            w.write_align(file_align(s.sh_addralign));
+            // (At the offset reserved: its alignment, or an image's page congruence.)
+            w.pad_until(offset);
             w.write(b);
         }
         SectionData::Relocations { rela, relocs } => {

@@ -177,7 +177,7 @@ fn copy_elf_model<'d>(
     let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
     if obj.image.is_some() && edits.output.is_none() {
-        image_refusal(&obj, edits).map_err(unsupported)?;
+        image_refusal(edits).map_err(unsupported)?;
     }
     if let Some((name, t)) = &edits.target
         && (t.is_64 != obj.is_64 || t.big_endian != obj.big_endian || t.e_machine != obj.e_machine)
@@ -249,19 +249,11 @@ fn copy_elf_model<'d>(
 
 /// The edits an executable or shared object (an image: its sections placed by its segments)
 /// cannot take yet.
-fn image_refusal(obj: &elf::ElfObject<'_>, e: &Edits) -> std::result::Result<(), String> {
-    let made_allocated = |s: &elf::Section<'_>| {
-        s.sh_flags & SHF_ALLOC == 0
-            && e.set_section_flags.iter().rev().find(|(names, _)| names.matches(&s.name)).is_some_and(|(_, f)| f.allocates())
-    };
-    let what = if e.extract_symbol {
-        "--extract-symbol (GNU lays the program out anew)"
-    } else if obj.sections.iter().any(made_allocated) {
-        "--set-section-flags making a section allocated (GNU places it outside every segment)"
-    } else {
-        return Ok(());
-    };
-    Err(format!("{what} on an executable or shared object is not supported yet"))
+fn image_refusal(e: &Edits) -> std::result::Result<(), String> {
+    if e.extract_symbol {
+        return Err("--extract-symbol (GNU lays the program out anew) on an executable or shared object is not supported yet".into());
+    }
+    Ok(())
 }
 
 /// Symbol operations on a partial link's output holding native code and bitcode: the native

@@ -36,11 +36,6 @@ impl SecFlags {
         self.has("share")
     }
 
-    /// Whether the flags make a section allocated.
-    pub(crate) fn allocates(self) -> bool {
-        self.has("alloc")
-    }
-
     /// Parses `alloc,load,…`; GNU's two messages for an unknown word.
     pub fn parse(s: &str) -> Result<SecFlags, Vec<String>> {
         let mut flags = 0u32;

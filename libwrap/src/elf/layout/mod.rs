@@ -63,6 +63,41 @@ pub(crate) fn members(segments: &[Segment], headers: &[InputHeader]) -> Vec<Vec<
     segments.iter().map(|p| (0..headers.len()).filter(|&i| in_segment(&headers[i], p)).collect()).collect()
 }
 
+/// The page size BFD lays an image out with: its load segments' largest alignment (4 KiB
+/// when none has one).
+pub(super) fn max_page(image: &Image) -> u64 {
+    image.segments.iter().filter(|p| p.p_type == PT_LOAD).map(|p| p.p_align).max().filter(|&a| a != 0).unwrap_or(0x1000)
+}
+
+/// The file offset of allocated section `i`, which no load segment holds (one made allocated
+/// by `--set-section-flags`), when the sections outside the segments have reached `off`:
+/// BFD's `assign_file_positions_for_non_load_sections` puts it at the first offset congruent
+/// to its address modulo the page size (modulo its alignment when it is empty). `None` for the
+/// sections it does not concern.
+pub(crate) fn unsegmented_offset(obj: &ElfObject<'_>, i: usize, off: u64) -> Option<u64> {
+    let image = obj.image.as_ref()?;
+    let s = &obj.sections[i];
+    if s.sh_flags & SHF_ALLOC == 0 || s.sh_type == SHT_NOBITS {
+        return None;
+    }
+    let modulus = if s.size(obj.is_64) != 0 { max_page(image) } else { s.sh_addralign.max(1) };
+    Some(off + s.sh_addr.wrapping_sub(off) % modulus)
+}
+
+/// BFD's warnings about allocated sections no segment holds (none for a debug-info file, whose
+/// only allocated sections are `SHT_NOBITS` and notes).
+fn unsegmented_warnings(obj: &ElfObject<'_>, placed: &[Option<u64>]) -> Vec<String> {
+    let alloc = |s: &&super::model::Section<'_>| s.sh_flags & SHF_ALLOC != 0;
+    if obj.sections.iter().filter(alloc).all(|s| matches!(s.sh_type, SHT_NOBITS | SHT_NOTE)) {
+        return Vec::new();
+    }
+    let outside = |(i, s): &(usize, &super::model::Section<'_>)| {
+        alloc(s) && placed[*i].is_none() && s.sh_type != SHT_NOBITS && s.size(obj.is_64) != 0
+    };
+    let names = obj.sections.iter().enumerate().filter(outside);
+    names.map(|(_, s)| format!("warning: allocated section `{}' not in segment", String::from_utf8_lossy(&s.name))).collect()
+}
+
 /// Where an image's parts go.
 pub(crate) struct Layout {
     /// The program headers to write, in the input's order.
@@ -93,7 +128,8 @@ pub(crate) fn messages(obj: &ElfObject<'_>, path: &str) -> (Vec<String>, Vec<Str
     let mut warnings = rewrite::empty_segment_warnings(obj, path);
     match layout(obj, image) {
         Ok(l) => {
-            warnings.extend(l.warnings.into_iter().map(|w| format!("{path}: {w}")));
+            let outside = unsegmented_warnings(obj, &l.offsets);
+            warnings.extend(l.warnings.into_iter().chain(outside).map(|w| format!("{path}: {w}")));
             (warnings, Vec::new())
         }
         Err(e) => {
