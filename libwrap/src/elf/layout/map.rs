@@ -1,6 +1,7 @@
 //! The segment map both program-header paths build ([`super`] lays it out), and C's `%#x`.
 
-use super::super::model::Segment;
+use super::super::consts::PT_LOAD;
+use super::super::model::{Image, Segment};
 
 /// A segment being laid out (BFD's `elf_segment_map` with its program header).
 pub(super) struct Map {
@@ -22,4 +23,10 @@ pub(super) struct Map {
 /// C's `%#x`: no `0x` before a zero.
 pub(super) fn c_hex(v: u64) -> String {
     if v == 0 { "0".into() } else { format!("{v:#x}") }
+}
+
+/// The page size BFD lays an image out with: its load segments' largest alignment (4 KiB
+/// when none has one).
+pub(super) fn max_page(image: &Image) -> u64 {
+    image.segments.iter().filter(|p| p.p_type == PT_LOAD).map(|p| p.p_align).max().filter(|&a| a != 0).unwrap_or(0x1000)
 }

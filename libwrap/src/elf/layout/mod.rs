@@ -22,7 +22,7 @@ mod rewrite;
 
 use super::consts::*;
 use super::model::{ElfObject, Image, Segment};
-use map::{Map, c_hex};
+use map::{Map, c_hex, max_page};
 
 /// A section's input header, the fields `ELF_SECTION_IN_SEGMENT` looks at.
 pub(crate) struct InputHeader {
@@ -61,12 +61,6 @@ fn in_segment_1(h: &InputHeader, p: &Segment, check_vma: bool) -> bool {
 /// The sections (model indices) of each segment, in section order.
 pub(crate) fn members(segments: &[Segment], headers: &[InputHeader]) -> Vec<Vec<usize>> {
     segments.iter().map(|p| (0..headers.len()).filter(|&i| in_segment(&headers[i], p)).collect()).collect()
-}
-
-/// The page size BFD lays an image out with: its load segments' largest alignment (4 KiB
-/// when none has one).
-pub(super) fn max_page(image: &Image) -> u64 {
-    image.segments.iter().filter(|p| p.p_type == PT_LOAD).map(|p| p.p_align).max().filter(|&a| a != 0).unwrap_or(0x1000)
 }
 
 /// The file offset of allocated section `i`, which no load segment holds (one made allocated

@@ -64,7 +64,7 @@ pub(super) fn maps(obj: &ElfObject<'_>, image: &Image, eh: u64, ph: u64) -> Resu
     let phnum = image.segments.len() as u64;
     let table_end = image.phoff.saturating_add(ph * phnum);
     let paddr_valid = image.segments.iter().any(|p| p.p_paddr != 0);
-    let max_page = super::max_page(image);
+    let max_page = super::map::max_page(image);
     let file_align = if obj.is_64 { 8 } else { 4 };
     let mut maps = Vec::new();
     let mut phdr_included = false;
