@@ -159,6 +159,31 @@ pub fn write(obj: &ElfObject<'_>) -> PResult<Vec<u8>> {
     Ok(buf)
 }
 
+/// Writes the model to `path` atomically and straight into the file (no whole-file buffer);
+/// large unchanged slices of `source` (a mapped input and its file) are copied by the kernel
+/// ([`crate::output::FileSink`]). An invalid model is an error located at `name`.
+pub(crate) fn write_file(
+    obj: &ElfObject<'_>,
+    path: &std::path::Path,
+    mode: u32,
+    source: Option<(&std::fs::File, &[u8])>,
+    name: &str,
+) -> crate::error::Result<()> {
+    let mut bad = None;
+    let written = crate::output::write_atomic_with(path, mode, |file| {
+        let mut sink = crate::output::FileSink::new(file, source);
+        if let Err(e) = write_into(obj, &mut sink) {
+            bad = Some(e);
+            return Err(std::io::Error::other("invalid model"));
+        }
+        sink.finish()
+    });
+    match bad {
+        Some(e) => Err(e.at(name, None)),
+        None => written,
+    }
+}
+
 /// Serializes the model into `buf` (a file, for outputs too large to hold).
 pub(crate) fn write_into(obj: &ElfObject<'_>, buf: &mut dyn object::write::WritableBuffer) -> PResult<()> {
     let endian = if obj.big_endian { Endianness::Big } else { Endianness::Little };

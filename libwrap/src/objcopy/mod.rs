@@ -450,24 +450,6 @@ fn dump_sections(config: &Config, data: &[u8], path: &str, report: &mut Report) 
     Ok(())
 }
 
-/// Writes a copied ELF file to `out_path`, its unchanged contents copied from the input's
-/// file rather than through memory (an error in the model names the input).
-fn write_model(obj: &elf::ElfObject<'_>, inp: &Input, out_path: &Path, mode: u32) -> Result<()> {
-    let mut bad = None;
-    let written = output::write_atomic_with(out_path, mode, |file| {
-        let mut sink = output::FileSink::new(file, inp.mapped_file().map(|f| (f, inp.data())));
-        if let Err(e) = elf::write::write_into(obj, &mut sink) {
-            bad = Some(e);
-            return Err(std::io::Error::other("invalid model"));
-        }
-        sink.finish()
-    });
-    match bad {
-        Some(e) => Err(e.at(&inp.name, None)),
-        None => written,
-    }
-}
-
 /// An ELF file copied: GNU's notes about it and BFD's messages about its layout in `report`
 /// (an error among them fails the run: nothing is written).
 fn copy_elf_file<'d>(data: &'d [u8], path: &str, edits: &Edits, report: &mut Report) -> Result<Copied<'d>> {
@@ -643,7 +625,8 @@ pub fn run(config: &Config, input: &Path, output: Option<&Path>) -> Result<Repor
     }
     let times = config.preserve_dates.then(|| inp.metadata().map(|m| (m.accessed().ok(), m.modified().ok()))).flatten();
     match streamed {
-        Some(obj) => write_model(&obj, &inp, out_path, mode)?,
+        // (Its unchanged contents are copied from the input's file, not through memory.)
+        Some(obj) => elf::write::write_file(&obj, out_path, mode, inp.mapped_file().map(|f| (f, inp.data())), &inp.name)?,
         None => output::write_atomic(out_path, &bytes, mode)?,
     }
     drop(inp);
