@@ -108,6 +108,8 @@ pub(crate) const SHT_GNU_VERSYM: u32 = 0x6fff_ffff;
 pub(crate) const PT_LOAD: u32 = 1;
 /// PT_DYNAMIC
 pub(crate) const PT_DYNAMIC: u32 = 2;
+/// PT_INTERP
+pub(crate) const PT_INTERP: u32 = 3;
 /// PT_NOTE
 pub(crate) const PT_NOTE: u32 = 4;
 /// PT_PHDR
@@ -120,9 +122,17 @@ pub(crate) const PT_GNU_EH_FRAME: u32 = 0x6474_e550;
 pub(crate) const PT_GNU_STACK: u32 = 0x6474_e551;
 /// PT_GNU_RELRO
 pub(crate) const PT_GNU_RELRO: u32 = 0x6474_e552;
+/// PT_GNU_PROPERTY
+pub(crate) const PT_GNU_PROPERTY: u32 = 0x6474_e553;
 /// PT_GNU_SFRAME
 pub(crate) const PT_GNU_SFRAME: u32 = 0x6474_e554;
 /// PT_GNU_MBIND_LO
 pub(crate) const PT_GNU_MBIND_LO: u32 = 0x6474_e555;
 /// PT_GNU_MBIND_HI
 pub(crate) const PT_GNU_MBIND_HI: u32 = 0x6474_f554;
+/// PF_X
+pub(crate) const PF_X: u32 = 1;
+/// PF_W
+pub(crate) const PF_W: u32 = 2;
+/// PF_R
+pub(crate) const PF_R: u32 = 4;

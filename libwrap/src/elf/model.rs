@@ -230,6 +230,9 @@ pub(crate) struct Image {
     pub(crate) segments: Vec<Segment>,
     /// Why the program headers could not be read (the image cannot be written then).
     pub(crate) unreadable: Option<String>,
+    /// The program headers are built anew from the sections, not from `segments` (GNU
+    /// objcopy's `--extract-symbol`: [`super::layout`]).
+    pub(crate) from_scratch: bool,
 }
 
 /// An ELF file in memory.

@@ -288,7 +288,7 @@ fn image<Elf: FileHeader<Endian = Endianness>>(
     sections: &object::read::elf::SectionTable<'_, Elf>,
 ) -> Image {
     let phoff: u64 = header.e_phoff(endian).into();
-    let mut image = Image { phoff, segments: Vec::new(), unreadable: None };
+    let mut image = Image { phoff, segments: Vec::new(), unreadable: None, from_scratch: false };
     let table = match header.program_headers(endian, data) {
         Ok(table) => table,
         Err(e) => {

@@ -507,7 +507,12 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
         section_symbols(obj);
     }
     if e.extract_symbol {
-        // GNU's `--extract-symbol`: sizes 0, no contents, no relocations.
+        // GNU's `--extract-symbol`: sizes 0, no contents, no relocations, entry point 0, an
+        // image's program headers built anew from the sections.
+        obj.e_entry = 0;
+        if let Some(image) = &mut obj.image {
+            image.from_scratch = true;
+        }
         for s in obj.sections.iter_mut().filter(|s| !is_table(s)) {
             match &mut s.data {
                 SectionData::Bytes(b) => *b = Cow::Borrowed(b""),

@@ -3,7 +3,7 @@
 //! Supported: GNU objcopy's section and symbol operations and the strip family on ELF files
 //! and archives of them ([`edit`], names and patterns by [`glob`]; executables and shared
 //! objects laid out again by `elf::layout`, their program headers rewritten when allocated
-//! sections are removed, moved, realigned or reflagged; `--extract-symbol` on them refused), non-ELF outputs ([`raw_output`]), `--wrap-bitcode`, `--unwrap-bitcode` (also
+//! sections are removed, moved, realigned or reflagged; `--extract-symbol` lays them out anew), non-ELF outputs ([`raw_output`]), `--wrap-bitcode`, `--unwrap-bitcode` (also
 //! member-wise on archives), `--split-modules DIR` and `--dump-section NAME=FILE`. The symbol
 //! operations change the bitcode of raw bitcode and wrapped objects too ([`bitcode_symbols`]);
 //! a wrapped object is then wrapped again from its new bitcode, so its ELF symbols, summary
@@ -177,7 +177,7 @@ fn copy_elf_model<'d>(
     let mut obj = elf::read(data).map_err(|e| member_err(e, path, member))?;
     let unsupported = |what: String| Error::Unsupported { path: path.to_string(), member: member.map(str::to_string), what };
     if obj.image.is_some() && edits.output.is_none() {
-        image_refusal(edits).map_err(unsupported)?;
+        image_refusal(edits, obj.e_machine).map_err(unsupported)?;
     }
     if let Some((name, t)) = &edits.target
         && (t.is_64 != obj.is_64 || t.big_endian != obj.big_endian || t.e_machine != obj.e_machine)
@@ -249,9 +249,10 @@ fn copy_elf_model<'d>(
 
 /// The edits an executable or shared object (an image: its sections placed by its segments)
 /// cannot take yet.
-fn image_refusal(e: &Edits) -> std::result::Result<(), String> {
-    if e.extract_symbol {
-        return Err("--extract-symbol (GNU lays the program out anew) on an executable or shared object is not supported yet".into());
+fn image_refusal(e: &Edits, e_machine: u16) -> std::result::Result<(), String> {
+    if e.extract_symbol && elf::layout::from_scratch_page_size(e_machine).is_none() {
+        let why = "GNU lays the program out anew with its target's page size";
+        return Err(format!("--extract-symbol ({why}) on an executable or shared object of machine {e_machine} is not supported yet"));
     }
     Ok(())
 }

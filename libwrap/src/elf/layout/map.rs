@@ -25,6 +25,12 @@ pub(super) fn c_hex(v: u64) -> String {
     if v == 0 { "0".into() } else { format!("{v:#x}") }
 }
 
+/// BFD_ALIGN: `x` rounded up to a multiple of `align` (a power of two; wrapping).
+pub(super) fn align_up(x: u64, align: u64) -> u64 {
+    let a = align.max(1);
+    x.wrapping_add(a - 1) & !(a - 1)
+}
+
 /// The page size BFD lays an image out with: its load segments' largest alignment (4 KiB
 /// when none has one).
 pub(super) fn max_page(image: &Image) -> u64 {

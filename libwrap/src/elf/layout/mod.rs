@@ -3,7 +3,8 @@
 //! `assign_file_positions_for_load_sections`, as GNU objcopy 2.40 runs them on a copy that keeps
 //! every allocated section unchanged (a plain copy, strip, `--only-keep-debug`); once a section
 //! a segment held is removed, moved, realigned or given other flags, the maps are BFD's
-//! `rewrite_elf_program_header`'s instead ([`rewrite`]).
+//! `rewrite_elf_program_header`'s instead ([`rewrite`]); under `--extract-symbol`, BFD builds
+//! them anew from the sections ([`scratch`]).
 //!
 //! - Each segment keeps the sections it held in the file read (ELF's `ELF_SECTION_IN_SEGMENT`
 //!   on the input's headers, found by [`members`]), its type, flags, alignment and `p_paddr`.
@@ -19,6 +20,9 @@
 
 mod map;
 mod rewrite;
+mod scratch;
+
+pub(crate) use scratch::page_size as from_scratch_page_size;
 
 use super::consts::*;
 use super::model::{ElfObject, Image, Segment};
@@ -119,7 +123,7 @@ struct Cursor {
 /// objcopy prints, each after its program name).
 pub(crate) fn messages(obj: &ElfObject<'_>, path: &str) -> (Vec<String>, Vec<String>) {
     let Some(image) = obj.image.as_ref().filter(|i| i.unreadable.is_none()) else { return (Vec::new(), Vec::new()) };
-    let mut warnings = rewrite::empty_segment_warnings(obj, path);
+    let mut warnings = if image.from_scratch { Vec::new() } else { rewrite::empty_segment_warnings(obj, path) };
     match layout(obj, image) {
         Ok(l) => {
             let outside = unsegmented_warnings(obj, &l.offsets);
@@ -143,7 +147,14 @@ pub(crate) fn messages(obj: &ElfObject<'_>, path: &str) -> (Vec<String>, Vec<Str
 /// Lays out `obj`'s image (see the module documentation).
 pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, String> {
     let (eh, ph) = if obj.is_64 { (64u64, 56u64) } else { (52, 32) };
-    let mut maps = if image.segments.iter().any(|p| p.changed) { rewrite::maps(obj, image, eh, ph)? } else { maps(obj, image, eh, ph) };
+    let mut maps = if image.from_scratch {
+        let page = scratch::page_size(obj.e_machine).ok_or("a segment map built anew for this machine is not supported yet")?;
+        scratch::maps(obj, eh, ph, page)?
+    } else if image.segments.iter().any(|p| p.changed) {
+        rewrite::maps(obj, image, eh, ph)?
+    } else {
+        maps(obj, image, eh, ph)
+    };
     let actual = maps.len() as u64;
     let mut order: Vec<usize> = (0..maps.len()).collect();
     order.sort_by_key(|&k| {
@@ -172,7 +183,7 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
         order.iter().map(|&k| &maps[k]).filter(|m| m.out.p_type == PT_LOAD).map(|m| (m.out.clone(), m.sections.clone())).collect();
     let loads: Vec<(&Segment, &[usize])> = loads.iter().map(|(p, s)| (p, s.as_slice())).collect();
     for m in maps.iter_mut().filter(|m| m.out.p_type != PT_LOAD) {
-        let input = &image.segments[m.idx];
+        let input = image.segments.get(m.idx).filter(|_| !image.from_scratch);
         fix_non_load(obj, m, input, &loads, &offsets);
     }
     // The file holds the headers, the sections, the load segments' bytes as read (where the
@@ -180,7 +191,13 @@ pub(crate) fn layout(obj: &ElfObject<'_>, image: &Image) -> Result<Layout, Strin
     // program headers could ask for more (GNU would write it out).
     let contents: u64 = obj.sections.iter().map(|s| s.size(obj.is_64)).fold(0, u64::saturating_add);
     let loads = image.segments.iter().filter(|p| p.p_type == PT_LOAD);
-    let padding: u64 = loads.map(|p| p.p_align.clamp(4096, 1 << 24).saturating_add(p.p_filesz)).fold(0, u64::saturating_add);
+    let mut padding: u64 = loads.map(|p| p.p_align.clamp(4096, 1 << 24).saturating_add(p.p_filesz)).fold(0, u64::saturating_add);
+    if image.from_scratch {
+        // (Each new load segment's alignment, and at most two pages between its sections.)
+        let new = maps.iter().filter(|m| m.out.p_type == PT_LOAD);
+        let per_map = |m: &Map| m.out.p_align.clamp(4096, 1 << 24).saturating_add(m.sections.len() as u64 * 2 * m.out.p_align.min(1 << 24));
+        padding = padding.saturating_add(new.map(per_map).fold(0, u64::saturating_add));
+    }
     let bound = (eh + ph * actual).saturating_add(contents).saturating_add(padding);
     if off > bound {
         return Err(format!("the program headers place sections {off:#x} bytes into the file, more than they hold ({bound:#x})"));
@@ -394,13 +411,13 @@ fn check_load(obj: &ElfObject<'_>, m: &Map, j: usize, cur: &mut Cursor) {
 /// The end of `assign_file_positions_for_load_sections`: the other segments from their
 /// sections' new places (`input` is the segment as read; `loads`, the load maps in layout
 /// order).
-fn fix_non_load(obj: &ElfObject<'_>, m: &mut Map, input: &Segment, loads: &[(&Segment, &[usize])], offsets: &[Option<u64>]) {
+fn fix_non_load(obj: &ElfObject<'_>, m: &mut Map, input: Option<&Segment>, loads: &[(&Segment, &[usize])], offsets: &[Option<u64>]) {
     let size = |i: usize| obj.sections[i].size(obj.is_64);
     let p = &mut m.out;
     match p.p_type {
         PT_GNU_RELRO => {
             let blank = Segment { p_type: p.p_type, p_flags: p.p_flags, p_align: p.p_align, ..Segment::default() };
-            let Some(&first) = m.sections.first() else {
+            let (Some(&first), Some(input)) = (m.sections.first(), input) else {
                 *p = blank;
                 return;
             };

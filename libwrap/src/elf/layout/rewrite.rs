@@ -14,7 +14,7 @@
 
 use super::super::consts::*;
 use super::super::model::{ElfObject, Image, Segment};
-use super::map::Map;
+use super::map::{Map, align_up};
 
 /// What one input segment still holds, in BFD's terms.
 struct Held {
@@ -52,11 +52,6 @@ fn contained(obj: &ElfObject<'_>, i: usize, p: &Segment, paddr: u64) -> bool {
 /// `is_note`: a note section of a `PT_NOTE` (its file range was checked when read).
 fn is_note(obj: &ElfObject<'_>, i: usize, p: &Segment) -> bool {
     p.p_type == PT_NOTE && obj.sections[i].sh_type == SHT_NOTE
-}
-
-fn align_up(x: u64, align: u64) -> u64 {
-    let a = align.max(1);
-    x.wrapping_add(a - 1) & !(a - 1)
 }
 
 /// The rewritten maps (see the module documentation).
