@@ -79,12 +79,20 @@ pub(crate) fn write_atomic_with(path: impl AsRef<Path>, default_mode: u32, f: im
     out.commit()
 }
 
-/// An `object` write buffer into a file. Large slices of `source`'s bytes (a mapped input) are
-/// copied from its file by the kernel (`copy_file_range`) rather than through the map, so that
-/// an output's unchanged contents never enter this process's memory.
+/// How many small slices of a mapped input [`FileSink`] reads from the file rather than
+/// through the map: a read costs a system call, but touching the map brings in the 64 KiB
+/// around the slice (the kernel's fault-around), as resident memory; past a few hundred
+/// slices (objects with many small sections) the map is the cheaper.
+const SMALL_READS: u32 = 256;
+
+/// An `object` write buffer into a file. Slices of `source`'s bytes (a mapped input) are
+/// copied from its file rather than through the map, so that an output's unchanged contents
+/// stay out of this process's memory: large ones by the kernel (`copy_file_range`), the first
+/// [`SMALL_READS`] small ones by `pread`.
 pub(crate) struct FileSink<'f> {
     out: std::io::BufWriter<&'f fs::File>,
     source: Option<(&'f fs::File, &'f [u8])>,
+    small_reads: u32,
     /// The first error (the buffer's methods cannot return one).
     pub(crate) error: Option<std::io::Error>,
 }
@@ -92,7 +100,7 @@ pub(crate) struct FileSink<'f> {
 impl<'f> FileSink<'f> {
     /// A sink writing `out`, copying slices of `source` (a map of the file) from the file.
     pub(crate) fn new(out: &'f fs::File, source: Option<(&'f fs::File, &'f [u8])>) -> FileSink<'f> {
-        FileSink { out: std::io::BufWriter::with_capacity(1 << 16, out), source, error: None }
+        FileSink { out: std::io::BufWriter::with_capacity(1 << 16, out), source, small_reads: 0, error: None }
     }
 
     /// Flushes; the first error met.
@@ -108,6 +116,14 @@ impl<'f> FileSink<'f> {
         if let Some((file, map)) = self.source {
             let base = map.as_ptr() as usize;
             let at = val.as_ptr() as usize;
+            if at >= base && at + val.len() <= base + map.len() && val.len() < 1 << 14 && self.small_reads < SMALL_READS {
+                use std::os::unix::fs::FileExt;
+                self.small_reads += 1;
+                let mut buf = [0; 1 << 14];
+                let buf = &mut buf[..val.len()];
+                file.read_exact_at(buf, (at - base) as u64)?;
+                return self.out.write_all(buf);
+            }
             if val.len() >= 1 << 14 && at >= base && at + val.len() <= base + map.len() {
                 self.out.flush()?;
                 let mut from = file;
