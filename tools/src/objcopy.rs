@@ -119,9 +119,10 @@ fn help_text() -> String {
      --reverse-bytes=<num>         Reverse <num> bytes at a time, in output sections with content
  With no option, an ELF file (or an archive of them) is copied. An executable or shared object
  keeps its segments (laid out as GNU objcopy lays them out; removing, moving, realigning or
- reflagging an allocated section rewrites them as GNU does); --extract-symbol and making a
- section allocated are refused as not supported yet. Every other GNU objcopy option is recognised and refused as
- not supported yet.
+ reflagging an allocated section rewrites them as GNU does; a section made allocated stays
+ outside them); --extract-symbol builds them anew from the sections, as GNU does (refused on
+ machines whose page size tl does not know). Every other GNU objcopy option is recognised and
+ refused as not supported yet.
 "
     )
 }
