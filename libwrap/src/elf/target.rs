@@ -73,10 +73,8 @@ pub(crate) fn for_triple(triple: &str) -> Result<ElfTarget, String> {
         // EF_MIPS_NOREORDER | EF_MIPS_PIC | EF_MIPS_CPIC, o32 and MIPS32r2 / n64 and MIPS64r2:
         // what clang's objects for these triples carry (GNU tools check the ABI bits).
         "mips" | "mipsel" => t(false, arch == "mips", EM_MIPS.0, 0x7000_1007),
-        "mips64" => t(true, true, EM_MIPS.0, 0x8000_0007),
-        "mips64el" => {
-            Err(format!("no ELF mapping for architecture {arch} (triple {triple}): little-endian MIPS64 relocations are not written yet"))
-        }
+        // (object's writer gives little-endian MIPS64 its relocation layout from e_machine.)
+        "mips64" | "mips64el" => t(true, arch == "mips64", EM_MIPS.0, 0x8000_0007),
         "sparc" => t(false, true, EM_SPARC, 0),
         "sparcel" => t(false, false, EM_SPARC, 0),
         "m68k" => t(false, true, EM_68K, 0),
