@@ -69,7 +69,8 @@ const OBJCOPY_OPTIONS: &[&str] = &[
 ];
 
 /// The options that apply to images only (allocated sections removed).
-const IMAGE_OPTIONS: &[&str] = &["-R .note.gnu.build-id", "-j .text", "-R .eh_frame", "--set-section-flags .comment=alloc,load,contents"];
+const IMAGE_OPTIONS: &[&str] =
+    &["-R .note.gnu.build-id", "-j .text", "-R .eh_frame", "--set-section-flags .comment=alloc,load,contents", "--extract-symbol"];
 
 const STRIP_OPTIONS: &[&str] = &["", "-g", "--strip-unneeded", "-x", "-X", "-K f", "-N h"];
 

@@ -121,7 +121,8 @@ fn help_text() -> String {
  keeps its segments (laid out as GNU objcopy lays them out; removing, moving, realigning or
  reflagging an allocated section rewrites them as GNU does; a section made allocated stays
  outside them); --extract-symbol builds them anew from the sections, as GNU does (refused on
- machines whose page size tl does not know). Every other GNU objcopy option is recognised and
+ machines whose BFD page size tl does not know: those but x86, aarch64, arm, riscv64, ppc64
+ and s390x). Every other GNU objcopy option is recognised and
  refused as not supported yet.
 "
     )

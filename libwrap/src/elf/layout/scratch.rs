@@ -20,6 +20,8 @@
 //!   section alignment, the others to their largest section alignment (the file alignment when
 //!   empty).
 //!
+//! - A target's own segment ([`backend_segment`]: ARM's exception index, RISC-V's attributes).
+//!
 //! The page size is the target's (BFD's `ELF_MAXPAGESIZE`), not the input's.
 
 use super::super::consts::*;
@@ -27,9 +29,38 @@ use super::super::model::{ElfObject, Segment};
 use super::map::{Map, align_up};
 
 /// The page size BFD lays out a new segment map with for the machine (its target's
-/// `ELF_MAXPAGESIZE`): the machines tl reproduces that layout for.
+/// `ELF_MAXPAGESIZE`, as GNU's outputs show it): the machines tl reproduces that layout for.
 pub(crate) fn page_size(e_machine: u16) -> Option<u64> {
-    [(EM_X86_64.0, 0x1000), (EM_386.0, 0x1000)].into_iter().find(|&(m, _)| m == e_machine).map(|(_, page)| page)
+    let pages = [
+        (EM_X86_64.0, 0x1000),
+        (EM_386.0, 0x1000),
+        (EM_AARCH64.0, 0x10000),
+        (EM_ARM.0, 0x1000),
+        (EM_RISCV.0, 0x1000),
+        (EM_PPC64.0, 0x10000),
+        (EM_S390.0, 0x1000),
+    ];
+    pages.into_iter().find(|&(m, _)| m == e_machine).map(|(_, page)| page)
+}
+
+/// ARM's `PT_ARM_EXIDX`.
+const PT_ARM_EXIDX: u32 = 0x7000_0001;
+/// RISC-V's `PT_RISCV_ATTRIBUTES`.
+const PT_RISCV_ATTRIBUTES: u32 = 0x7000_0003;
+
+/// The segment a target's BFD backend adds (its `modify_segment_map`), for the section it
+/// describes, and whether it goes after `PT_PHDR` and `PT_INTERP` (else first of all):
+/// ARM's `PT_ARM_EXIDX` for a loaded `.ARM.exidx`, RISC-V's `PT_RISCV_ATTRIBUTES` for
+/// `.riscv.attributes`. Each backend's `additional_program_headers` counts it in the estimate.
+fn backend_segment(f: &Facts<'_, '_>) -> Option<(u32, usize, bool)> {
+    let m = f.obj.e_machine;
+    if m == EM_ARM.0 {
+        return f.named(".ARM.exidx").filter(|&i| f.loaded(i)).map(|i| (PT_ARM_EXIDX, i, false));
+    }
+    if m == EM_RISCV.0 {
+        return f.named(".riscv.attributes").map(|i| (PT_RISCV_ATTRIBUTES, i, true));
+    }
+    None
 }
 
 /// What the mapping asks of one section (BFD's section flags).
@@ -106,7 +137,7 @@ fn estimate(f: &Facts<'_, '_>) -> u64 {
     if f.obj.e_machine == EM_X86_64.0 {
         segs += [".lrodata", ".ldata"].iter().filter(|&&name| f.named(name).is_some_and(|i| f.loaded(i))).count() as u64;
     }
-    segs
+    segs + u64::from(backend_segment(f).is_some())
 }
 
 /// A new map of type `p_type` holding `sections` (its flags and alignment are set at the end).
@@ -229,6 +260,10 @@ pub(super) fn maps(obj: &ElfObject<'_>, eh: u64, ph: u64, page: u64) -> Result<V
         m.sections.retain(|&i| f.flags(i) & SHF_EXCLUDE == 0);
     }
     maps.retain(|m| m.out.p_type != PT_LOAD || !m.sections.is_empty() || m.phdrs);
+    if let Some((p_type, i, after_headers)) = backend_segment(&f) {
+        let at = if after_headers { maps.iter().take_while(|m| matches!(m.out.p_type, PT_PHDR | PT_INTERP)).count() } else { 0 };
+        maps.insert(at, map(p_type, vec![i], false));
+    }
     let file_align = if obj.is_64 { 8 } else { 4 };
     for (k, m) in maps.iter_mut().enumerate() {
         m.idx = k;
