@@ -6,88 +6,90 @@ use libwrap::objcopy::glob::NameList;
 use libwrap::objcopy::section_flags::{AddSymbol, SecFlags};
 use libwrap::objcopy::{Discard, Edits, Strip};
 
-/// An option taking a value, repeatable.
-fn many(id: &'static str, long: &'static str, short: Option<char>) -> Arg {
-    let a = Arg::new(id).long(long).num_args(1).action(ArgAction::Append).allow_hyphen_values(true);
-    match short {
-        Some(c) => a.short(c),
-        None => a,
-    }
-}
+/// The options both tools take: (id and long name, short letter, takes a value).
+const SHARED: &[(&str, Option<char>, bool)] = &[
+    ("remove-section", Some('R'), true),
+    ("keep-section", None, true),
+    ("remove-relocations", None, true),
+    ("strip-unneeded", None, false),
+    ("discard-all", Some('x'), false),
+    ("discard-locals", Some('X'), false),
+    ("keep-file-symbols", None, false),
+    ("strip-symbol", Some('N'), true),
+    ("keep-symbol", Some('K'), true),
+    ("wildcard", Some('w'), false),
+    ("preserve-dates", Some('p'), false),
+    ("merge-notes", Some('M'), false),
+    ("no-merge-notes", None, false),
+    ("only-keep-debug", None, false),
+    ("strip-dwo", None, false),
+];
 
-fn flag(id: &'static str, long: &'static str, short: Option<char>) -> Arg {
-    let a = Arg::new(id).long(long).action(ArgAction::SetTrue);
-    match short {
-        Some(c) => a.short(c),
-        None => a,
+/// The ones only strip takes (`-g` and `-d` are aliases of `-S`, added in [`args`]).
+const STRIP_ONLY: &[(&str, Option<char>, bool)] =
+    &[("keep-section-symbols", None, false), ("strip-all", Some('s'), false), ("strip-debug", Some('S'), false)];
+
+/// The ones only objcopy takes.
+const OBJCOPY_ONLY: &[(&str, Option<char>, bool)] = &[
+    ("strip-all", Some('S'), false),
+    ("strip-debug", Some('g'), false),
+    ("only-section", Some('j'), true),
+    ("extract-dwo", None, false),
+    ("extract-symbol", None, false),
+    // GNU objcopy 2.40 declares it with a (required, unused) argument; strip without.
+    ("keep-section-symbols", None, true),
+    ("writable-text", None, false),
+    ("readonly-text", None, false),
+    ("pure", None, false),
+    ("impure", None, false),
+    ("strip-symbols", None, true),
+    ("strip-unneeded-symbol", None, true),
+    ("strip-unneeded-symbols", None, true),
+    ("keep-symbols", None, true),
+    ("localize-symbol", Some('L'), true),
+    ("localize-symbols", None, true),
+    ("globalize-symbol", None, true),
+    ("globalize-symbols", None, true),
+    ("keep-global-symbol", Some('G'), true),
+    ("keep-global-symbols", None, true),
+    ("weaken-symbol", Some('W'), true),
+    ("weaken-symbols", None, true),
+    ("weaken", None, false),
+    ("localize-hidden", None, false),
+    ("redefine-sym", None, true),
+    ("redefine-syms", None, true),
+    ("prefix-symbols", None, true),
+    ("set-symbol-visibility", None, true),
+    ("set-symbol-visibilities", None, true),
+    ("rename-section", None, true),
+    ("set-section-flags", None, true),
+    ("add-symbol", None, true),
+    ("prefix-sections", None, true),
+    ("prefix-alloc-sections", None, true),
+    ("set-section-alignment", None, true),
+    ("add-section", None, true),
+    ("update-section", None, true),
+];
+
+/// One option of the tables: a flag, or a repeatable value that may start with `-`. (Built in
+/// one place rather than inlined at each of a hundred options: code the tool runs once is
+/// resident memory of every run.)
+#[inline(never)]
+fn arg(&(id, short, value): &(&'static str, Option<char>, bool)) -> Arg {
+    let mut a = Arg::new(id).long(id);
+    if let Some(c) = short {
+        a = a.short(c);
     }
+    if value { a.num_args(1).action(ArgAction::Append).allow_hyphen_values(true) } else { a.action(ArgAction::SetTrue) }
 }
 
 /// The shared arguments. `strip` selects strip's letters (`-S`, `-g`, `-d` are strip-debug
 /// and `-s` strip-all there; objcopy's `-S` is strip-all).
 pub fn args(strip: bool) -> Vec<Arg> {
-    let mut v = vec![
-        many("remove-section", "remove-section", Some('R')),
-        many("keep-section", "keep-section", None),
-        many("remove-relocations", "remove-relocations", None),
-        flag("strip-unneeded", "strip-unneeded", None),
-        flag("discard-all", "discard-all", Some('x')),
-        flag("discard-locals", "discard-locals", Some('X')),
-        flag("keep-file-symbols", "keep-file-symbols", None),
-        many("strip-symbol", "strip-symbol", Some('N')),
-        many("keep-symbol", "keep-symbol", Some('K')),
-        flag("wildcard", "wildcard", Some('w')),
-        flag("preserve-dates", "preserve-dates", Some('p')),
-        flag("merge-notes", "merge-notes", Some('M')),
-        flag("no-merge-notes", "no-merge-notes", None),
-        flag("only-keep-debug", "only-keep-debug", None),
-        flag("strip-dwo", "strip-dwo", None),
-    ];
-    if strip {
-        v.push(flag("keep-section-symbols", "keep-section-symbols", None));
-        v.push(flag("strip-all", "strip-all", Some('s')));
-        v.push(flag("strip-debug", "strip-debug", Some('S')).short_alias('g').short_alias('d'));
-    } else {
-        v.extend([
-            flag("strip-all", "strip-all", Some('S')),
-            flag("strip-debug", "strip-debug", Some('g')),
-            many("only-section", "only-section", Some('j')),
-            flag("extract-dwo", "extract-dwo", None),
-            flag("extract-symbol", "extract-symbol", None),
-            // GNU objcopy 2.40 declares it with a (required, unused) argument; strip without.
-            many("keep-section-symbols", "keep-section-symbols", None),
-            flag("writable-text", "writable-text", None),
-            flag("readonly-text", "readonly-text", None),
-            flag("pure", "pure", None),
-            flag("impure", "impure", None),
-            many("strip-symbols", "strip-symbols", None),
-            many("strip-unneeded-symbol", "strip-unneeded-symbol", None),
-            many("strip-unneeded-symbols", "strip-unneeded-symbols", None),
-            many("keep-symbols", "keep-symbols", None),
-            many("localize-symbol", "localize-symbol", Some('L')),
-            many("localize-symbols", "localize-symbols", None),
-            many("globalize-symbol", "globalize-symbol", None),
-            many("globalize-symbols", "globalize-symbols", None),
-            many("keep-global-symbol", "keep-global-symbol", Some('G')),
-            many("keep-global-symbols", "keep-global-symbols", None),
-            many("weaken-symbol", "weaken-symbol", Some('W')),
-            many("weaken-symbols", "weaken-symbols", None),
-            flag("weaken", "weaken", None),
-            flag("localize-hidden", "localize-hidden", None),
-            many("redefine-sym", "redefine-sym", None),
-            many("redefine-syms", "redefine-syms", None),
-            many("prefix-symbols", "prefix-symbols", None),
-            many("set-symbol-visibility", "set-symbol-visibility", None),
-            many("set-symbol-visibilities", "set-symbol-visibilities", None),
-            many("rename-section", "rename-section", None),
-            many("set-section-flags", "set-section-flags", None),
-            many("add-symbol", "add-symbol", None),
-            many("prefix-sections", "prefix-sections", None),
-            many("prefix-alloc-sections", "prefix-alloc-sections", None),
-            many("set-section-alignment", "set-section-alignment", None),
-            many("add-section", "add-section", None),
-            many("update-section", "update-section", None),
-        ]);
+    let own = if strip { STRIP_ONLY } else { OBJCOPY_ONLY };
+    let mut v: Vec<Arg> = SHARED.iter().chain(own).map(arg).collect();
+    if strip && let Some(debug) = v.pop() {
+        v.push(debug.short_alias('g').short_alias('d'));
     }
     v
 }

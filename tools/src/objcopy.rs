@@ -128,83 +128,98 @@ fn help_text() -> String {
     )
 }
 
+/// How an option of [`OPTIONS`] is declared.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A flag.
+    Flag,
+    /// A value, the last one wins.
+    One,
+    /// A value, repeatable.
+    Many,
+    /// A value that may start with `-`, repeatable.
+    Signed,
+    /// An optional value after `=` (`--compress-debug-sections[=zlib]`).
+    OptionalZlib,
+}
+
+/// tl-objcopy's own options (id and long name, short letter, kind, GNU's alias); the section
+/// and symbol options are [`crate::edits::args`]'. A table built in one loop, not a chain of
+/// builders: the code runs once per process, and the chain was 20 pages of it.
+const OPTIONS: &[(&str, Option<char>, Kind, Option<&str>)] = &[
+    ("wrap-bitcode", None, Kind::Flag, None),
+    ("unwrap-bitcode", None, Kind::Flag, None),
+    ("split-modules", None, Kind::One, None),
+    ("dump-section", None, Kind::Many, None),
+    ("add-gnu-debuglink", None, Kind::One, None),
+    ("compress-debug-sections", None, Kind::OptionalZlib, None),
+    ("decompress-debug-sections", None, Kind::Flag, None),
+    ("set-start", None, Kind::Signed, None),
+    ("change-start", None, Kind::Signed, Some("adjust-start")),
+    ("change-addresses", None, Kind::Signed, Some("adjust-vma")),
+    ("change-section-address", None, Kind::Signed, Some("adjust-section-vma")),
+    ("change-section-vma", None, Kind::Signed, None),
+    ("change-section-lma", None, Kind::Signed, None),
+    ("change-warnings", None, Kind::Flag, Some("adjust-warnings")),
+    ("no-change-warnings", None, Kind::Flag, Some("no-adjust-warnings")),
+    ("elf-stt-common", None, Kind::Many, None),
+    ("input-target", Some('I'), Kind::Many, None),
+    ("output-target", Some('O'), Kind::Many, None),
+    ("target", Some('F'), Kind::Many, None),
+    ("long-section-names", None, Kind::Many, None),
+    ("change-leading-char", None, Kind::Flag, None),
+    ("remove-leading-char", None, Kind::Flag, None),
+    ("binary-architecture", Some('B'), Kind::One, None),
+    ("enable-deterministic-archives", Some('D'), Kind::Flag, None),
+    ("disable-deterministic-archives", Some('U'), Kind::Flag, None),
+    ("verbose", Some('v'), Kind::Flag, None),
+    ("help", Some('h'), Kind::Flag, None),
+    ("version", Some('V'), Kind::Flag, None),
+];
+
+/// One option of [`OPTIONS`].
+#[inline(never)]
+fn option(&(long, short, kind, alias): &(&'static str, Option<char>, Kind, Option<&'static str>)) -> Arg {
+    let mut a = Arg::new(long).long(long);
+    if let Some(c) = short {
+        a = a.short(c);
+    }
+    if let Some(alias) = alias {
+        a = a.visible_alias(alias);
+    }
+    match kind {
+        Kind::Flag => a.action(ArgAction::SetTrue),
+        Kind::One => a.num_args(1).action(ArgAction::Set),
+        Kind::Many => a.num_args(1).action(ArgAction::Append),
+        Kind::Signed => a.num_args(1).allow_hyphen_values(true).action(ArgAction::Append),
+        Kind::OptionalZlib => a.num_args(0..=1).require_equals(true).default_missing_value("zlib").action(ArgAction::Append),
+    }
+}
+
+/// One option of [`UNSUPPORTED`] or [`RAW_OPTIONS`].
+#[inline(never)]
+fn other_option(&(long, short, val): &(&'static str, Option<char>, Val)) -> Arg {
+    let mut a = Arg::new(long).long(long);
+    if let Some(s) = short {
+        a = a.short(s);
+    }
+    match val {
+        Val::No => a.action(ArgAction::SetTrue),
+        Val::Required => a.num_args(1).allow_hyphen_values(true).action(ArgAction::Append),
+        Val::Optional => a.num_args(0..=1).require_equals(true).default_missing_value("").action(ArgAction::Append),
+    }
+}
+
 fn command() -> Command {
-    let mut cmd = Command::new("tl-objcopy")
+    Command::new("tl-objcopy")
         .disable_help_flag(true)
         .disable_version_flag(true)
         .infer_long_args(true)
         .arg(Arg::new("files").num_args(0..).action(ArgAction::Append).allow_hyphen_values(false))
-        .arg(Arg::new("wrap-bitcode").long("wrap-bitcode").action(ArgAction::SetTrue))
-        .arg(Arg::new("unwrap-bitcode").long("unwrap-bitcode").action(ArgAction::SetTrue))
-        .arg(Arg::new("split-modules").long("split-modules").num_args(1).action(ArgAction::Set))
-        .arg(Arg::new("dump-section").long("dump-section").num_args(1).action(ArgAction::Append))
-        .arg(Arg::new("add-gnu-debuglink").long("add-gnu-debuglink").num_args(1).action(ArgAction::Set))
-        .arg(
-            Arg::new("compress-debug-sections")
-                .long("compress-debug-sections")
-                .num_args(0..=1)
-                .require_equals(true)
-                .default_missing_value("zlib")
-                .action(ArgAction::Append),
-        )
-        .arg(Arg::new("decompress-debug-sections").long("decompress-debug-sections").action(ArgAction::SetTrue))
-        .arg(Arg::new("set-start").long("set-start").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
-        .arg(
-            Arg::new("change-start")
-                .long("change-start")
-                .visible_alias("adjust-start")
-                .num_args(1)
-                .allow_hyphen_values(true)
-                .action(ArgAction::Append),
-        )
-        .arg(
-            Arg::new("change-addresses")
-                .long("change-addresses")
-                .visible_alias("adjust-vma")
-                .num_args(1)
-                .allow_hyphen_values(true)
-                .action(ArgAction::Append),
-        )
-        .arg(
-            Arg::new("change-section-address")
-                .long("change-section-address")
-                .visible_alias("adjust-section-vma")
-                .num_args(1)
-                .allow_hyphen_values(true)
-                .action(ArgAction::Append),
-        )
-        .arg(Arg::new("change-section-vma").long("change-section-vma").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
-        .arg(Arg::new("change-section-lma").long("change-section-lma").num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
-        .arg(Arg::new("change-warnings").long("change-warnings").visible_alias("adjust-warnings").action(ArgAction::SetTrue))
-        .arg(Arg::new("no-change-warnings").long("no-change-warnings").visible_alias("no-adjust-warnings").action(ArgAction::SetTrue))
-        .arg(Arg::new("elf-stt-common").long("elf-stt-common").num_args(1).action(ArgAction::Append))
-        .arg(Arg::new("input-target").short('I').long("input-target").num_args(1).action(ArgAction::Append))
-        .arg(Arg::new("output-target").short('O').long("output-target").num_args(1).action(ArgAction::Append))
-        .arg(Arg::new("target").short('F').long("target").num_args(1).action(ArgAction::Append))
-        .arg(Arg::new("long-section-names").long("long-section-names").num_args(1).action(ArgAction::Append))
-        .arg(Arg::new("change-leading-char").long("change-leading-char").action(ArgAction::SetTrue))
-        .arg(Arg::new("remove-leading-char").long("remove-leading-char").action(ArgAction::SetTrue))
-        .arg(Arg::new("binary-architecture").short('B').long("binary-architecture").num_args(1).action(ArgAction::Set))
-        .arg(Arg::new("deterministic").short('D').long("enable-deterministic-archives").action(ArgAction::SetTrue))
-        .arg(Arg::new("nondeterministic").short('U').long("disable-deterministic-archives").action(ArgAction::SetTrue))
-        .arg(Arg::new("verbose").short('v').long("verbose").action(ArgAction::SetTrue))
-        .arg(Arg::new("help").short('h').long("help").action(ArgAction::SetTrue))
-        .arg(Arg::new("version").short('V').long("version").action(ArgAction::SetTrue))
+        .args(OPTIONS.iter().map(option))
         .arg(Arg::new("interleave-i").short('i').num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
-        .args(crate::edits::args(false));
-    for &(long, short, val) in UNSUPPORTED.iter().chain(RAW_OPTIONS) {
-        let mut a = Arg::new(long).long(long);
-        if let Some(s) = short {
-            a = a.short(s);
-        }
-        a = match val {
-            Val::No => a.action(ArgAction::SetTrue),
-            Val::Required => a.num_args(1).allow_hyphen_values(true).action(ArgAction::Append),
-            Val::Optional => a.num_args(0..=1).require_equals(true).default_missing_value("").action(ArgAction::Append),
-        };
-        cmd = cmd.arg(a);
-    }
-    cmd
+        .args(crate::edits::args(false))
+        .args(UNSUPPORTED.iter().chain(RAW_OPTIONS).map(other_option))
 }
 
 /// The address options, in GNU's semantics ([`objcopy::addresses`]).
