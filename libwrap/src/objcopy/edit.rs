@@ -546,6 +546,26 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
     Ok(warnings)
 }
 
+/// ARM's BFD follows the link of a non-empty OS-specific section it does not know to the
+/// output section matching the linked one (`copy_special_section_fields`' `find_link`, run
+/// twice: by input section, then by matching header fields); a link to the symbol table that
+/// is gone (`--strip-all` on clang's `.llvm_addrsig`) gets its error each time, with the
+/// section's number in the output. (The link is written as 0, as BFD leaves it.)
+pub(crate) fn lost_links(obj: &ElfObject<'_>) -> Vec<String> {
+    let has_symtab = obj.sections.iter().any(|s| matches!(s.data, SectionData::SymbolTable));
+    if obj.e_machine != EM_ARM.0 || has_symtab {
+        return Vec::new();
+    }
+    let known = |s: &crate::elf::Section<'_>| matches!(s.data, SectionData::StringTable | SectionData::Relocations { .. });
+    let lost = obj
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.sh_type >= SHT_LOOS && !known(s) && s.size(obj.is_64) != 0 && s.link == crate::elf::Link::Symtab);
+    let message = |k: usize| format!("failed to find link section for section {}", k + 1);
+    lost.flat_map(|(k, _)| [message(k), message(k)]).collect()
+}
+
 /// BFD's section symbols (`elf_map_symbols`) with `--keep-section-symbols` in an image: every
 /// section but the tables gets one at its address, after the other locals.
 fn section_symbols(obj: &mut ElfObject<'_>) {

@@ -228,6 +228,7 @@ fn copy_elf_model<'d>(
         edit::Refusal::File(what) => Error::malformed(location(path, member), what),
         edit::Refusal::Command(message) => Error::Message(message),
     })?);
+    notes.extend(edit::lost_links(&obj).into_iter().map(|m| format!("{}: {m}", location(path, member))));
     if let Some(explicit) = edits.merge_notes {
         let (errors, messages) = build_notes::merge_sections(&mut obj, &relocated, explicit, &location(path, member));
         notes.extend(messages);
