@@ -5,8 +5,8 @@
 //! - relocatable objects (C with debug info, C++ with COMDAT groups, from clang-19): the
 //!   normalised `readelf -SW -sW -rW -gW` of [`readelf_normalised`] equal;
 //! - shared objects and executables (ld.lld-19 links the 64-bit ones; the target's GNU ld the
-//!   32-bit ones: for lld's 32-bit `.relro_padding`, BFD writes a link and an entry size taken
-//!   from other sections, which tl does not reproduce): `readelf -hlSsrnW --dyn-syms` and the
+//!   32-bit ones; lld's 32-bit `.relro_padding` is in [`sections_named_like_relocation_sections_match_gnu`]):
+//!   `readelf -hlSsrnW --dyn-syms` and the
 //!   bytes of the load segments and sections equal ([`image_readelf`], [`image_bytes_differ`]);
 //! - stderr and exit status equal (ARM's BFD's "failed to find link section" errors for
 //!   clang's `.llvm_addrsig` after `--strip-all` included).
@@ -132,6 +132,40 @@ fn objcopy_and_strip_on_other_targets_match_their_gnu_tools() {
                     failures.extend(compare(d, gnu, tl_tool, opts, input, image));
                 }
             }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {runs} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A section named like a relocation section (renamed so, or lld's `.relro_padding` on i386
+/// and ARM) gets from BFD the type, entry size, link and info its name says; sections of
+/// x86-64, i386 and ARM objects and shared objects (GNU ld's and ld.lld's) renamed to every
+/// kind of such name, against their GNU objcopy.
+#[test]
+#[cfg_attr(not(tl_interop), ignore = "needs TL_INTEROP=1 (clang-19, lld-19, binutils for ARM)")]
+fn sections_named_like_relocation_sections_match_gnu() {
+    let dir = tempdir();
+    let d = dir.path();
+    require(&llvm19("clang"));
+    std::fs::write(d.join("a.c"), "int g = 3;\nint z;\nconst int r = 5;\nint f(int x) { return x + g + z + r; }\n").unwrap();
+    let clang = llvm19("clang").display().to_string();
+    let lld = llvm19("ld.lld").display().to_string();
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
+    sh("gcc -O1 -c -fPIC a.c -o x64.o && gcc -shared x64.o -o x64.so");
+    sh(&format!("{lld} -shared x64.o -o x64lld.so"));
+    sh(&format!("{clang} --target=i386-linux-gnu -O1 -fPIC -c a.c -o i386.o && {lld} -shared i386.o -o i386.so"));
+    sh(&format!("{clang} --target=arm-linux-gnueabihf -O1 -fPIC -c a.c -o arm.o && arm-linux-gnueabihf-ld -shared arm.o -o arm.so"));
+    let names = [".relfoo", ".rel.foo", ".rela.foo", ".relafoo", ".rel", ".rela", ".relr.dyn", ".reloc", ".rel.text", ".rela.data"];
+    let (mut failures, mut runs) = (Vec::new(), 0);
+    for file in ["x64.o", "x64.so", "x64lld.so", "i386.o", "i386.so", "arm.o", "arm.so"] {
+        let gnu = if file.starts_with("arm") { "arm-linux-gnueabihf-objcopy" } else { "objcopy" };
+        let image = file.ends_with(".so");
+        // (lld's i386 `.relro_padding` as it is, then each section renamed.)
+        let mut option_sets = vec![String::new()];
+        option_sets.extend(names.iter().flat_map(|n| [".data", ".bss", ".rodata"].map(|s| format!("--rename-section {s}={n}"))));
+        for opts in &option_sets {
+            runs += 1;
+            failures.extend(compare(d, gnu, "tl-objcopy", opts, file, image));
         }
     }
     assert!(failures.is_empty(), "{} of {runs} differ:\n{}", failures.len(), failures.join("\n"));

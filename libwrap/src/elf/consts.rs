@@ -30,6 +30,8 @@ pub(crate) const SHT_NOTE: u32 = 7;
 pub(crate) const SHT_NOBITS: u32 = 8;
 /// SHT_REL
 pub(crate) const SHT_REL: u32 = 9;
+/// SHT_RELR
+pub(crate) const SHT_RELR: u32 = 19;
 /// SHT_DYNSYM
 pub(crate) const SHT_DYNSYM: u32 = 11;
 /// SHT_GROUP

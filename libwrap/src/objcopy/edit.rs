@@ -527,6 +527,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
             }
         }
     }
+    rel_named_sections(obj, e.strip == Strip::NonDebug);
     os_section_links(obj);
     // BFD's elf_fake_sections: a 32-bit `.gnu.hash` has 4-byte entries, a `.hash` the target's
     // (8 bytes on 64-bit s390 and alpha, else 4).
@@ -622,6 +623,88 @@ fn groups_first(obj: &mut ElfObject<'_>) {
     let order: Vec<usize> = (0..obj.sections.len()).filter(is_group).chain((0..obj.sections.len()).filter(|i| !is_group(i))).collect();
     if order.iter().enumerate().any(|(new, &old)| new != old) {
         obj.permute_sections(&order);
+    }
+}
+
+/// BFD gives a section named like a relocation section (not one) the relocation type its
+/// name says (`_bfd_elf_new_section_hook` on the output name: `.rela*` RELA; `.rel` and
+/// `.rel.*` REL, other `.rel*` too on REL targets, i386 and ARM; `.relr.dyn` RELR, nothing
+/// more), and with it the relocation
+/// entry size (where the target writes that kind), a link to `.dynsym` (allocated sections) or
+/// the symbol table, and an info of the section the name's rest names. A section of an image
+/// without contents in a load segment goes back to `SHT_NOBITS`, keeping what it got (lld's
+/// `.relro_padding` on i386 and ARM), and then its input link and info where those came out 0.
+/// Not under `--only-keep-debug` (`non_debug`), which sets allocated sections' type itself.
+fn rel_named_sections(obj: &mut ElfObject<'_>, non_debug: bool) {
+    let m = obj.e_machine;
+    let rel_target = m == EM_386.0 || m == EM_ARM.0;
+    if !rel_target && ![EM_X86_64.0, EM_AARCH64.0, EM_RISCV.0, EM_PPC64.0, EM_S390.0].contains(&m) {
+        return;
+    }
+    let (rel_size, rela_size) = if obj.is_64 { (16, 24) } else { (8, 12) };
+    let named = |name: &[u8]| obj.sections.iter().position(|s| *s.name == *name);
+    let dynsym = named(b".dynsym");
+    let has_symtab = obj.sections.iter().any(|s| matches!(s.data, SectionData::SymbolTable));
+    let mut changes = Vec::new();
+    for (i, s) in obj.sections.iter().enumerate() {
+        // (`--only-keep-debug` sets the type of allocated sections but notes itself.)
+        let made_nobits = non_debug && s.sh_flags & SHF_ALLOC != 0 && s.sh_type != SHT_NOTE;
+        if matches!(s.sh_type, SHT_REL | SHT_RELA | SHT_RELR) || is_table(s) || made_nobits {
+            continue;
+        }
+        let loaded_nobits = s.sh_type == SHT_NOBITS
+            && obj.image.as_ref().is_some_and(|im| im.segments.iter().any(|p| p.p_type == PT_LOAD && p.sections.contains(&i)));
+        if &*s.name == b".relr.dyn" {
+            if !loaded_nobits {
+                changes.push((i, SHT_RELR, s.sh_entsize, s.link.clone(), s.info.clone(), false));
+            }
+            continue;
+        }
+        if m == EM_386.0 && &*s.name == b".reloc" {
+            // (elf_i386_fake_sections makes PE's `.reloc` PROGBITS, without a link.)
+            let sh_type = if loaded_nobits { SHT_NOBITS } else { SHT_PROGBITS };
+            changes.push((i, sh_type, rel_size, crate::elf::Link::Raw(0), s.info.clone(), false));
+            continue;
+        }
+        let (rela, rest) = match s.name.strip_prefix(b".rela") {
+            Some(rest) => (true, rest),
+            None => match s.name.strip_prefix(b".rel") {
+                Some(rest) if rest.is_empty() || rest[0] == b'.' || rel_target => (false, rest),
+                _ => continue,
+            },
+        };
+        let link = match dynsym {
+            Some(d) if s.sh_flags & SHF_ALLOC != 0 => crate::elf::Link::Section(d),
+            _ if has_symtab => crate::elf::Link::Symtab,
+            _ if loaded_nobits => s.link.clone(),
+            _ => crate::elf::Link::Raw(0),
+        };
+        let target = named(rest).filter(|_| !rest.is_empty());
+        let info = match target {
+            Some(t) => crate::elf::Info::Section(t),
+            None if loaded_nobits => s.info.clone(),
+            None => crate::elf::Info::Raw(0),
+        };
+        let entsize = match (rela, rel_target) {
+            (true, false) => rela_size,
+            (false, true) => rel_size,
+            _ => s.sh_entsize,
+        };
+        let sh_type = if loaded_nobits {
+            SHT_NOBITS
+        } else if rela {
+            SHT_RELA
+        } else {
+            SHT_REL
+        };
+        changes.push((i, sh_type, entsize, link, info, target.is_some()));
+    }
+    for (i, sh_type, entsize, link, info, info_link) in changes {
+        let s = &mut obj.sections[i];
+        (s.sh_type, s.sh_entsize, s.link, s.info) = (sh_type, entsize, link, info);
+        if info_link {
+            s.sh_flags |= SHF_INFO_LINK;
+        }
     }
 }
 
