@@ -113,29 +113,33 @@ impl<'f> FileSink<'f> {
 
     fn copy(&mut self, val: &[u8]) -> std::io::Result<()> {
         use std::io::{Read, Seek};
-        if let Some((file, map)) = self.source {
-            let base = map.as_ptr() as usize;
-            let at = val.as_ptr() as usize;
-            if at >= base && at + val.len() <= base + map.len() && val.len() < 1 << 14 && self.small_reads < SMALL_READS {
-                use std::os::unix::fs::FileExt;
-                self.small_reads += 1;
-                let mut buf = [0; 1 << 14];
-                let buf = &mut buf[..val.len()];
-                file.read_exact_at(buf, (at - base) as u64)?;
-                return self.out.write_all(buf);
-            }
-            if val.len() >= 1 << 14 && at >= base && at + val.len() <= base + map.len() {
-                self.out.flush()?;
-                let mut from = file;
-                from.seek(std::io::SeekFrom::Start((at - base) as u64))?;
-                let copied = std::io::copy(&mut from.take(val.len() as u64), self.out.get_mut())?;
-                if copied != val.len() as u64 {
-                    return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "input shrank while it was copied"));
-                }
-                return Ok(());
-            }
+        use std::os::unix::fs::FileExt;
+        /// Slices from this size on are copied by the kernel.
+        const LARGE: usize = 1 << 14;
+        let Some((file, map)) = self.source else { return self.out.write_all(val) };
+        let (base, at) = (map.as_ptr() as usize, val.as_ptr() as usize);
+        if at < base || at + val.len() > base + map.len() {
+            return self.out.write_all(val);
         }
-        self.out.write_all(val)
+        let offset = (at - base) as u64;
+        if val.len() >= LARGE {
+            self.out.flush()?;
+            let mut from = file;
+            from.seek(std::io::SeekFrom::Start(offset))?;
+            let copied = std::io::copy(&mut from.take(val.len() as u64), self.out.get_mut())?;
+            if copied != val.len() as u64 {
+                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "input shrank while it was copied"));
+            }
+            return Ok(());
+        }
+        if self.small_reads >= SMALL_READS {
+            return self.out.write_all(val);
+        }
+        self.small_reads += 1;
+        let mut buf = [0; LARGE];
+        let buf = &mut buf[..val.len()];
+        file.read_exact_at(buf, offset)?;
+        self.out.write_all(buf)
     }
 }
 

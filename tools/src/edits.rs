@@ -6,88 +6,120 @@ use libwrap::objcopy::glob::NameList;
 use libwrap::objcopy::section_flags::{AddSymbol, SecFlags};
 use libwrap::objcopy::{Discard, Edits, Strip};
 
-/// The options both tools take: (id and long name, short letter, takes a value).
-const SHARED: &[(&str, Option<char>, bool)] = &[
-    ("remove-section", Some('R'), true),
-    ("keep-section", None, true),
-    ("remove-relocations", None, true),
-    ("strip-unneeded", None, false),
-    ("discard-all", Some('x'), false),
-    ("discard-locals", Some('X'), false),
-    ("keep-file-symbols", None, false),
-    ("strip-symbol", Some('N'), true),
-    ("keep-symbol", Some('K'), true),
-    ("wildcard", Some('w'), false),
-    ("preserve-dates", Some('p'), false),
-    ("merge-notes", Some('M'), false),
-    ("no-merge-notes", None, false),
-    ("only-keep-debug", None, false),
-    ("strip-dwo", None, false),
+/// How an option of the tools' tables is declared.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// A flag.
+    Flag,
+    /// A value, the last one wins.
+    One,
+    /// A value, repeatable.
+    Many,
+    /// A value that may start with `-`, repeatable.
+    Signed,
+    /// An optional value after `=` (`--compress-debug-sections[=zlib]`).
+    OptionalZlib,
+    /// An optional value after `=`, none by default.
+    Optional,
+}
+
+/// An option: long name (its id too), short letter, kind, GNU's alias.
+pub type Opt = (&'static str, Option<char>, Kind, Option<&'static str>);
+
+/// The options both tools take.
+const SHARED: &[Opt] = &[
+    ("remove-section", Some('R'), Kind::Signed, None),
+    ("keep-section", None, Kind::Signed, None),
+    ("remove-relocations", None, Kind::Signed, None),
+    ("strip-unneeded", None, Kind::Flag, None),
+    ("discard-all", Some('x'), Kind::Flag, None),
+    ("discard-locals", Some('X'), Kind::Flag, None),
+    ("keep-file-symbols", None, Kind::Flag, None),
+    ("strip-symbol", Some('N'), Kind::Signed, None),
+    ("keep-symbol", Some('K'), Kind::Signed, None),
+    ("wildcard", Some('w'), Kind::Flag, None),
+    ("preserve-dates", Some('p'), Kind::Flag, None),
+    ("merge-notes", Some('M'), Kind::Flag, None),
+    ("no-merge-notes", None, Kind::Flag, None),
+    ("only-keep-debug", None, Kind::Flag, None),
+    ("strip-dwo", None, Kind::Flag, None),
 ];
 
 /// The ones only strip takes (`-g` and `-d` are aliases of `-S`, added in [`args`]).
-const STRIP_ONLY: &[(&str, Option<char>, bool)] =
-    &[("keep-section-symbols", None, false), ("strip-all", Some('s'), false), ("strip-debug", Some('S'), false)];
-
-/// The ones only objcopy takes.
-const OBJCOPY_ONLY: &[(&str, Option<char>, bool)] = &[
-    ("strip-all", Some('S'), false),
-    ("strip-debug", Some('g'), false),
-    ("only-section", Some('j'), true),
-    ("extract-dwo", None, false),
-    ("extract-symbol", None, false),
-    // GNU objcopy 2.40 declares it with a (required, unused) argument; strip without.
-    ("keep-section-symbols", None, true),
-    ("writable-text", None, false),
-    ("readonly-text", None, false),
-    ("pure", None, false),
-    ("impure", None, false),
-    ("strip-symbols", None, true),
-    ("strip-unneeded-symbol", None, true),
-    ("strip-unneeded-symbols", None, true),
-    ("keep-symbols", None, true),
-    ("localize-symbol", Some('L'), true),
-    ("localize-symbols", None, true),
-    ("globalize-symbol", None, true),
-    ("globalize-symbols", None, true),
-    ("keep-global-symbol", Some('G'), true),
-    ("keep-global-symbols", None, true),
-    ("weaken-symbol", Some('W'), true),
-    ("weaken-symbols", None, true),
-    ("weaken", None, false),
-    ("localize-hidden", None, false),
-    ("redefine-sym", None, true),
-    ("redefine-syms", None, true),
-    ("prefix-symbols", None, true),
-    ("set-symbol-visibility", None, true),
-    ("set-symbol-visibilities", None, true),
-    ("rename-section", None, true),
-    ("set-section-flags", None, true),
-    ("add-symbol", None, true),
-    ("prefix-sections", None, true),
-    ("prefix-alloc-sections", None, true),
-    ("set-section-alignment", None, true),
-    ("add-section", None, true),
-    ("update-section", None, true),
+const STRIP_ONLY: &[Opt] = &[
+    ("keep-section-symbols", None, Kind::Flag, None),
+    ("strip-all", Some('s'), Kind::Flag, None),
+    ("strip-debug", Some('S'), Kind::Flag, None),
 ];
 
-/// One option of the tables: a flag, or a repeatable value that may start with `-`. (Built in
-/// one place rather than inlined at each of a hundred options: code the tool runs once is
-/// resident memory of every run.)
+/// The ones only objcopy takes.
+const OBJCOPY_ONLY: &[Opt] = &[
+    ("strip-all", Some('S'), Kind::Flag, None),
+    ("strip-debug", Some('g'), Kind::Flag, None),
+    ("only-section", Some('j'), Kind::Signed, None),
+    ("extract-dwo", None, Kind::Flag, None),
+    ("extract-symbol", None, Kind::Flag, None),
+    // GNU objcopy 2.40 declares it with a (required, unused) argument; strip without.
+    ("keep-section-symbols", None, Kind::Signed, None),
+    ("writable-text", None, Kind::Flag, None),
+    ("readonly-text", None, Kind::Flag, None),
+    ("pure", None, Kind::Flag, None),
+    ("impure", None, Kind::Flag, None),
+    ("strip-symbols", None, Kind::Signed, None),
+    ("strip-unneeded-symbol", None, Kind::Signed, None),
+    ("strip-unneeded-symbols", None, Kind::Signed, None),
+    ("keep-symbols", None, Kind::Signed, None),
+    ("localize-symbol", Some('L'), Kind::Signed, None),
+    ("localize-symbols", None, Kind::Signed, None),
+    ("globalize-symbol", None, Kind::Signed, None),
+    ("globalize-symbols", None, Kind::Signed, None),
+    ("keep-global-symbol", Some('G'), Kind::Signed, None),
+    ("keep-global-symbols", None, Kind::Signed, None),
+    ("weaken-symbol", Some('W'), Kind::Signed, None),
+    ("weaken-symbols", None, Kind::Signed, None),
+    ("weaken", None, Kind::Flag, None),
+    ("localize-hidden", None, Kind::Flag, None),
+    ("redefine-sym", None, Kind::Signed, None),
+    ("redefine-syms", None, Kind::Signed, None),
+    ("prefix-symbols", None, Kind::Signed, None),
+    ("set-symbol-visibility", None, Kind::Signed, None),
+    ("set-symbol-visibilities", None, Kind::Signed, None),
+    ("rename-section", None, Kind::Signed, None),
+    ("set-section-flags", None, Kind::Signed, None),
+    ("add-symbol", None, Kind::Signed, None),
+    ("prefix-sections", None, Kind::Signed, None),
+    ("prefix-alloc-sections", None, Kind::Signed, None),
+    ("set-section-alignment", None, Kind::Signed, None),
+    ("add-section", None, Kind::Signed, None),
+    ("update-section", None, Kind::Signed, None),
+];
+
+/// One option of a table. (Built in one place rather than inlined at each of a hundred
+/// options: code the tool runs once is resident memory of every run.)
 #[inline(never)]
-fn arg(&(id, short, value): &(&'static str, Option<char>, bool)) -> Arg {
-    let mut a = Arg::new(id).long(id);
+pub fn option(&(long, short, kind, alias): &Opt) -> Arg {
+    let mut a = Arg::new(long).long(long);
     if let Some(c) = short {
         a = a.short(c);
     }
-    if value { a.num_args(1).action(ArgAction::Append).allow_hyphen_values(true) } else { a.action(ArgAction::SetTrue) }
+    if let Some(alias) = alias {
+        a = a.visible_alias(alias);
+    }
+    match kind {
+        Kind::Flag => a.action(ArgAction::SetTrue),
+        Kind::One => a.num_args(1).action(ArgAction::Set),
+        Kind::Many => a.num_args(1).action(ArgAction::Append),
+        Kind::Signed => a.num_args(1).allow_hyphen_values(true).action(ArgAction::Append),
+        Kind::OptionalZlib => a.num_args(0..=1).require_equals(true).default_missing_value("zlib").action(ArgAction::Append),
+        Kind::Optional => a.num_args(0..=1).require_equals(true).default_missing_value("").action(ArgAction::Append),
+    }
 }
 
 /// The shared arguments. `strip` selects strip's letters (`-S`, `-g`, `-d` are strip-debug
 /// and `-s` strip-all there; objcopy's `-S` is strip-all).
 pub fn args(strip: bool) -> Vec<Arg> {
     let own = if strip { STRIP_ONLY } else { OBJCOPY_ONLY };
-    let mut v: Vec<Arg> = SHARED.iter().chain(own).map(arg).collect();
+    let mut v: Vec<Arg> = SHARED.iter().chain(own).map(option).collect();
     if strip && let Some(debug) = v.pop() {
         v.push(debug.short_alias('g').short_alias('d'));
     }

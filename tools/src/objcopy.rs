@@ -10,39 +10,32 @@ use clap::{Arg, ArgAction, Command};
 use libwrap::objcopy::{self, Config, Operation};
 
 use crate::cli;
+use crate::edits::{Kind, Opt, option};
 
-/// How an option takes a value.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Val {
-    No,
-    Required,
-    Optional,
-}
-
-/// GNU objcopy 2.40's options that tl-objcopy does not implement (long name, short, value).
-const UNSUPPORTED: &[(&str, Option<char>, Val)] = &[
-    ("debugging", None, Val::No),
-    ("alt-machine-code", None, Val::Required),
-    ("file-alignment", None, Val::Required),
-    ("heap", None, Val::Required),
-    ("image-base", None, Val::Required),
-    ("section-alignment", None, Val::Required),
-    ("stack", None, Val::Required),
-    ("subsystem", None, Val::Required),
-    ("info", None, Val::No),
+/// GNU objcopy 2.40's options that tl-objcopy does not implement.
+const UNSUPPORTED: &[Opt] = &[
+    ("debugging", None, Kind::Flag, None),
+    ("alt-machine-code", None, Kind::Signed, None),
+    ("file-alignment", None, Kind::Signed, None),
+    ("heap", None, Kind::Signed, None),
+    ("image-base", None, Kind::Signed, None),
+    ("section-alignment", None, Kind::Signed, None),
+    ("stack", None, Kind::Signed, None),
+    ("subsystem", None, Kind::Signed, None),
+    ("info", None, Kind::Flag, None),
 ];
 
 /// The options of the non-ELF outputs (`-O binary|ihex|srec|verilog`).
-const RAW_OPTIONS: &[(&str, Option<char>, Val)] = &[
-    ("interleave", None, Val::Optional),
-    ("interleave-width", None, Val::Required),
-    ("byte", Some('b'), Val::Required),
-    ("gap-fill", None, Val::Required),
-    ("pad-to", None, Val::Required),
-    ("reverse-bytes", None, Val::Required),
-    ("srec-len", None, Val::Required),
-    ("srec-forceS3", None, Val::No),
-    ("verilog-data-width", None, Val::Required),
+const RAW_OPTIONS: &[Opt] = &[
+    ("interleave", None, Kind::Optional, None),
+    ("interleave-width", None, Kind::Signed, None),
+    ("byte", Some('b'), Kind::Signed, None),
+    ("gap-fill", None, Kind::Signed, None),
+    ("pad-to", None, Kind::Signed, None),
+    ("reverse-bytes", None, Kind::Signed, None),
+    ("srec-len", None, Kind::Signed, None),
+    ("srec-forceS3", None, Kind::Flag, None),
+    ("verilog-data-width", None, Kind::Signed, None),
 ];
 
 const USAGE: &str = "Usage: tl-objcopy [option(s)] in-file [out-file]";
@@ -128,25 +121,10 @@ fn help_text() -> String {
     )
 }
 
-/// How an option of [`OPTIONS`] is declared.
-#[derive(Clone, Copy)]
-enum Kind {
-    /// A flag.
-    Flag,
-    /// A value, the last one wins.
-    One,
-    /// A value, repeatable.
-    Many,
-    /// A value that may start with `-`, repeatable.
-    Signed,
-    /// An optional value after `=` (`--compress-debug-sections[=zlib]`).
-    OptionalZlib,
-}
-
-/// tl-objcopy's own options (id and long name, short letter, kind, GNU's alias); the section
+/// tl-objcopy's own options; the section
 /// and symbol options are [`crate::edits::args`]'. A table built in one loop, not a chain of
 /// builders: the code runs once per process, and the chain was 20 pages of it.
-const OPTIONS: &[(&str, Option<char>, Kind, Option<&str>)] = &[
+const OPTIONS: &[Opt] = &[
     ("wrap-bitcode", None, Kind::Flag, None),
     ("unwrap-bitcode", None, Kind::Flag, None),
     ("split-modules", None, Kind::One, None),
@@ -177,39 +155,6 @@ const OPTIONS: &[(&str, Option<char>, Kind, Option<&str>)] = &[
     ("version", Some('V'), Kind::Flag, None),
 ];
 
-/// One option of [`OPTIONS`].
-#[inline(never)]
-fn option(&(long, short, kind, alias): &(&'static str, Option<char>, Kind, Option<&'static str>)) -> Arg {
-    let mut a = Arg::new(long).long(long);
-    if let Some(c) = short {
-        a = a.short(c);
-    }
-    if let Some(alias) = alias {
-        a = a.visible_alias(alias);
-    }
-    match kind {
-        Kind::Flag => a.action(ArgAction::SetTrue),
-        Kind::One => a.num_args(1).action(ArgAction::Set),
-        Kind::Many => a.num_args(1).action(ArgAction::Append),
-        Kind::Signed => a.num_args(1).allow_hyphen_values(true).action(ArgAction::Append),
-        Kind::OptionalZlib => a.num_args(0..=1).require_equals(true).default_missing_value("zlib").action(ArgAction::Append),
-    }
-}
-
-/// One option of [`UNSUPPORTED`] or [`RAW_OPTIONS`].
-#[inline(never)]
-fn other_option(&(long, short, val): &(&'static str, Option<char>, Val)) -> Arg {
-    let mut a = Arg::new(long).long(long);
-    if let Some(s) = short {
-        a = a.short(s);
-    }
-    match val {
-        Val::No => a.action(ArgAction::SetTrue),
-        Val::Required => a.num_args(1).allow_hyphen_values(true).action(ArgAction::Append),
-        Val::Optional => a.num_args(0..=1).require_equals(true).default_missing_value("").action(ArgAction::Append),
-    }
-}
-
 fn command() -> Command {
     Command::new("tl-objcopy")
         .disable_help_flag(true)
@@ -219,7 +164,7 @@ fn command() -> Command {
         .args(OPTIONS.iter().map(option))
         .arg(Arg::new("interleave-i").short('i').num_args(1).allow_hyphen_values(true).action(ArgAction::Append))
         .args(crate::edits::args(false))
-        .args(UNSUPPORTED.iter().chain(RAW_OPTIONS).map(other_option))
+        .args(UNSUPPORTED.iter().chain(RAW_OPTIONS).map(option))
 }
 
 /// The address options, in GNU's semantics ([`objcopy::addresses`]).
@@ -411,7 +356,7 @@ fn raw_output(m: &clap::ArgMatches, warnings: &mut Vec<String>) -> Result<Option
     let (pad_to, srec_len) =
         (last("pad-to").map(|v| number("pad-to", v)).transpose()?, last("srec-len").map(|v| number("srec-len", v)).transpose()?);
     let Some(format) = last("output-target").and_then(Format::by_name) else {
-        if let Some(&(long, _, _)) = RAW_OPTIONS.iter().find(|(long, _, _)| given(long)) {
+        if let Some(&(long, ..)) = RAW_OPTIONS.iter().find(|(long, ..)| given(long)) {
             return Err(format!("option '--{long}' is not supported yet with an ELF output"));
         }
         if given("interleave-i") {
@@ -488,7 +433,7 @@ pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32
         let _ = out.write_all(cli::version_text(&prog, "objcopy").as_bytes());
         return 0;
     }
-    for &(long, _, _) in UNSUPPORTED {
+    for &(long, ..) in UNSUPPORTED {
         if m.value_source(long) == Some(clap::parser::ValueSource::CommandLine) {
             cli::error(err, &prog, format!("option '--{long}' is not supported yet"));
             return 1;

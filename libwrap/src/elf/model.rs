@@ -285,6 +285,11 @@ impl<'a> ElfObject<'a> {
         self.sections.iter().position(|s| s.name.as_ref() == name)
     }
 
+    /// Whether a section holds the symbol table.
+    pub(crate) fn has_symbol_table(&self) -> bool {
+        self.sections.iter().any(|s| matches!(s.data, SectionData::SymbolTable))
+    }
+
     /// Adds a section, returning its model index.
     pub(crate) fn add_section(&mut self, s: Section<'a>) -> usize {
         self.sections.push(s);

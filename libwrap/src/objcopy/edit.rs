@@ -553,8 +553,7 @@ pub fn apply(obj: &mut ElfObject<'_>, e: &Edits) -> Result<Vec<String>, Refusal>
 /// is gone (`--strip-all` on clang's `.llvm_addrsig`) gets its error each time, with the
 /// section's number in the output. (The link is written as 0, as BFD leaves it.)
 pub(crate) fn lost_links(obj: &ElfObject<'_>) -> Vec<String> {
-    let has_symtab = obj.sections.iter().any(|s| matches!(s.data, SectionData::SymbolTable));
-    if obj.e_machine != EM_ARM.0 || has_symtab {
+    if obj.e_machine != EM_ARM.0 || obj.has_symbol_table() {
         return Vec::new();
     }
     let known = |s: &crate::elf::Section<'_>| matches!(s.data, SectionData::StringTable | SectionData::Relocations { .. });
@@ -629,9 +628,9 @@ fn groups_first(obj: &mut ElfObject<'_>) {
 /// BFD gives a section named like a relocation section (not one) the relocation type its
 /// name says (`_bfd_elf_new_section_hook` on the output name: `.rela*` RELA; `.rel` and
 /// `.rel.*` REL, other `.rel*` too on REL targets, i386 and ARM; `.relr.dyn` RELR, nothing
-/// more), and with it the relocation
-/// entry size (where the target writes that kind), a link to `.dynsym` (allocated sections) or
-/// the symbol table, and an info of the section the name's rest names. A section of an image
+/// more), and with it the relocation entry size (where the target writes that kind), a link
+/// to `.dynsym` (allocated sections) or the symbol table, and an info of the section the
+/// name's rest names. A section of an image
 /// without contents in a load segment goes back to `SHT_NOBITS`, keeping what it got (lld's
 /// `.relro_padding` on i386 and ARM), and then its input link and info where those came out 0.
 /// Not under `--only-keep-debug` (`non_debug`), which sets allocated sections' type itself.
@@ -642,9 +641,8 @@ fn rel_named_sections(obj: &mut ElfObject<'_>, non_debug: bool) {
         return;
     }
     let (rel_size, rela_size) = if obj.is_64 { (16, 24) } else { (8, 12) };
-    let named = |name: &[u8]| obj.sections.iter().position(|s| *s.name == *name);
-    let dynsym = named(b".dynsym");
-    let has_symtab = obj.sections.iter().any(|s| matches!(s.data, SectionData::SymbolTable));
+    let dynsym = obj.section_by_name(b".dynsym");
+    let has_symtab = obj.has_symbol_table();
     let mut changes = Vec::new();
     for (i, s) in obj.sections.iter().enumerate() {
         // (`--only-keep-debug` sets the type of allocated sections but notes itself.)
@@ -679,7 +677,7 @@ fn rel_named_sections(obj: &mut ElfObject<'_>, non_debug: bool) {
             _ if loaded_nobits => s.link.clone(),
             _ => crate::elf::Link::Raw(0),
         };
-        let target = named(rest).filter(|_| !rest.is_empty());
+        let target = obj.section_by_name(rest).filter(|_| !rest.is_empty());
         let info = match target {
             Some(t) => crate::elf::Info::Section(t),
             None if loaded_nobits => s.info.clone(),

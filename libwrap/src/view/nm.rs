@@ -272,7 +272,7 @@ fn bfd_sections(obj: &ElfObject<'_>) -> Vec<bool> {
 pub fn elf_view(obj: &ElfObject<'_>, dynamic: bool) -> PResult<NmObject> {
     let width = if obj.is_64 { 64 } else { 32 };
     let has_bfd = bfd_sections(obj);
-    let has_symtab = obj.sections.iter().any(|s| matches!(s.data, SectionData::SymbolTable));
+    let has_symtab = obj.has_symbol_table();
     let dynsym_index = obj.sections.iter().position(|s| s.sh_type == SHT_DYNSYM);
     let has_syms = has_symtab || dynsym_index.is_some();
     let lto_slim = file_kind::classify(obj) == ElfKind::GccLtoSlim;

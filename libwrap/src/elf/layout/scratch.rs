@@ -19,8 +19,8 @@
 //!   `PT_TLS` and `PT_GNU_PROPERTY`); a load segment is aligned to the page or to its largest
 //!   section alignment, the others to their largest section alignment (the file alignment when
 //!   empty).
-//!
-//! - A target's own segment ([`backend_segment`]: ARM's exception index, RISC-V's attributes).
+//! - A target's own segment ([`backend_segment`]: ARM's exception index first, RISC-V's
+//!   attributes after `PT_PHDR` and `PT_INTERP`).
 //!
 //! The page size is the target's (BFD's `ELF_MAXPAGESIZE`), not the input's.
 
@@ -96,7 +96,7 @@ impl Facts<'_, '_> {
         self.loaded(i) && self.obj.sections[i].sh_type == SHT_NOTE
     }
     fn named(&self, name: &str) -> Option<usize> {
-        self.obj.sections.iter().position(|s| *s.name == *name.as_bytes())
+        self.obj.section_by_name(name.as_bytes())
     }
     /// `elf_sort_sections`' key (a stable sort leaves ties in section order).
     fn sort_key(&self, i: usize) -> (u64, u64, bool, u64) {
@@ -227,10 +227,12 @@ fn notes_and_tls(f: &Facts<'_, '_>, maps: &mut Vec<Map>) -> Result<(), String> {
 pub(super) fn maps(obj: &ElfObject<'_>, eh: u64, ph: u64, page: u64) -> Result<Vec<Map>, String> {
     let n = obj.sections.len();
     let f = Facts { obj, lma: (0..n).map(|i| obj.lma(i)).collect() };
-    let mut sorted: Vec<usize> = (0..n).filter(|&i| f.flags(i) & SHF_ALLOC != 0).collect();
-    // (A section wrapping past the end of the address space: the headers must not go there.)
-    let ends = sorted.iter().map(|&i| (f.lma[i], f.lma[i].wrapping_add(f.size(i))));
+    let alloc: Vec<usize> = (0..n).filter(|&i| f.flags(i) & SHF_ALLOC != 0).collect();
+    // (A section wrapping past the end of the address space, the last in section order: the
+    // headers must not go below its end.)
+    let ends = alloc.iter().map(|&i| (f.lma[i], f.lma[i].wrapping_add(f.size(i))));
     let wrap_to = ends.filter(|&(start, end)| end < start).map(|(_, end)| end).next_back().unwrap_or(0);
+    let mut sorted = alloc;
     sorted.sort_by_key(|&i| f.sort_key(i));
     let table = estimate(&f) * ph + eh;
     let first_lma = sorted.first().map(|&i| f.lma[i]);
