@@ -89,12 +89,17 @@ pub fn ld_r_both_with<V>(d: &Path, gnu: &str, args: &str, view: impl Fn(&str) ->
     [(gnu.to_string(), "g.o"), (tl("tl-ld").display().to_string(), "t.o")].map(|(tool, out)| {
         let _ = std::fs::remove_file(d.join(out));
         let o = run(Command::new("sh").arg("-c").arg(format!("{tool} -r {args} -o {out}")).current_dir(d));
-        // (Messages located in the command line or a script follow the name at once: "ld:--defsym:1: ...".)
+        // (Messages located in the command line or a script follow the name at once:
+        // "ld:--defsym:1: ...", "ld:x.lds:3: ...".)
         let stderr = String::from_utf8_lossy(&o.stderr)
             .replace(&format!("{tool}: "), "LD: ")
             .replace("tl-ld: ", "LD: ")
-            .replace(&format!("{tool}:--"), "LD:--")
-            .replace("tl-ld:--", "LD:--");
+            .lines()
+            .map(|l| match l.strip_prefix(&format!("{tool}:")).or_else(|| l.strip_prefix("tl-ld:")) {
+                Some(rest) => format!("LD:{rest}\n"),
+                None => format!("{l}\n"),
+            })
+            .collect::<String>();
         let v = d.join(out).exists().then(|| view(out));
         (o.status.code(), format!("{stderr}{}", String::from_utf8_lossy(&o.stdout)), v)
     })

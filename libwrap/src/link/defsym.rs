@@ -69,7 +69,7 @@ fn lex(s: &str) -> Option<Vec<Token>> {
 
 /// A number as GNU ld writes them: `0x` hex, `0` octal, decimal, a `K` or `M` suffix, or a
 /// radix suffix (`h`, `o`).
-fn number(t: &str) -> Option<u64> {
+pub(crate) fn number(t: &str) -> Option<u64> {
     let lower = t.to_ascii_lowercase();
     let (body, scale) = match lower.strip_suffix('k') {
         Some(b) => (b, 1024),

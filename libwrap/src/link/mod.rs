@@ -46,6 +46,7 @@ pub mod final_link;
 pub mod load;
 pub mod merge;
 pub mod options;
+pub(crate) mod script;
 pub mod search;
 mod strip;
 
@@ -60,6 +61,7 @@ pub fn relocatable<R>(opts: &Options, emit: impl FnOnce(&Linked<'_>) -> R) -> Re
     if opts.emulation.is_some() {
         merge::emulation_machine(opts.emulation.as_deref())?;
     }
+    let script = script::load(&opts.scripts, &opts.search_dirs).map_err(|m| crate::error::Error::Link { messages: vec![m] })?;
     let files = load::open_inputs(opts)?;
     let archives = load::parse_archives(&files)?;
     let mut warnings = Vec::new();
@@ -67,10 +69,11 @@ pub fn relocatable<R>(opts: &Options, emit: impl FnOnce(&Linked<'_>) -> R) -> Re
     if !opts.wrap.is_empty() && loaded.objects.iter().any(|o| o.bitcode.is_some()) {
         return Err(crate::error::Error::Link { messages: vec!["--wrap with bitcode inputs: not supported with -r yet".into()] });
     }
-    let mut out = merge::merge(&loaded.objects, &loaded.table, opts, &mut warnings)?;
+    let mut out = merge::merge(&loaded.objects, &loaded.table, opts, script.as_ref(), &mut warnings)?;
     carry::carry(&loaded.objects, &loaded.table, &mut out)?;
     defsym::apply(&mut out.obj, &opts.defsym).map_err(|m| crate::error::Error::Link { messages: vec![m] })?;
-    if let Some(entry) = &opts.entry
+    let script_entry = script.as_ref().and_then(|s| s.entry.as_ref()).map(|e| e.as_bytes().to_vec());
+    if let Some(entry) = opts.entry.as_ref().or(script_entry.as_ref())
         && !out.obj.symbols.iter().any(|s| s.name.as_ref() == entry.as_slice() && s.section != crate::elf::SymbolSection::Undefined)
     {
         let entry = String::from_utf8_lossy(entry);

@@ -69,6 +69,9 @@ pub struct Options {
     pub discard: Discard,
     /// `--defsym SYMBOL=EXPRESSION`, in order.
     pub defsym: Vec<String>,
+    /// `-T FILE` / `--script FILE` (and `-dT`), in order: linker scripts that replace GNU's
+    /// default `-r` script (see [`crate::link::script`]).
+    pub scripts: Vec<PathBuf>,
 }
 
 /// `-S` (`--strip-debug`) or `-s` (`--strip-all`).

@@ -687,9 +687,9 @@ impl Parsed {
             }
             "T" | "script" | "dT" | "default-script" => {
                 let v = value.or_empty();
-                self.unsupported_with_r.push(format!("{a} {v} (linker scripts)"));
                 self.pass(a);
                 self.pass(&v);
+                self.opts.scripts.push(PathBuf::from(v));
             }
             _ => return false,
         }
@@ -739,6 +739,9 @@ impl Parsed {
             z_keyword(self, &v);
         } else if let Some(v) = joined("-e") {
             self.opts.entry = Some(v.into_bytes());
+        } else if let Some(v) = joined("-T").filter(|v| !["text", "data", "bss", "ldata"].iter().any(|t| v.starts_with(t))) {
+            // `-TFILE` (not `-Ttext=`, `-Tdata`, ...: section addresses).
+            self.opts.scripts.push(PathBuf::from(v));
         } else if a.starts_with("-O") || a.starts_with("--build-id") || a.starts_with("--hash-style") {
             // Joined forms of ignored options.
         } else if WITH_ARGUMENT.contains(&name) || name.starts_with("thinlto") || name.starts_with("lto") {
@@ -808,8 +811,9 @@ fn relocatable(prog: &str, p: &Parsed, out: &mut dyn Write, err: &mut dyn Write)
     let output = p.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
     let report = |e: libwrap::Error, err: &mut dyn Write| {
         for line in link_messages(&e) {
-            // (A message located in the command line reads "ld:--defsym:1: ...", as GNU's.)
-            let sep = if line.starts_with("--defsym:") { "" } else { " " };
+            // (A message located in the command line or a script reads "ld:--defsym:1: ...",
+            // "ld:x.lds:3: ...", as GNU's.)
+            let sep = if located(&line) { "" } else { " " };
             let _ = writeln!(err, "{prog}:{sep}{line}");
         }
         1
@@ -836,6 +840,15 @@ fn relocatable(prog: &str, p: &Parsed, out: &mut dyn Write, err: &mut dyn Write)
             1
         }
         Err(e) => report(e, err),
+    }
+}
+
+/// Whether a message starts with a location, `FILE:LINE:` (a script's line, or `--defsym:N:`).
+fn located(line: &str) -> bool {
+    let mut parts = line.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(file), Some(n), Some(_)) => !file.is_empty() && !file.contains(' ') && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()),
+        _ => false,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::sections::{Layout, OutSection};
+use super::sections::{Layout, OutSection, ScriptSymbol};
 use super::symbols::{Mapper, Place, SymbolList};
 use crate::elf::consts::*;
 use crate::elf::{ElfObject, Info, Link, Section, SectionData, SymbolSection};
@@ -35,11 +35,13 @@ fn indices(layout: &Layout) -> Indices {
 pub(super) fn write<'a>(
     obj: &mut ElfObject<'a>,
     objects: &[Object<'a>],
-    layout: Layout,
+    mut layout: Layout,
     mut list: SymbolList<'a>,
     mapper: &Mapper<'_, 'a>,
 ) {
     let ix = indices(&layout);
+    let script_symbols = std::mem::take(&mut layout.script_symbols);
+    let gone = discarded_globals(objects, &layout, mapper);
     for &(oi, k) in &layout.groups {
         obj.add_section(group_section(objects, &layout, &ix, mapper, oi, k));
     }
@@ -55,6 +57,74 @@ pub(super) fn write<'a>(
         }
     }
     obj.symbols = list.symbols;
+    for s in script_symbols {
+        define_script_symbol(obj, s, &ix);
+    }
+    drop_unreferenced(obj, &gone);
+}
+
+/// The output symbols of globals defined in sections a script's `/DISCARD/` took.
+fn discarded_globals(objects: &[Object<'_>], layout: &Layout, mapper: &Mapper<'_, '_>) -> Vec<usize> {
+    let mut gone = Vec::new();
+    for &(oi, k) in &layout.discarded {
+        let Some(elf) = &objects[oi].elf else { continue };
+        for (j, s) in elf.symbols.iter().enumerate() {
+            if s.binding() != STB_LOCAL
+                && s.section == SymbolSection::Section(k)
+                && let Some((out, _)) = mapper.map(&layout.placement, oi, j)
+            {
+                gone.push(out);
+            }
+        }
+    }
+    gone
+}
+
+/// Removes the symbols in `gone` that no relocation uses (GNU ld writes no symbol for a
+/// definition it discarded).
+fn drop_unreferenced(obj: &mut ElfObject<'_>, gone: &[usize]) {
+    if gone.is_empty() {
+        return;
+    }
+    let mut keep = vec![true; obj.symbols.len()];
+    gone.iter().for_each(|&j| keep[j] = obj.symbols[j].section != SymbolSection::Undefined);
+    for s in &obj.sections {
+        if let SectionData::Relocations { relocs, .. } = &s.data {
+            relocs.iter().filter_map(|r| r.symbol).for_each(|j| keep[j] = true);
+        }
+    }
+    let sections = vec![true; obj.sections.len()];
+    obj.retain(&sections, &keep);
+}
+
+/// Defines a symbol a linker script assigns: an undefined reference becomes the definition,
+/// an input's definition is replaced (unless `PROVIDE`), else a new global is added (unless
+/// `PROVIDE`: only what is referenced).
+fn define_script_symbol(obj: &mut ElfObject<'_>, s: ScriptSymbol, ix: &Indices) {
+    let section = s.section.map_or(SymbolSection::Absolute, |out| SymbolSection::Section(ix.section[out]));
+    let other = if s.hidden { STV_HIDDEN } else { 0 };
+    match obj.symbols.iter().position(|x| x.name.as_ref() == s.name.as_slice() && x.binding() != STB_LOCAL) {
+        Some(j) => {
+            let x = &mut obj.symbols[j];
+            if s.provide && x.section != SymbolSection::Undefined {
+                return;
+            }
+            if x.section == SymbolSection::Undefined {
+                x.st_info = (STB_GLOBAL << 4) | STT_NOTYPE;
+            }
+            (x.section, x.value, x.size) = (section, s.value, 0);
+            x.st_other = (x.st_other & !3) | other;
+        }
+        None if s.provide => {}
+        None => obj.symbols.push(crate::elf::Symbol {
+            name: Cow::Owned(s.name),
+            st_info: (STB_GLOBAL << 4) | STT_NOTYPE,
+            st_other: other,
+            section,
+            value: s.value,
+            size: 0,
+        }),
+    }
 }
 
 /// The output group of input group section `k` of object `oi`.
@@ -106,7 +176,7 @@ fn add_section(obj: &mut ElfObject<'_>, s: OutSection, ix: &Indices, i: usize, i
         name: Cow::Owned(s.name.clone()),
         sh_type: s.sh_type,
         sh_flags: s.flags | group_flag,
-        sh_addr: 0,
+        sh_addr: s.addr,
         lma: None,
         sh_addralign: s.align,
         sh_entsize: s.entsize,

@@ -3,7 +3,7 @@
 //! 1. [`crate::link::diagnostics::check`]: multiple definitions, `--warn-common`, warning symbols;
 //! 2. `output_header`: the output's machine (the first native input's, or `-m`'s), inputs checked
 //!    against it;
-//! 3. [`sections`]: output sections, kept groups, where each input section goes, `.note.GNU-stack`,
+//! 3. [`sections`] (or [`script_layout`] with `-T`): output sections, kept groups, where each input section goes, `.note.GNU-stack`,
 //!    the merged `.note.gnu.property` ([`properties`]);
 //! 4. [`commons`]: with `-d`, the `.bss` that commons get space in;
 //! 5. [`symbols`]: section symbols, locals, one symbol per global name (then `-d`'s commons are
@@ -19,12 +19,14 @@ mod eh_frame;
 mod materialize;
 mod properties;
 mod relocs;
+mod script_layout;
 mod sections;
 mod symbols;
 
 use super::diagnostics;
 use super::load::Object;
 use super::options::Options;
+use super::script::Script;
 use crate::elf::ElfObject;
 use crate::elf::target::{EMULATIONS, machine_name};
 use crate::error::{Error, Result};
@@ -41,10 +43,19 @@ pub(crate) struct Output<'a> {
 }
 
 /// Builds the native output (see the module documentation).
-pub(crate) fn merge<'a>(objects: &[Object<'a>], table: &Table, opts: &Options, warnings: &mut Vec<String>) -> Result<Output<'a>> {
+pub(crate) fn merge<'a>(
+    objects: &[Object<'a>],
+    table: &Table,
+    opts: &Options,
+    script: Option<&Script>,
+    warnings: &mut Vec<String>,
+) -> Result<Output<'a>> {
     diagnostics::check(objects, table, opts, warnings)?;
     let (mut obj, native_machine) = output_header(objects, opts)?;
-    let mut layout = sections::place(objects, opts, obj.e_machine, warnings)?;
+    let mut layout = match script {
+        Some(script) => script_layout::place(objects, opts, script, obj.e_machine, warnings)?,
+        None => sections::place(objects, opts, obj.e_machine, warnings)?,
+    };
     let bss = commons::bss_section(&mut layout, table, opts);
     let (mut list, map) = symbols::build(objects, table, &layout);
     if let Some(bss) = bss {

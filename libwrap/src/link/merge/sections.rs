@@ -44,6 +44,10 @@ pub(super) struct OutSection {
     /// Gaps between the input sections of a code section are filled with the target's NOPs
     /// (x86-64 and x32, as GNU ld fills them), else with zeros.
     pub(super) code_fill: bool,
+    /// How many input sections it holds.
+    pub(super) inputs: usize,
+    /// `sh_addr` (a linker script's address; 0 otherwise).
+    pub(super) addr: u64,
 }
 
 impl OutSection {
@@ -62,6 +66,8 @@ impl OutSection {
             rela: None,
             group: None,
             code_fill: false,
+            inputs: 0,
+            addr: 0,
         }
     }
 
@@ -73,7 +79,11 @@ impl OutSection {
     /// allocating without bound) when the offsets overflow or when more than
     /// [`MAX_MATERIALIZED`] bytes of zeros would have to be written out.
     pub(super) fn append(&mut self, s: &Section<'_>) -> std::result::Result<u64, String> {
-        let align = s.sh_addralign.max(1);
+        self.append_aligned(s, s.sh_addralign.max(1))
+    }
+
+    /// [`OutSection::append`] at alignment `align` (a script's `SUBALIGN`).
+    pub(super) fn append_aligned(&mut self, s: &Section<'_>, align: u64) -> std::result::Result<u64, String> {
         if !align.is_power_of_two() {
             return Err(format!("section {} has alignment {align}, not a power of two", String::from_utf8_lossy(&s.name)));
         }
@@ -129,7 +139,7 @@ const X86_NOPS: [&[u8]; 10] = [
 ];
 
 /// Extends `bytes` to `end` with x86 NOPs.
-fn fill_with_nops(bytes: &mut Vec<u8>, end: usize) {
+pub(super) fn fill_with_nops(bytes: &mut Vec<u8>, end: usize) {
     while bytes.len() < end {
         let n = (end - bytes.len()).min(10);
         bytes.extend_from_slice(X86_NOPS[n - 1]);
@@ -154,19 +164,36 @@ pub(super) struct Layout {
     pub(super) placement: Placement,
     /// The output `.eh_frame`, if any.
     pub(super) eh_frame: Option<usize>,
+    /// The symbols a linker script defines.
+    pub(super) script_symbols: Vec<ScriptSymbol>,
+    /// The input sections a script's `/DISCARD/` took: (object, section).
+    pub(super) discarded: Vec<(usize, usize)>,
+}
+
+/// A symbol a linker script assignment defines.
+#[derive(Debug)]
+pub(super) struct ScriptSymbol {
+    pub(super) name: Vec<u8>,
+    /// The output section it is relative to (`None`: absolute).
+    pub(super) section: Option<usize>,
+    pub(super) value: u64,
+    /// `PROVIDE`: defined only when referenced and not defined otherwise.
+    pub(super) provide: bool,
+    /// `HIDDEN`, `PROVIDE_HIDDEN`.
+    pub(super) hidden: bool,
 }
 
 /// What `.note.GNU-stack` sections said, input by input.
 #[derive(Default)]
-struct StackNotes {
+pub(super) struct StackNotes {
     /// The output's note section.
-    note: Option<usize>,
+    pub(super) note: Option<usize>,
     /// An input's note asks for an executable stack.
-    exec: bool,
+    pub(super) exec: bool,
     /// A native input has no note.
-    missing: bool,
+    pub(super) missing: bool,
     /// The warnings about notes, in input order (GNU gives none when no input has a note).
-    pending: Vec<String>,
+    pub(super) pending: Vec<String>,
 }
 
 /// Places every input section (see the module documentation).
@@ -176,6 +203,8 @@ pub(super) fn place<'a>(objects: &'a [Object<'_>], opts: &Options, e_machine: u1
         groups: Vec::new(),
         placement: objects.iter().map(|o| vec![None; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect(),
         eh_frame: None,
+        script_symbols: Vec::new(),
+        discarded: Vec::new(),
     };
     let mut by_key: FxHashMap<Key<'a>, usize> = FxHashMap::default();
     let mut notes = StackNotes::default();
@@ -228,7 +257,7 @@ pub(super) fn place<'a>(objects: &'a [Object<'_>], opts: &Options, e_machine: u1
 
 /// The merged `.note.gnu.property` of the native inputs ([`properties`]), or `None` when no
 /// property is left; `-z cet-report` messages go to `warnings` (or fail the link).
-fn property_note(objects: &[Object<'_>], opts: &Options, e_machine: u16, warnings: &mut Vec<String>) -> Result<Option<Vec<u8>>> {
+pub(super) fn property_note(objects: &[Object<'_>], opts: &Options, e_machine: u16, warnings: &mut Vec<String>) -> Result<Option<Vec<u8>>> {
     let mut inputs = Vec::new();
     let mut format = None;
     for o in objects {
@@ -254,7 +283,7 @@ fn property_note(objects: &[Object<'_>], opts: &Options, e_machine: u16, warning
 }
 
 /// True for the sections that are placed (not tables, relocations or groups).
-fn is_placed(s: &Section<'_>) -> bool {
+pub(super) fn is_placed(s: &Section<'_>) -> bool {
     !matches!(
         s.data,
         SectionData::SymbolTable
@@ -267,7 +296,7 @@ fn is_placed(s: &Section<'_>) -> bool {
 }
 
 /// Records object `oi`'s kept groups; returns the group each of its sections belongs to.
-fn keep_groups(layout: &mut Layout, oi: usize, o: &Object<'_>) -> FxHashMap<usize, usize> {
+pub(super) fn keep_groups(layout: &mut Layout, oi: usize, o: &Object<'_>) -> FxHashMap<usize, usize> {
     let mut group_of = FxHashMap::default();
     let Some(elf) = &o.elf else { return group_of };
     for (k, s) in elf.sections.iter().enumerate() {
@@ -284,7 +313,17 @@ fn keep_groups(layout: &mut Layout, oi: usize, o: &Object<'_>) -> FxHashMap<usiz
 }
 
 /// An input `.note.GNU-stack`: the first one makes the output's.
-fn stack_note(layout: &mut Layout, notes: &mut StackNotes, o: &Object<'_>, s: &Section<'_>, opts: &Options) {
+pub(super) fn stack_note(layout: &mut Layout, notes: &mut StackNotes, o: &Object<'_>, s: &Section<'_>, opts: &Options) {
+    stack_note_warning(notes, o, s, opts);
+    if notes.note.is_none() {
+        layout.sections.push(OutSection::empty(&s.name, SHT_PROGBITS, 0));
+        notes.note = Some(layout.sections.len() - 1);
+    }
+}
+
+/// What an input's `.note.GNU-stack` says: whether it asks for an executable stack (GNU's
+/// warning unless `-z execstack`/`noexecstack`).
+pub(super) fn stack_note_warning(notes: &mut StackNotes, o: &Object<'_>, s: &Section<'_>, opts: &Options) {
     if s.sh_flags & SHF_EXECINSTR != 0 {
         notes.exec = true;
         if opts.exec_stack.is_none() {
@@ -293,16 +332,25 @@ fn stack_note(layout: &mut Layout, notes: &mut StackNotes, o: &Object<'_>, s: &S
                 .push(format!("warning: {}: requires executable stack (because the .note.GNU-stack section is executable)", o.name));
         }
     }
-    if notes.note.is_none() {
-        layout.sections.push(OutSection::empty(&s.name, SHT_PROGBITS, 0));
-        notes.note = Some(layout.sections.len() - 1);
-    }
+}
+
+/// With a linker script: output section `out` is the output's `.note.GNU-stack`.
+pub(super) fn stack_note_at(layout: &mut Layout, notes: &mut StackNotes, out: usize, s: &Section<'_>) {
+    let os = &mut layout.sections[out];
+    (os.sh_type, os.flags, os.align) = (SHT_PROGBITS, 0, s.sh_addralign.max(1));
+    notes.note = Some(out);
 }
 
 /// The output's `.note.GNU-stack`: executable if an input asks for it or a native input has no
 /// note (GNU's deprecated default), unless `-z execstack`/`-z noexecstack` says otherwise; none
 /// (and no warning) when no input has one and no `-z` asks for one, as GNU ld -r does.
-fn finish_stack_note(layout: &mut Layout, notes: StackNotes, objects: &[Object<'_>], opts: &Options, warnings: &mut Vec<String>) {
+pub(super) fn finish_stack_note(
+    layout: &mut Layout,
+    notes: StackNotes,
+    objects: &[Object<'_>],
+    opts: &Options,
+    warnings: &mut Vec<String>,
+) {
     // (A partial link that carries bitcode keeps the wrapped format's note.)
     if notes.note.is_none() && opts.exec_stack.is_none() && !objects.iter().any(|o| o.bitcode.is_some()) {
         return;
@@ -334,54 +382,93 @@ fn place_one<'a>(
     group_of: &FxHashMap<usize, usize>,
     code_fill: bool,
 ) -> Result<()> {
-    let elf = o.elf.as_ref().expect("placing a section of a native object");
-    let s = &elf.sections[k];
-    if s.sh_flags & 0x800 != 0 {
-        return Err(Error::Link {
-            messages: vec![format!("{}: compressed section {} is not supported", o.name, String::from_utf8_lossy(&s.name))],
-        });
-    }
-    let is_eh = s.name.as_ref() == b".eh_frame" && matches!(s.sh_type, SHT_PROGBITS | SHT_X86_64_UNWIND);
-    let link_order = if s.sh_flags & SHF_LINK_ORDER != 0 {
-        match s.link {
-            Link::Section(t) => layout.placement[oi].get(t).copied().flatten().map(|(out, _)| out),
-            _ => None,
-        }
-    } else {
-        None
-    };
+    let s = &o.elf.as_ref().expect("placing a section of a native object").sections[k];
+    let link_order = link_order_target(layout, oi, s);
     let group = group_of.get(&k).map(|&g| layout.groups[g]);
     let key = Key { name: &s.name, group, link_order };
     let out = match by_key.get(&key) {
         Some(&i) => i,
         None => {
-            let mut os = OutSection::empty(&s.name, s.sh_type, s.sh_flags & !SHF_GROUP);
-            os.entsize = s.sh_entsize;
-            os.link = link_order;
-            os.nobits = matches!(s.data, SectionData::NoBits(_)).then_some(0);
-            os.group = group_of.get(&k).copied();
-            os.code_fill = code_fill;
-            layout.sections.push(os);
-            by_key.insert(key, layout.sections.len() - 1);
-            if is_eh && layout.eh_frame.is_none() {
-                layout.eh_frame = Some(layout.sections.len() - 1);
-            }
-            layout.sections.len() - 1
+            let i = new_output(layout, s, group_of.get(&k).copied(), link_order, code_fill);
+            by_key.insert(key, i);
+            i
         }
     };
+    put(layout, out, oi, o, k, None)
+}
+
+/// The output section an `SHF_LINK_ORDER` section's link target went to.
+pub(super) fn link_order_target(layout: &Layout, oi: usize, s: &Section<'_>) -> Option<usize> {
+    if s.sh_flags & SHF_LINK_ORDER == 0 {
+        return None;
+    }
+    match s.link {
+        Link::Section(t) => layout.placement[oi].get(t).copied().flatten().map(|(out, _)| out),
+        _ => None,
+    }
+}
+
+/// A new output section for input section `s` (its name, type, flags and entry size), in
+/// output group `group`; returns its index.
+pub(super) fn new_output(layout: &mut Layout, s: &Section<'_>, group: Option<usize>, link_order: Option<usize>, code_fill: bool) -> usize {
+    let mut os = OutSection::empty(&s.name, s.sh_type, s.sh_flags & !SHF_GROUP);
+    os.entsize = s.sh_entsize;
+    os.link = link_order;
+    os.nobits = matches!(s.data, SectionData::NoBits(_)).then_some(0);
+    os.group = group;
+    os.code_fill = code_fill;
+    layout.sections.push(os);
+    let i = layout.sections.len() - 1;
+    if is_eh_frame(s) && layout.eh_frame.is_none() {
+        layout.eh_frame = Some(i);
+    }
+    i
+}
+
+fn is_eh_frame(s: &Section<'_>) -> bool {
+    s.name.as_ref() == b".eh_frame" && matches!(s.sh_type, SHT_PROGBITS | SHT_X86_64_UNWIND)
+}
+
+/// Appends input section `k` of object `oi` to output section `out` (an `.eh_frame` is only
+/// reserved: [`super::eh_frame`] places it).
+/// `subalign` overrides the input's alignment (a script's `SUBALIGN`).
+pub(super) fn put(layout: &mut Layout, out: usize, oi: usize, o: &Object<'_>, k: usize, subalign: Option<u64>) -> Result<()> {
+    let s = &o.elf.as_ref().expect("placing a section of a native object").sections[k];
+    if s.sh_flags & 0x800 != 0 {
+        return Err(Error::Link {
+            messages: vec![format!("{}: compressed section {} is not supported", o.name, String::from_utf8_lossy(&s.name))],
+        });
+    }
     let os = &mut layout.sections[out];
-    os.flags |= s.sh_flags & !SHF_GROUP;
-    if is_eh {
+    // BFD keeps SHF_MERGE/SHF_STRINGS only while every input has the same ones and entry size.
+    let merge = SHF_MERGE | SHF_STRINGS;
+    let merge_bits = if os.inputs == 0 {
+        s.sh_flags & merge
+    } else if (os.flags ^ s.sh_flags) & merge != 0 || os.entsize != s.sh_entsize {
+        if os.flags & SHF_MERGE != 0 {
+            os.entsize = 0;
+        }
+        0
+    } else {
+        os.flags & merge
+    };
+    os.flags = ((os.flags | s.sh_flags) & !(SHF_GROUP | merge)) | merge_bits;
+    os.inputs += 1;
+    if is_eh_frame(s) {
         // Placed when .eh_frame is rebuilt.
         if !s.sh_addralign.max(1).is_power_of_two() || s.sh_addralign > 1 << 16 {
             let what = format!("{}: section .eh_frame has alignment {}", o.name, s.sh_addralign);
             return Err(Error::Link { messages: vec![what] });
         }
         os.align = os.align.max(s.sh_addralign.max(1));
+        if layout.eh_frame.is_none() {
+            layout.eh_frame = Some(out);
+        }
         layout.placement[oi][k] = Some((out, u64::MAX));
         return Ok(());
     }
-    let at = os.append(s).map_err(|e| Error::Link { messages: vec![format!("{}: {e}", o.name)] })?;
+    let align = subalign.unwrap_or(s.sh_addralign.max(1));
+    let at = os.append_aligned(s, align).map_err(|e| Error::Link { messages: vec![format!("{}: {e}", o.name)] })?;
     layout.placement[oi][k] = Some((out, at));
     Ok(())
 }

@@ -1,0 +1,865 @@
+//! Pass 3 with a linker script (`-T`): output sections as the script's `SECTIONS` lays them
+//! out, as GNU ld 2.40 does with `-r` (`notes/gnu-ld-r-linker-scripts.md` has the rules and
+//! where BFD implements them):
+//! 1. claims: the output section statements in script order, each input section description
+//!    in order, files in input order, sections in file order; the first description that
+//!    matches a section takes it (group members only by `/DISCARD/`: a partial link keeps
+//!    groups whole); `ONLY_IF_RO`/`ONLY_IF_RW` statements whose sections do not all qualify
+//!    are dropped; `SORT_*` orders the matches of its pattern;
+//! 2. orphans (sections no statement takes), in input order: into the output section of
+//!    their name when its flags agree, else a new output section after the last one of
+//!    their kind (`ldelf_place_orphan`'s classes: text, rodata, tdata, data, bss, notes,
+//!    non-allocated), at address 0;
+//! 3. contents and symbols: input sections at their alignment (`SUBALIGN` overrides it), data
+//!    statements, `.` assignments padding with the fill, symbol assignments (relative to the
+//!    output section inside one, absolute outside); empty output sections are dropped; each
+//!    section's address is its statement's, or the location counter's.
+
+use rustc_hash::FxHashMap;
+
+use super::super::load::Object;
+use super::super::options::Options;
+use super::super::script::expr::{Context, EvalError, align_up};
+use super::super::script::{Expr, InputDescription, OutputItem, OutputSection, Script, SectionType, SectionsItem, SortKey, Statement};
+use super::properties;
+use super::sections::{self, Layout, OutSection, ScriptSymbol, StackNotes};
+use crate::elf::Section;
+use crate::elf::consts::*;
+use crate::error::{Error, Result};
+use crate::objcopy::glob::fnmatch;
+
+/// What one output section (a statement's or an orphan's) holds, in order.
+enum Piece<'s> {
+    Input(usize, usize),
+    Data(u8, &'s Expr),
+    Fill(&'s Expr),
+    Statement(&'s Statement),
+    /// The input's `.note.GNU-stack` (object, section).
+    StackNote(usize, usize),
+    /// An input's `.note.gnu.property` (object, section): the merged note.
+    PropertyNote(usize, usize),
+}
+
+/// An output section being planned.
+struct Entry<'s> {
+    name: Vec<u8>,
+    statement: Option<&'s OutputSection>,
+    pieces: Vec<Piece<'s>>,
+    /// For an orphan: the output group of its sections (each group keeps its own).
+    group: Option<(usize, usize)>,
+    /// The flags of its first input section.
+    flags: Option<u64>,
+}
+
+/// The plan: output sections and top-level statements, in output order.
+enum Item<'s> {
+    Entry(usize),
+    Statement(&'s Statement),
+}
+
+/// Lays the inputs out as `script` says (see the module documentation).
+pub(super) fn place<'a>(
+    objects: &'a [Object<'_>],
+    opts: &Options,
+    script: &Script,
+    e_machine: u16,
+    warnings: &mut Vec<String>,
+) -> Result<Layout> {
+    let mut layout = Layout {
+        sections: Vec::new(),
+        groups: Vec::new(),
+        placement: objects.iter().map(|o| vec![None; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect(),
+        eh_frame: None,
+        script_symbols: Vec::new(),
+        discarded: Vec::new(),
+    };
+    let mut group_of = Vec::new();
+    for (oi, o) in objects.iter().enumerate() {
+        group_of.push(if opts.force_group_allocation { FxHashMap::default() } else { sections::keep_groups(&mut layout, oi, o) });
+    }
+    let (mut entries, mut items, claimed) = claims(objects, script, &group_of);
+    layout.discarded = discarded(&entries, &claimed);
+    orphans(objects, &group_of, &layout, &claimed, &mut entries, &mut items);
+    build(objects, opts, script, &entries, &items, e_machine, &mut layout, &group_of, warnings)?;
+    Ok(layout)
+}
+
+/// The sections `/DISCARD/` took: claimed, but in no entry.
+fn discarded(entries: &[Entry<'_>], claimed: &Claimed) -> Vec<(usize, usize)> {
+    let mut placed: Vec<Vec<bool>> = claimed.iter().map(|c| vec![false; c.len()]).collect();
+    for p in entries.iter().flat_map(|e| &e.pieces) {
+        if let Piece::Input(oi, k) = p {
+            placed[*oi][*k] = true;
+        }
+    }
+    let mut out = Vec::new();
+    for (oi, c) in claimed.iter().enumerate() {
+        out.extend((0..c.len()).filter(|&k| c[k] && !placed[oi][k]).map(|k| (oi, k)));
+    }
+    out
+}
+
+/// Whether input section `s` is one the partial link places at all.
+fn candidate(o: &Object<'_>, k: usize, s: &Section<'_>) -> bool {
+    !o.discarded[k] && sections::is_placed(s)
+}
+
+/// What a statement took (by object, by section), `/DISCARD/` included.
+type Claimed = Vec<Vec<bool>>;
+
+/// The statements' entries and claims (step 1).
+fn claims<'s>(
+    objects: &[Object<'_>],
+    script: &'s Script,
+    group_of: &[FxHashMap<usize, usize>],
+) -> (Vec<Entry<'s>>, Vec<Item<'s>>, Claimed) {
+    let mut claimed: Vec<Vec<bool>> = objects.iter().map(|o| vec![false; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect();
+    let (mut entries, mut items) = (Vec::new(), Vec::new());
+    for item in &script.sections {
+        let os = match item {
+            SectionsItem::Statement(s) => {
+                items.push(Item::Statement(s));
+                continue;
+            }
+            SectionsItem::Output(os) => os,
+        };
+        let discard = os.name == "/DISCARD/";
+        let mut pieces = Vec::new();
+        let mut taken = Vec::new();
+        for it in &os.items {
+            match it {
+                OutputItem::Input(d) => {
+                    for (oi, k) in matches(objects, d, &claimed, group_of, discard) {
+                        claimed[oi][k] = true;
+                        taken.push((oi, k));
+                        pieces.push(Piece::Input(oi, k));
+                    }
+                }
+                OutputItem::Data(size, e) => pieces.push(Piece::Data(*size, e)),
+                OutputItem::Fill(e) => pieces.push(Piece::Fill(e)),
+                OutputItem::Statement(s) => pieces.push(Piece::Statement(s)),
+            }
+        }
+        if let Some(ro) = os.only_if_ro {
+            let writable = taken.iter().any(|&(oi, k)| section(objects, oi, k).sh_flags & SHF_WRITE != 0);
+            if ro == writable {
+                // The statement does not apply: its sections are free for later ones.
+                for (oi, k) in taken {
+                    claimed[oi][k] = false;
+                }
+                continue;
+            }
+        }
+        if discard {
+            continue;
+        }
+        entries.push(Entry { name: os.name.clone().into_bytes(), statement: Some(os), pieces, group: None, flags: None });
+        items.push(Item::Entry(entries.len() - 1));
+    }
+    for e in &mut entries {
+        e.flags = e.pieces.iter().find_map(|p| match p {
+            Piece::Input(oi, k) => Some(section(objects, *oi, *k).sh_flags),
+            _ => None,
+        });
+    }
+    (entries, items, claimed)
+}
+
+fn section<'o, 'a>(objects: &'o [Object<'a>], oi: usize, k: usize) -> &'o Section<'a> {
+    &objects[oi].elf.as_ref().expect("a native object").sections[k]
+}
+
+/// The sections description `d` takes, in GNU's order: files in input order, sections in file
+/// order, then the sorted patterns' matches sorted.
+fn matches(
+    objects: &[Object<'_>],
+    d: &InputDescription,
+    claimed: &[Vec<bool>],
+    group_of: &[FxHashMap<usize, usize>],
+    discard: bool,
+) -> Vec<(usize, usize)> {
+    let mut plain = Vec::new();
+    let mut sorted: Vec<((usize, usize), SortKey, SortKey)> = Vec::new();
+    for (oi, o) in objects.iter().enumerate() {
+        let Some(elf) = &o.elf else { continue };
+        if !file_matches(&d.file, o) || d.file_excludes.iter().any(|x| file_matches(x, o)) {
+            continue;
+        }
+        for (k, s) in elf.sections.iter().enumerate() {
+            if claimed[oi][k] || !candidate(o, k, s) || (!discard && group_of[oi].contains_key(&k)) {
+                continue;
+            }
+            if d.sections.is_empty() {
+                plain.push((oi, k));
+                continue;
+            }
+            let Some(p) =
+                d.sections.iter().find(|p| fnmatch(p.pattern.as_bytes(), &s.name) && !p.excludes.iter().any(|x| file_matches(x, o)))
+            else {
+                continue;
+            };
+            match p.sort.outer {
+                SortKey::None | SortKey::Explicitly => plain.push((oi, k)),
+                outer => sorted.push(((oi, k), outer, p.sort.inner)),
+            }
+        }
+    }
+    let name = |&(oi, k): &(usize, usize)| section(objects, oi, k).name.to_vec();
+    let align = |&(oi, k): &(usize, usize)| std::cmp::Reverse(section(objects, oi, k).sh_addralign);
+    let priority = |&(oi, k): &(usize, usize)| init_priority(&section(objects, oi, k).name);
+    let by = |key: SortKey, a: &(usize, usize), b: &(usize, usize)| match key {
+        SortKey::Name => name(a).cmp(&name(b)),
+        SortKey::Alignment => align(a).cmp(&align(b)),
+        SortKey::InitPriority => priority(a).cmp(&priority(b)),
+        _ => std::cmp::Ordering::Equal,
+    };
+    sorted.sort_by(|a, b| by(a.1, &a.0, &b.0).then_with(|| by(a.2, &a.0, &b.0)));
+    plain.extend(sorted.into_iter().map(|(s, _, _)| s));
+    plain
+}
+
+/// `SORT_BY_INIT_PRIORITY`'s key: the number after the name's last `.` (`.ctors`/`.dtors`:
+/// 65535 minus it, as GNU's `get_init_priority`).
+fn init_priority(name: &[u8]) -> u64 {
+    let Some(dot) = name.iter().rposition(|&c| c == b'.') else { return u64::MAX };
+    let Some(n) = std::str::from_utf8(&name[dot + 1..]).ok().and_then(|t| t.parse::<u64>().ok()) else { return u64::MAX };
+    if name.starts_with(b".ctors") || name.starts_with(b".dtors") { 65535u64.saturating_sub(n) } else { n }
+}
+
+/// Whether a file pattern names object `o` (`archive:member` patterns name members).
+fn file_matches(pattern: &str, o: &Object<'_>) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let (archive, member) = match o.name.strip_suffix(')').and_then(|n| n.split_once('(')) {
+        Some((a, m)) => (Some(a), m),
+        None => (None, o.name.as_str()),
+    };
+    match pattern.split_once(':') {
+        Some((ap, mp)) => {
+            archive.is_some_and(|a| fnmatch(ap.as_bytes(), a.as_bytes())) && (mp.is_empty() || fnmatch(mp.as_bytes(), member.as_bytes()))
+        }
+        None => fnmatch(pattern.as_bytes(), member.as_bytes()),
+    }
+}
+
+/// BFD's section flags, as `ldelf_place_orphan` and `lang_output_section_find_by_flags`
+/// compare them.
+mod sec {
+    pub(super) const HAS_CONTENTS: u32 = 1;
+    pub(super) const ALLOC: u32 = 2;
+    pub(super) const LOAD: u32 = 4;
+    pub(super) const READONLY: u32 = 8;
+    pub(super) const CODE: u32 = 16;
+    pub(super) const THREAD_LOCAL: u32 = 32;
+    pub(super) const DEBUGGING: u32 = 64;
+}
+
+/// The BFD flags of an input section.
+fn bfd_flags(s: &Section<'_>) -> u32 {
+    let alloc = s.sh_flags & SHF_ALLOC != 0;
+    let contents = s.sh_type != SHT_NOBITS;
+    let mut f = 0;
+    f |= if contents { sec::HAS_CONTENTS } else { 0 };
+    f |= if alloc { sec::ALLOC } else { 0 };
+    f |= if alloc && contents { sec::LOAD } else { 0 };
+    f |= if s.sh_flags & SHF_WRITE == 0 { sec::READONLY } else { 0 };
+    f |= if s.sh_flags & SHF_EXECINSTR != 0 { sec::CODE } else { 0 };
+    f |= if s.sh_flags & SHF_TLS != 0 { sec::THREAD_LOCAL } else { 0 };
+    f |= if crate::bfd::is_debugging_section(&s.name, s.sh_type, s.sh_flags) { sec::DEBUGGING } else { 0 };
+    f
+}
+
+/// An entry's output section as BFD has it when orphans are placed: none yet (`None`), or
+/// its flags (0 for one made by an assignment alone) and its first input.
+fn entry_section(e: &Entry<'_>, objects: &[Object<'_>]) -> Option<(u32, Option<(usize, usize)>)> {
+    let mut flags: Option<u32> = None;
+    let mut first = None;
+    for p in &e.pieces {
+        let f = match p {
+            Piece::Input(oi, k) | Piece::StackNote(oi, k) | Piece::PropertyNote(oi, k) => {
+                first.get_or_insert((*oi, *k));
+                bfd_flags(section(objects, *oi, *k))
+            }
+            Piece::Data(..) => sec::HAS_CONTENTS | sec::ALLOC | sec::LOAD | sec::READONLY,
+            // (A section made by assignments alone has flags 0; they add none to others.)
+            Piece::Statement(_) | Piece::Fill(_) => {
+                flags.get_or_insert(0);
+                continue;
+            }
+        };
+        // (Read-only only if every part is; other flags or-ed.)
+        flags = Some(match flags {
+            None | Some(0) => f,
+            Some(g) => ((g | f) & !sec::READONLY) | (g & f & sec::READONLY),
+        });
+    }
+    flags.map(|f| (f, first))
+}
+
+/// The orphans' output sections (step 2, `ldelf_place_orphan` with `-r`).
+fn orphans(
+    objects: &[Object<'_>],
+    group_of: &[FxHashMap<usize, usize>],
+    layout: &Layout,
+    claimed: &Claimed,
+    entries: &mut Vec<Entry<'_>>,
+    items: &mut Vec<Item<'_>>,
+) {
+    // Per class: the anchor found for its first orphan, and the last orphan of the class.
+    let mut last_of_class: FxHashMap<Class, usize> = FxHashMap::default();
+    for (oi, o) in objects.iter().enumerate() {
+        let Some(elf) = &o.elf else { continue };
+        for (k, s) in elf.sections.iter().enumerate() {
+            if claimed[oi][k] || !candidate(o, k, s) {
+                continue;
+            }
+            let piece = if s.name.as_ref() == b".note.GNU-stack" {
+                Piece::StackNote(oi, k)
+            } else if s.name.as_ref() == properties::NAME && s.sh_type == SHT_NOTE {
+                Piece::PropertyNote(oi, k)
+            } else {
+                Piece::Input(oi, k)
+            };
+            let group = group_of[oi].get(&k).map(|&g| layout.groups[g]);
+            if group.is_none()
+                && let Some(e) = same_name(objects, entries, s)
+            {
+                entries[e].pieces.push(piece);
+                continue;
+            }
+            entries.push(Entry { name: s.name.to_vec(), statement: None, pieces: vec![piece], group, flags: Some(s.sh_flags) });
+            let new = entries.len() - 1;
+            let flags = bfd_flags(s);
+            let Some(class) = classify(flags, s.sh_type) else {
+                // Non-allocated debugging sections go last, in the order met.
+                items.push(Item::Entry(new));
+                continue;
+            };
+            let at = match last_of_class.get(&class) {
+                Some(&e) => position(items, e) + 1,
+                None => insert_after(items, anchor(objects, entries, items, class, flags, s.sh_type)),
+            };
+            items.insert(at, Item::Entry(new));
+            last_of_class.insert(class, new);
+        }
+    }
+}
+
+/// The output section an orphan named like it joins (`ldelf_place_orphan`'s first loop): the
+/// first of that name whose section has compatible flags (or none yet: the last such).
+fn same_name(objects: &[Object<'_>], entries: &[Entry<'_>], s: &Section<'_>) -> Option<usize> {
+    let mut by_name = None;
+    for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.name == s.name.as_ref() && e.group.is_none()) {
+        match entry_section(e, objects) {
+            None => by_name = Some(i),
+            Some((0, _)) => return Some(i),
+            Some((f, first)) => {
+                let compatible = ((f ^ bfd_flags(s)) & (sec::LOAD | sec::ALLOC)) == 0
+                    && first.is_none_or(|(oi, k)| {
+                        let t = section(objects, oi, k);
+                        const OS_PROC: u64 = 0xfff0_0000;
+                        t.sh_type == s.sh_type && t.info == s.info && (t.sh_flags ^ s.sh_flags) & OS_PROC == 0
+                    });
+                if compatible {
+                    return Some(i);
+                }
+            }
+        }
+    }
+    by_name
+}
+
+fn position(items: &[Item<'_>], entry: usize) -> usize {
+    items.iter().position(|i| matches!(i, Item::Entry(e) if *e == entry)).expect("a planned entry")
+}
+
+/// `ldelf_place_orphan`'s classes (its `hold` table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Class {
+    Text,
+    Rodata,
+    Tdata,
+    Data,
+    Bss,
+    Note,
+    NonAlloc,
+}
+
+/// An orphan's class; `None` for non-allocated debugging sections.
+fn classify(f: u32, sh_type: u32) -> Option<Class> {
+    Some(if f & (sec::ALLOC | sec::DEBUGGING) == 0 {
+        Class::NonAlloc
+    } else if f & sec::ALLOC == 0 {
+        return None;
+    } else if f & sec::LOAD != 0 && sh_type == SHT_NOTE {
+        Class::Note
+    } else if f & (sec::LOAD | sec::HAS_CONTENTS | sec::THREAD_LOCAL) == 0 {
+        Class::Bss
+    } else if f & sec::THREAD_LOCAL != 0 {
+        Class::Tdata
+    } else if f & sec::READONLY == 0 {
+        Class::Data
+    } else if f & sec::CODE == 0 {
+        Class::Rodata
+    } else {
+        Class::Text
+    })
+}
+
+/// The item the first orphan of a class follows: the output section statement named for the
+/// class, else [`find_by_flags`]'s; `None`: the start.
+fn anchor(objects: &[Object<'_>], entries: &[Entry<'_>], items: &[Item<'_>], class: Class, flags: u32, sh_type: u32) -> Option<usize> {
+    let name: &[u8] = match class {
+        Class::Text => b".text",
+        Class::Rodata => b".rodata",
+        Class::Tdata => b".tdata",
+        Class::Data => b".data",
+        Class::Bss => b".bss",
+        Class::Note => b".interp",
+        Class::NonAlloc => b".comment",
+    };
+    let entry_of = |i: &Item<'_>| match i {
+        Item::Entry(e) => Some(*e),
+        Item::Statement(_) => None,
+    };
+    if let Some(at) = items.iter().position(|i| entry_of(i).is_some_and(|e| entries[e].name == name)) {
+        return Some(at);
+    }
+    // The statements' flags as BFD sees them: their sections' (`None`: no section yet).
+    let looks: Vec<(usize, Option<(u32, u32)>)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(at, i)| entry_of(i).map(|e| (at, e)))
+        .map(|(at, e)| {
+            let section =
+                entry_section(&entries[e], objects).map(|(f, first)| (f, first.map_or(0, |(oi, k)| section(objects, oi, k).sh_type)));
+            (at, section)
+        })
+        .collect();
+    find_by_flags(&looks, flags, sh_type, true).or_else(|| find_by_flags(&looks, flags, sh_type, false))
+}
+
+/// `lang_output_section_find_by_flags`: the last statement whose flags suit an orphan's (exact
+/// first, then by the orphan's kind); with `match_type`, statements with a section of another
+/// type are passed over.
+fn find_by_flags(looks: &[(usize, Option<(u32, u32)>)], f: u32, sh_type: u32, match_type: bool) -> Option<usize> {
+    use sec::*;
+    let typed = |l: &Option<(u32, u32)>| !match_type || l.is_none_or(|(_, t)| t == sh_type);
+    let flags_of = |l: &Option<(u32, u32)>| l.map_or(0, |(g, _)| g);
+    let last = |mask: u32| looks.iter().filter(|(_, l)| typed(l) && (flags_of(l) ^ f) & mask == 0).map(|(at, _)| *at).last();
+    if let Some(at) = last(HAS_CONTENTS | ALLOC | LOAD | READONLY | CODE | THREAD_LOCAL) {
+        return Some(at);
+    }
+    let found = if f & CODE != 0 && f & ALLOC != 0 {
+        last(HAS_CONTENTS | ALLOC | LOAD | CODE | THREAD_LOCAL)
+    } else if f & READONLY != 0 && f & ALLOC != 0 && f & THREAD_LOCAL == 0 && f & HAS_CONTENTS != 0 {
+        last(HAS_CONTENTS | ALLOC | LOAD | READONLY)
+    } else if f & THREAD_LOCAL != 0 && f & ALLOC != 0 {
+        // .tdata after the last loaded section, .tbss after the last TLS one.
+        let mut found = None;
+        let mut seen_tls = false;
+        for (at, l) in looks {
+            let x = flags_of(l) ^ (f | LOAD | HAS_CONTENTS);
+            if x & (THREAD_LOCAL | ALLOC) == 0 {
+                found = Some(*at);
+                seen_tls = true;
+            } else if seen_tls {
+                break;
+            } else if x & (LOAD | HAS_CONTENTS) == 0 {
+                found = Some(*at);
+            }
+        }
+        return found;
+    } else if f & HAS_CONTENTS != 0 && f & ALLOC != 0 {
+        last(HAS_CONTENTS | ALLOC | LOAD | THREAD_LOCAL)
+    } else if f & ALLOC != 0 {
+        looks.iter().filter(|(_, l)| typed(l) && flags_of(l) & ALLOC != 0).map(|(at, _)| *at).last()
+    } else {
+        // Non-allocated: after the last statement (of the same debugging kind).
+        return looks.iter().filter(|(_, l)| (flags_of(l) ^ f) & DEBUGGING == 0).map(|(at, _)| *at).last();
+    };
+    found
+}
+
+/// Where a class's first orphan goes after item `after` (`insert_os_after`): past the
+/// top-level assignments that follow it, but before an assignment to `.` (at the start, after
+/// the first one).
+fn insert_after(items: &[Item<'_>], after: Option<usize>) -> usize {
+    let mut at = after.map_or(0, |a| a + 1);
+    let mut first_dot = after.is_none();
+    while let Some(Item::Statement(st)) = items.get(at) {
+        if let Statement::Assign(a) = st
+            && a.target == "."
+        {
+            if !first_dot {
+                return at;
+            }
+            first_dot = false;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The location counter and the symbols defined so far.
+struct Counter<'l> {
+    dot: u64,
+    symbols: &'l [ScriptSymbol],
+    sections: &'l [OutSection],
+}
+
+impl Context for Counter<'_> {
+    fn dot(&self) -> u64 {
+        self.dot
+    }
+    fn symbol(&self, name: &str) -> Option<u64> {
+        self.symbols.iter().rev().find(|s| s.name == name.as_bytes()).map(|s| s.value)
+    }
+    fn section(&self, function: &str, name: &str) -> Option<u64> {
+        let s = self.sections.iter().find(|s| s.name == name.as_bytes())?;
+        Some(match function {
+            "SIZEOF" => s.size(),
+            "ALIGNOF" => s.align,
+            _ => s.addr,
+        })
+    }
+}
+
+/// Step 3: the output sections, in the plan's order.
+#[allow(clippy::too_many_arguments)]
+fn build(
+    objects: &[Object<'_>],
+    opts: &Options,
+    script: &Script,
+    entries: &[Entry<'_>],
+    items: &[Item<'_>],
+    e_machine: u16,
+    layout: &mut Layout,
+    group_of: &[FxHashMap<usize, usize>],
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let mut notes = stack_notes(objects, opts);
+    let mut property_note = sections::property_note(objects, opts, e_machine, warnings)?;
+    let mut dot = 0u64;
+    let mut last_alloc: Option<usize> = None;
+    let mut property_empty = false;
+    for item in items {
+        let e = match item {
+            Item::Statement(s) => {
+                let cx = Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections };
+                match statement(s, &cx, None)? {
+                    Effect::Dot(to) => dot = to,
+                    Effect::Define(mut sym) => {
+                        // (Derived from `.`: relative to the last allocated output section.)
+                        if let (Statement::Assign(a), Some(last)) = (s, last_alloc)
+                            && a.expr.uses_dot()
+                        {
+                            (sym.section, sym.value) = (Some(last), sym.value.wrapping_sub(layout.sections[last].addr));
+                        }
+                        layout.script_symbols.push(sym);
+                    }
+                    Effect::None => {}
+                }
+                continue;
+            }
+            Item::Entry(e) => &entries[*e],
+        };
+        let before = layout.sections.len();
+        let out = output_for(e, objects, group_of, layout, e_machine);
+        let start = match e.statement.and_then(|st| st.address.as_ref()) {
+            Some(a) => eval(a, &Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections })?,
+            None if e.statement.is_none() => 0,
+            None => dot,
+        };
+        let mut fill = None;
+        for p in &e.pieces {
+            match p {
+                Piece::Input(oi, k) => {
+                    let subalign = match e.statement.and_then(|st| st.subalign.as_ref()) {
+                        Some(a) => Some(eval(a, &Counter { dot, symbols: &[], sections: &[] })?.max(1).next_power_of_two()),
+                        None => None,
+                    };
+                    sections::put(layout, out, *oi, &objects[*oi], *k, subalign)?;
+                }
+                Piece::StackNote(oi, k) => {
+                    let s = section(objects, *oi, *k);
+                    sections::stack_note_at(layout, &mut notes, out, s);
+                }
+                Piece::PropertyNote(oi, k) => {
+                    let align = section(objects, *oi, *k).sh_addralign.max(1);
+                    let os = &mut layout.sections[out];
+                    os.inputs += 1;
+                    if let Some(bytes) = property_note.take() {
+                        (os.bytes, os.align) = (bytes, align);
+                    } else if os.size() == 0 && e.pieces.iter().all(|p| matches!(p, Piece::PropertyNote(..))) {
+                        // Nothing left of the properties: no note (as without a script).
+                        property_empty = true;
+                    }
+                }
+                Piece::Data(size, expr) => {
+                    let cx = Counter { dot: layout.sections[out].size(), symbols: &layout.script_symbols, sections: &layout.sections };
+                    let v = eval(expr, &cx)?;
+                    let big = objects.iter().find_map(|o| o.elf.as_ref()).is_some_and(|e| e.big_endian);
+                    let bytes =
+                        if big { v.to_be_bytes()[8 - *size as usize..].to_vec() } else { v.to_le_bytes()[..*size as usize].to_vec() };
+                    append_bytes(&mut layout.sections[out], &bytes);
+                }
+                Piece::Fill(expr) => {
+                    let cx = Counter { dot: 0, symbols: &layout.script_symbols, sections: &layout.sections };
+                    fill = Some(eval(expr, &cx)?);
+                }
+                Piece::Statement(s) => {
+                    let cx = Counter { dot: layout.sections[out].size(), symbols: &layout.script_symbols, sections: &layout.sections };
+                    match statement(s, &cx, Some(out))? {
+                        Effect::Dot(to) => pad_to(&mut layout.sections[out], to, fill, e_machine == EM_X86_64.0)?,
+                        Effect::Define(sym) => layout.script_symbols.push(sym),
+                        Effect::None => {}
+                    }
+                }
+            }
+        }
+        if std::mem::take(&mut property_empty) {
+            layout.sections.truncate(before);
+            continue;
+        }
+        finish_output(e, out, before, start, &mut dot, layout)?;
+        if let Some(os) = layout.sections.get(out)
+            && os.flags & SHF_ALLOC != 0
+            && os.flags & SHF_TLS == 0
+        {
+            last_alloc = Some(out);
+        }
+    }
+    for s in &script.top {
+        let cx = Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections };
+        if let Effect::Define(sym) = statement(s, &cx, None)? {
+            layout.script_symbols.push(sym);
+        }
+    }
+    if let Some(bytes) = property_note.take() {
+        let mut os = OutSection::empty(properties::NAME, SHT_NOTE, SHF_ALLOC);
+        let is_64 = objects.iter().find_map(|o| o.elf.as_ref()).is_none_or(|e| e.is_64);
+        (os.bytes, os.align) = (bytes, if is_64 { 8 } else { 4 });
+        layout.sections.push(os);
+    }
+    sections::finish_stack_note(layout, notes, objects, opts, warnings);
+    Ok(())
+}
+
+/// The `.note.GNU-stack` warnings, in input order (as [`sections::place`] gives them).
+fn stack_notes(objects: &[Object<'_>], opts: &Options) -> StackNotes {
+    let mut notes = StackNotes::default();
+    for o in objects {
+        let Some(elf) = &o.elf else { continue };
+        let note = elf.sections.iter().enumerate().find(|(k, s)| s.name.as_ref() == b".note.GNU-stack" && candidate(o, *k, s));
+        match note {
+            Some((_, s)) => sections::stack_note_warning(&mut notes, o, s, opts),
+            None if !elf.sections.is_empty() => {
+                notes.missing = true;
+                if opts.exec_stack.is_none() {
+                    notes.pending.push(format!("warning: {}: missing .note.GNU-stack section implies executable stack", o.name));
+                }
+            }
+            None => {}
+        }
+    }
+    notes
+}
+
+/// A new output section for entry `e` (its first input section's type and flags; data
+/// statements alone make `PROGBITS`).
+fn output_for(e: &Entry<'_>, objects: &[Object<'_>], group_of: &[FxHashMap<usize, usize>], layout: &mut Layout, e_machine: u16) -> usize {
+    let code_fill = e_machine == EM_X86_64.0;
+    let first = e.pieces.iter().find_map(|p| match p {
+        Piece::Input(oi, k) => Some((*oi, *k)),
+        _ => None,
+    });
+    let i = match first {
+        Some((oi, k)) => {
+            let s = section(objects, oi, k);
+            let group = group_of[oi].get(&k).copied();
+            let link_order = sections::link_order_target(layout, oi, s);
+            let i = sections::new_output(layout, s, group, link_order, code_fill);
+            layout.sections[i].flags = 0;
+            i
+        }
+        None => {
+            let note = e.pieces.iter().any(|p| matches!(p, Piece::PropertyNote(..)));
+            let (t, f) = if note { (SHT_NOTE, SHF_ALLOC) } else { (SHT_PROGBITS, 0) };
+            let mut os = OutSection::empty(&e.name, t, f);
+            os.code_fill = code_fill;
+            layout.sections.push(os);
+            layout.sections.len() - 1
+        }
+    };
+    layout.sections[i].name = e.name.clone();
+    i
+}
+
+/// The section's alignment, type and address once its contents are in. A statement makes a
+/// section only when something is in it (an input section, data, an assignment: GNU's
+/// `init_os` callers); one with assignments alone is `PROGBITS`, writable, or `NOBITS` when `.`
+/// moved; data statements make it allocated.
+fn finish_output(e: &Entry<'_>, out: usize, before: usize, start: u64, dot: &mut u64, layout: &mut Layout) -> Result<()> {
+    let st = e.statement;
+    if e.pieces.is_empty() {
+        layout.sections.truncate(before);
+        return Ok(());
+    }
+    let has_input = e.pieces.iter().any(|p| matches!(p, Piece::Input(..) | Piece::StackNote(..) | Piece::PropertyNote(..)));
+    let has_data = e.pieces.iter().any(|p| matches!(p, Piece::Data(..)));
+    let os = &mut layout.sections[out];
+    if !has_input && !has_data {
+        os.flags = SHF_WRITE | if os.size() > 0 { SHF_ALLOC } else { 0 };
+        if os.size() > 0 {
+            (os.sh_type, os.nobits, os.bytes) = (SHT_NOBITS, Some(os.size()), Vec::new());
+        }
+    } else if has_data {
+        os.flags |= SHF_ALLOC;
+    }
+    if let Some(st) = st {
+        let cx = Counter { dot: *dot, symbols: &[], sections: &[] };
+        if let Some(a) = &st.align {
+            os.align = os.align.max(eval(a, &cx)?.max(1).next_power_of_two());
+        }
+        match st.kind {
+            SectionType::NoLoad => {
+                if os.nobits.is_none() {
+                    os.nobits = Some(os.bytes.len() as u64);
+                    os.bytes = Vec::new();
+                }
+                os.sh_type = SHT_NOBITS;
+                os.flags |= SHF_ALLOC | SHF_WRITE;
+            }
+            SectionType::NotAlloc => {
+                os.flags &= !SHF_ALLOC;
+                if os.sh_type == SHT_NOBITS {
+                    os.sh_type = SHT_PROGBITS;
+                }
+            }
+            _ => {}
+        }
+    }
+    // (-r orphans are at address 0; a statement's section at its address or the counter's.)
+    let addr = match st {
+        Some(s) if s.address.is_some() => start,
+        Some(_) => align_up(start, os.align),
+        None => 0,
+    };
+    os.addr = addr;
+    if addr != 0 {
+        // BFD: the alignment is the lowest bit set in the alignment and the address.
+        os.align = os.align.min(1 << addr.trailing_zeros());
+    }
+    *dot = addr.wrapping_add(os.size());
+    Ok(())
+}
+
+/// Appends `bytes` at the end of `os`.
+fn append_bytes(os: &mut OutSection, bytes: &[u8]) {
+    if os.nobits.is_some() {
+        os.nobits = Some(os.size() + bytes.len() as u64);
+    } else {
+        os.bytes.extend_from_slice(bytes);
+    }
+}
+
+/// Moves the end of `os` to `to` (an assignment to `.` inside it), filling with `fill`.
+fn pad_to(os: &mut OutSection, to: u64, fill: Option<u64>, code_fill: bool) -> Result<()> {
+    let size = os.size();
+    if to < size {
+        return Err(Error::Link { messages: vec![format!("cannot move location counter backwards (from {size:016x} to {to:016x})")] });
+    }
+    if to > size + sections::MAX_MATERIALIZED {
+        return Err(Error::Link { messages: vec![format!("section {} is too large to link", String::from_utf8_lossy(&os.name))] });
+    }
+    match os.nobits {
+        Some(_) => os.nobits = Some(to),
+        None if fill.is_none() && code_fill && os.flags & SHF_EXECINSTR != 0 => sections::fill_with_nops(&mut os.bytes, to as usize),
+        None => {
+            let pattern = fill.map_or([0; 4], |f| (f as u32).to_be_bytes());
+            for i in size..to {
+                os.bytes.push(pattern[(i % 4) as usize]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What an assignment does.
+enum Effect {
+    None,
+    /// `.` moves there.
+    Dot(u64),
+    Define(ScriptSymbol),
+}
+
+/// Evaluates an assignment or `ASSERT` (symbols relative to output section `out` when inside
+/// one).
+fn statement(s: &Statement, cx: &Counter<'_>, out: Option<usize>) -> Result<Effect> {
+    match s {
+        Statement::Assert(e, message) => {
+            if eval(e, cx)? == 0 {
+                return Err(Error::Link { messages: vec![message.clone()] });
+            }
+            Ok(Effect::None)
+        }
+        Statement::Assign(a) => {
+            let value = eval(&a.expr, cx).map_err(|e| located(e, &a.at))?;
+            let old = if a.target == "." { Some(cx.dot) } else { cx.symbol(&a.target) };
+            let value = match (a.op, old) {
+                ("=", _) => value,
+                (op, Some(old)) => compound(op, old, value)?,
+                (_, None) => return Err(undefined(&a.target)),
+            };
+            if a.target == "." {
+                return Ok(Effect::Dot(value));
+            }
+            Ok(Effect::Define(ScriptSymbol {
+                name: a.target.clone().into_bytes(),
+                section: out,
+                value,
+                provide: a.provide,
+                hidden: a.hidden,
+            }))
+        }
+    }
+}
+
+fn compound(op: &str, old: u64, v: u64) -> Result<u64> {
+    Ok(match op {
+        "+=" => old.wrapping_add(v),
+        "-=" => old.wrapping_sub(v),
+        "*=" => old.wrapping_mul(v),
+        "/=" if v == 0 => return Err(Error::Link { messages: vec!["/ by zero".into()] }),
+        "/=" => old / v,
+        "<<=" => old.wrapping_shl(v as u32),
+        ">>=" => old.wrapping_shr(v as u32),
+        "&=" => old & v,
+        _ => old | v,
+    })
+}
+
+/// GNU's message located at a script line (`x.lds:3: undefined symbol ...`).
+fn located(e: Error, at: &str) -> Error {
+    match e {
+        Error::Link { messages } => Error::Link { messages: messages.into_iter().map(|m| format!("{at}: {m}")).collect() },
+        other => other,
+    }
+}
+
+fn undefined(name: &str) -> Error {
+    Error::Link { messages: vec![format!("undefined symbol `{name}' referenced in expression")] }
+}
+
+fn eval(e: &Expr, cx: &Counter<'_>) -> Result<u64> {
+    e.eval(cx).map_err(|err| match err {
+        EvalError::Undefined(n) => undefined(&n),
+        EvalError::NoSection(f, s) => Error::Link { messages: vec![format!("undefined section `{s}' referenced in expression ({f})")] },
+        EvalError::ByZero(op) => Error::Link { messages: vec![format!("{op} by zero")] },
+        EvalError::Unsupported(f) => {
+            Error::Link { messages: vec![format!("{f} in a linker script expression: not supported with -r yet")] }
+        }
+    })
+}

@@ -1,0 +1,154 @@
+//! tl-ld -r with linker scripts (`-T`), against GNU ld -r 2.40 on the same scripts and objects:
+//! the kernel's module script (`/DISCARD/`, `SORT`, `KEEP`, `ALIGN`, addresses 0), output
+//! sections that gather input sections by wildcard, orphans, `EXCLUDE_FILE`, data statements,
+//! symbol assignments and `PROVIDE`, `ONLY_IF_RO`, `INCLUDE`, and GNU's errors. Sections in
+//! output order with their addresses, every section's bytes, the normalised `readelf` view
+//! (symbols, relocations by name, groups), stdout, stderr and exit status must equal GNU's.
+
+mod harness;
+
+use std::path::Path;
+use std::process::Command;
+
+use harness::*;
+
+fn build(d: &Path) {
+    let write = |name: &str, text: &str| std::fs::write(d.join(name), text).unwrap();
+    write(
+        "a.c",
+        "int x = 1; int y; static const char *s = \"hello\";\nconst int ro[4] = {1,2,3,4};\nint f(void) { return x + y + s[0]; }\n",
+    );
+    write("b.c", "extern int f(void); __thread int t; __thread int ti = 3;\nint g(void) { return f() + t + ti; }\n");
+    write(
+        "c.c",
+        "int c1 __attribute__((section(\"___ksymtab+foo\"))) = 1;\nint c2 __attribute__((section(\"___ksymtab+bar\"))) = 2;\n\
+         int d1 __attribute__((section(\".discard.x\"))) = 3;\nint h(void) { return c1 + c2; }\n\
+         static void __attribute__((constructor(200))) ctor2(void) {}\nstatic void __attribute__((constructor(101))) ctor1(void) {}\n\
+         int bugs[2] __attribute__((section(\"__bug_table\"), used)) = {1, 2};\n",
+    );
+    write(
+        "e.cpp",
+        "#include <stdexcept>\ntemplate <class T> T twice(T x) { return x + x; }\ninline int shared() { static int n; return ++n; }\n\
+         int e(int x) { if (x < 0) throw std::runtime_error(\"neg\"); return twice(x) + shared(); }\n",
+    );
+    write(
+        "s.s",
+        ".text\n.globl sf\nsf: ret\n.p2align 4\n.globl sg\nsg: ret\n.section .rodata.cst8,\"aM\",@progbits,8\n.quad 7\n.section .note.GNU-stack\n",
+    );
+    let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
+    sh("gcc -O1 -c a.c b.c && gcc -O1 -ffunction-sections -fdata-sections -c c.c && g++ -O1 -ffunction-sections -c e.cpp && as s.s -o s.o");
+    sh("gcc -O1 -fcf-protection -c a.c -o cet.o && gcc -O1 -g -c b.c -o bg.o && ar rc libc1.a c.o");
+    // The kernel's scripts/module.lds (6.x, x86-64), as Kbuild links modules with it.
+    write(
+        "module.lds",
+        "SECTIONS {\n\t/DISCARD/ : {\n\t\t*(.discard)\n\t\t*(.discard.*)\n\t\t*(.export_symbol)\n\t}\n\n\
+         \t__ksymtab\t\t0 : ALIGN(8) { *(SORT(___ksymtab+*)) }\n\t__ksymtab_gpl\t\t0 : ALIGN(8) { *(SORT(___ksymtab_gpl+*)) }\n\
+         \t__kcrctab\t\t0 : ALIGN(4) { *(SORT(___kcrctab+*)) }\n\n\
+         \t.ctors\t\t\t0 : ALIGN(8) { *(SORT(.ctors.*)) *(.ctors) }\n\t.init_array\t\t0 : ALIGN(8) { *(SORT(.init_array.*)) *(.init_array) }\n\n\
+         \t.altinstructions\t0 : ALIGN(8) { KEEP(*(.altinstructions)) }\n\t__bug_table\t\t0 : ALIGN(8) { KEEP(*(__bug_table)) }\n\
+         \t__jump_table\t\t0 : ALIGN(8) { KEEP(*(__jump_table)) }\n\t__ex_table\t\t0 : ALIGN(4) { KEEP(*(__ex_table)) }\n\n\
+         \t__patchable_function_entries : { *(__patchable_function_entries) }\n\n\
+         \t.bss : {\n\t\t*(.bss .bss.[0-9a-zA-Z_]*)\n\t\t*(.bss..L*)\n\t}\n\n\t.data : {\n\t\t*(.data .data.[0-9a-zA-Z_]*)\n\t\t*(.data..L*)\n\t}\n\n\
+         \t.rodata : {\n\t\t*(.rodata .rodata.[0-9a-zA-Z_]*)\n\t\t*(.rodata..L*)\n\t}\n}\n",
+    );
+    write(
+        "gather.lds",
+        "SECTIONS {\n .text : { *(.text .text.*) }\n .data : { start_data = .; *(.data .data.*) end_data = .; }\n .rodata : { *(.rodata*) }\n}\n",
+    );
+    write(
+        "stmts.lds",
+        "/* data, fill and symbols */\nSECTIONS {\n .text 0x1000 : { *(.text) . = ALIGN(32); text_end = .; }\n\
+         .tab : { LONG(0x11223344) SHORT(7) BYTE(1) . = ALIGN(8); QUAD(0x55) tab_end = .; }\n\
+         .data : SUBALIGN(16) { *(.data) }\n PROVIDE(unused_provided = 42);\n PROVIDE(f = 1);\n abs_sym = 0x100;\n}\n",
+    );
+    write("exclude.lds", "SECTIONS {\n .text : { EXCLUDE_FILE(*b.o) *(.text) }\n .btext : { *(.text) }\n}\n");
+    write("member.lds", "SECTIONS {\n .fromlib : { *libc1.a:c.o(.text.*) }\n .text : { *(.text) }\n}\n");
+    write(
+        "ro.lds",
+        "SECTIONS {\n .eh_frame 0 : ONLY_IF_RO { KEEP(*(.eh_frame)) }\n .eh_frame 0 : ONLY_IF_RW { KEEP(*(.eh_frame)) }\n .text 0 : { *(.text) }\n}\n",
+    );
+    write("inc.lds", "INCLUDE gather.lds\n");
+    write("noload.lds", "SECTIONS {\n .bss (NOLOAD) : { *(.bss) *(COMMON) }\n .text : { *(.text) }\n}\n");
+    write(
+        "sorts.lds",
+        "SECTIONS {\n .init_array : { *(SORT_BY_INIT_PRIORITY(.init_array.*)) *(.init_array) }\n .k : { *(SORT_BY_ALIGNMENT(.rodata*)) }\n}\n",
+    );
+    write("discard_all.lds", "SECTIONS {\n /DISCARD/ : { *(.comment) *(.note.GNU-stack) }\n}\n");
+    write("bad_eof.lds", "SECTIONS {\n .text : { *(.text) }\n");
+    write("bad_mid.lds", "SECTIONS {\n .text : { *(.text) }\n = 3;\n}\n");
+    write("bad_colon.lds", "SECTIONS {\n .text: { *(.text) }\n}\n");
+    write("assert.lds", "SECTIONS {\n .text : { *(.text) }\n}\nASSERT(0, \"boom\")\n");
+    write("bad_include.lds", "INCLUDE nothere.lds\n");
+}
+
+const LINKS: &[&str] = &[
+    "-T module.lds a.o b.o c.o",
+    "-T module.lds c.o e.o a.o",
+    "-T module.lds cet.o c.o",
+    "-T gather.lds a.o b.o c.o",
+    "-T gather.lds e.o s.o",
+    "--script=gather.lds bg.o a.o",
+    "-Tgather.lds a.o",
+    "-T stmts.lds a.o s.o",
+    "-T exclude.lds a.o b.o",
+    "-T member.lds a.o libc1.a -u h",
+    "-T ro.lds a.o e.o",
+    "-T inc.lds a.o b.o",
+    "-T noload.lds a.o b.o",
+    "-T sorts.lds c.o s.o a.o",
+    "-T discard_all.lds a.o b.o",
+    "-T bad_eof.lds a.o",
+    "-T bad_mid.lds a.o",
+    "-T bad_colon.lds a.o",
+    "-T assert.lds a.o",
+    "-T bad_include.lds a.o",
+    "-T nosuch.lds a.o",
+];
+
+/// The sections in output order with their addresses and bytes, then the normalised view.
+fn view(d: &Path, out: &str) -> String {
+    let text =
+        |args: &[&str]| String::from_utf8_lossy(&run(Command::new("readelf").args(args).arg(out).current_dir(d)).stdout).into_owned();
+    let mut v = String::new();
+    for line in text(&["-SW"]).lines() {
+        let Some(rest) = line.trim_start().strip_prefix('[') else { continue };
+        let Some((num, rest)) = rest.split_once(']') else { continue };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if num.trim() == "Nr" || num.trim() == "0" || f.is_empty() || matches!(f[0], ".symtab" | ".strtab" | ".shstrtab") {
+            continue;
+        }
+        v.push_str(&format!("order {} {} addr={}\n", f[0], f[1], f[2]));
+        if f[1] != "NOBITS" && !f[0].starts_with(".rel") && f[0] != ".eh_frame" {
+            v.push_str(&text(&["-x", num.trim()]).replace(out, "OUT"));
+        }
+    }
+    v.push_str(&readelf_normalised(&d.join(out)));
+    v
+}
+
+#[test]
+fn partial_links_with_linker_scripts_match_gnu() {
+    let dir = tempdir();
+    let d = dir.path();
+    build(d);
+    let mut failures = Vec::new();
+    for args in LINKS {
+        let seen = ld_r_both(d, args, |out| view(d, out));
+        if seen[0] != seen[1] {
+            let only = |a: &Option<String>, b: &Option<String>| {
+                let (a, b) = (a.clone().unwrap_or_default(), b.clone().unwrap_or_default());
+                a.lines().filter(|l| !b.lines().any(|m| m == *l)).take(14).collect::<Vec<_>>().join("\n  ")
+            };
+            failures.push(format!(
+                "ld -r {args}: status {:?}/{:?} stderr {:?}/{:?}\n only GNU:\n  {}\n only tl:\n  {}",
+                seen[0].0,
+                seen[1].0,
+                seen[0].1,
+                seen[1].1,
+                only(&seen[0].2, &seen[1].2),
+                only(&seen[1].2, &seen[0].2)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), LINKS.len(), failures.join("\n"));
+}
