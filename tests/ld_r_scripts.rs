@@ -35,7 +35,11 @@ fn build(d: &Path) {
         "s.s",
         ".text\n.globl sf\nsf: ret\n.p2align 4\n.globl sg\nsg: ret\n.section .rodata.cst8,\"aM\",@progbits,8\n.quad 7\n.section .note.GNU-stack\n",
     );
+    // A reference into a discarded section (GNU's error), and one only debug info makes.
+    write("disc.c", "int dd __attribute__((section(\".discard.y\"))) = 5;\nint use_dd(void) { return dd; }\n");
+    write("discg.c", "int dg __attribute__((section(\".discard.g\"))) = 5;\nint other(void) { return 1; }\n");
     let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
+    sh("gcc -O1 -c disc.c && gcc -O1 -g -c discg.c");
     sh("gcc -O1 -c a.c b.c && gcc -O1 -ffunction-sections -fdata-sections -c c.c && g++ -O1 -ffunction-sections -c e.cpp && as s.s -o s.o");
     sh("gcc -O1 -fcf-protection -c a.c -o cet.o && gcc -O1 -g -c b.c -o bg.o && ar rc libc1.a c.o");
     // The kernel's scripts/module.lds (6.x, x86-64), as Kbuild links modules with it.
@@ -103,6 +107,10 @@ const LINKS: &[&str] = &[
     "-T assert.lds a.o",
     "-T bad_include.lds a.o",
     "-T nosuch.lds a.o",
+    "-T module.lds disc.o a.o",
+    "-T module.lds discg.o",
+    "-T gather.lds -T gather.lds a.o",
+    "-T gather.lds -T sorts.lds a.o c.o",
 ];
 
 /// The sections in output order with their addresses and bytes, then the normalised view.

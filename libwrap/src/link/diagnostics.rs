@@ -2,6 +2,10 @@
 //! symbol, section and offset, names demangled as `%pT`), multiple definitions, `--warn-common`
 //! and `.gnu.warning.SYMBOL` warnings.
 
+/// Marks a link message GNU ld prints without its program name in front (its `%X` errors
+/// with no `%P`); the tool removes the mark.
+pub const UNPREFIXED: char = '\u{1}';
+
 use std::collections::HashMap;
 
 use super::load::Object;

@@ -811,6 +811,10 @@ fn relocatable(prog: &str, p: &Parsed, out: &mut dyn Write, err: &mut dyn Write)
     let output = p.output.clone().unwrap_or_else(|| PathBuf::from("a.out"));
     let report = |e: libwrap::Error, err: &mut dyn Write| {
         for line in link_messages(&e) {
+            if let Some(bare) = line.strip_prefix(libwrap::link::diagnostics::UNPREFIXED) {
+                let _ = writeln!(err, "{bare}");
+                continue;
+            }
             // (A message located in the command line or a script reads "ld:--defsym:1: ...",
             // "ld:x.lds:3: ...", as GNU's.)
             let sep = if located(&line) { "" } else { " " };

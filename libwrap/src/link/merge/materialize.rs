@@ -60,7 +60,7 @@ pub(super) fn write<'a>(
     for s in script_symbols {
         define_script_symbol(obj, s, &ix);
     }
-    drop_unreferenced(obj, &gone);
+    drop_discarded(obj, &gone);
 }
 
 /// The output symbols of globals defined in sections a script's `/DISCARD/` took.
@@ -80,17 +80,25 @@ fn discarded_globals(objects: &[Object<'_>], layout: &Layout, mapper: &Mapper<'_
     gone
 }
 
-/// Removes the symbols in `gone` that no relocation uses (GNU ld writes no symbol for a
-/// definition it discarded).
-fn drop_unreferenced(obj: &mut ElfObject<'_>, gone: &[usize]) {
+/// Removes the symbols in `gone` (GNU ld writes no symbol for a definition it discarded): the
+/// relocations of debugging sections against them are deleted, other relocations (those GNU
+/// does not refuse: `.eh_frame`'s) become `R_*_NONE` against symbol 0.
+fn drop_discarded(obj: &mut ElfObject<'_>, gone: &[usize]) {
     if gone.is_empty() {
         return;
     }
     let mut keep = vec![true; obj.symbols.len()];
     gone.iter().for_each(|&j| keep[j] = obj.symbols[j].section != SymbolSection::Undefined);
-    for s in &obj.sections {
-        if let SectionData::Relocations { relocs, .. } = &s.data {
-            relocs.iter().filter_map(|r| r.symbol).for_each(|j| keep[j] = true);
+    let debugging: Vec<bool> = obj.sections.iter().map(|s| crate::bfd::is_debugging_section(&s.name, s.sh_type, s.sh_flags)).collect();
+    for s in &mut obj.sections {
+        let (SectionData::Relocations { relocs, .. }, Info::Section(t)) = (&mut s.data, &s.info) else { continue };
+        let dropped = |r: &crate::elf::Reloc| r.symbol.is_some_and(|j| !keep[j]);
+        if debugging[*t] {
+            relocs.retain(|r| !dropped(r));
+        } else {
+            for r in relocs.iter_mut().filter(|r| dropped(r)) {
+                (r.symbol, r.r_type, r.addend) = (None, 0, 0);
+            }
         }
     }
     let sections = vec![true; obj.sections.len()];

@@ -53,7 +53,11 @@ pub(crate) fn merge<'a>(
     diagnostics::check(objects, table, opts, warnings)?;
     let (mut obj, native_machine) = output_header(objects, opts)?;
     let mut layout = match script {
-        Some(script) => script_layout::place(objects, opts, script, obj.e_machine, warnings)?,
+        Some(script) => {
+            let layout = script_layout::place(objects, opts, script, obj.e_machine, warnings)?;
+            script_layout::check_discarded_references(objects, table, &layout)?;
+            layout
+        }
         None => sections::place(objects, opts, obj.e_machine, warnings)?,
     };
     let bss = commons::bss_section(&mut layout, table, opts);

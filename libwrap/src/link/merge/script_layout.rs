@@ -23,10 +23,11 @@ use super::super::script::expr::{Context, EvalError, align_up};
 use super::super::script::{Expr, InputDescription, OutputItem, OutputSection, Script, SectionType, SectionsItem, SortKey, Statement};
 use super::properties;
 use super::sections::{self, Layout, OutSection, ScriptSymbol, StackNotes};
-use crate::elf::Section;
 use crate::elf::consts::*;
+use crate::elf::{Section, SectionData, SymbolSection};
 use crate::error::{Error, Result};
 use crate::objcopy::glob::fnmatch;
+use crate::resolve::{Origin, Table};
 
 /// What one output section (a statement's or an orphan's) holds, in order.
 enum Piece<'s> {
@@ -82,6 +83,66 @@ pub(super) fn place<'a>(
     orphans(objects, &group_of, &layout, &claimed, &mut entries, &mut items);
     build(objects, opts, script, &entries, &items, e_machine, &mut layout, &group_of, warnings)?;
     Ok(layout)
+}
+
+/// GNU's error for each relocation of a kept section against a symbol defined in a section
+/// `/DISCARD/` took (`elf_link_input_bfd`'s "defined in discarded section"; not for debugging
+/// sections or `.eh_frame`, whose references GNU lets go).
+pub(super) fn check_discarded_references(objects: &[Object<'_>], table: &Table, layout: &Layout) -> Result<()> {
+    if layout.discarded.is_empty() {
+        return Ok(());
+    }
+    let gone: rustc_hash::FxHashSet<(usize, usize)> = layout.discarded.iter().copied().collect();
+    let mut messages = Vec::new();
+    for (oi, o) in objects.iter().enumerate() {
+        let Some(elf) = &o.elf else { continue };
+        for r in &elf.sections {
+            let (SectionData::Relocations { relocs, .. }, crate::elf::Info::Section(t)) = (&r.data, &r.info) else { continue };
+            let target = &elf.sections[*t];
+            let lenient = matches!(target.name.as_ref(), b".eh_frame" | b".sframe" | b".gcc_except_table")
+                || target.name.starts_with(b".eh_frame.")
+                || crate::bfd::is_debugging_section(&target.name, target.sh_type, target.sh_flags);
+            if lenient || layout.placement[oi].get(*t).copied().flatten().is_none() {
+                continue;
+            }
+            for j in relocs.iter().filter_map(|r| r.symbol) {
+                let Some(sym) = elf.symbols.get(j) else { continue };
+                let def = if sym.binding() == STB_LOCAL {
+                    match sym.section {
+                        SymbolSection::Section(k) => Some((oi, k)),
+                        _ => None,
+                    }
+                } else {
+                    table.position(&sym.name).and_then(|g| match table.globals[g].origin {
+                        Origin::Native { object, symbol } => match objects[object].elf.as_ref()?.symbols[symbol].section {
+                            SymbolSection::Section(k) => Some((object, k)),
+                            _ => None,
+                        },
+                        _ => None,
+                    })
+                };
+                let Some((d, k)) = def.filter(|d| gone.contains(d)) else { continue };
+                let dsec = section(objects, d, k);
+                let name = if sym.kind() == STT_SECTION { dsec.name.as_ref() } else { sym.name.as_ref() };
+                let m = format!(
+                    "`{}' referenced in section `{}' of {}: defined in discarded section `{}' of {}",
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(&target.name),
+                    o.name,
+                    String::from_utf8_lossy(&dsec.name),
+                    objects[d].name
+                );
+                if !messages.contains(&m) {
+                    messages.push(m);
+                }
+            }
+        }
+    }
+    if messages.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Link { messages: messages.into_iter().map(|m| format!("{}{m}", crate::link::diagnostics::UNPREFIXED)).collect() })
+    }
 }
 
 /// The sections `/DISCARD/` took: claimed, but in no entry.

@@ -162,7 +162,10 @@ pub(crate) fn load(paths: &[std::path::PathBuf], search_dirs: &[std::path::PathB
         Err(format!("cannot open linker script file {name}: No such file or directory"))
     };
     let mut script = Script::default();
-    for p in paths {
+    for (i, p) in paths.iter().enumerate() {
+        if paths[..i].contains(p) {
+            return Err(format!("error: linker script file '{}' appears multiple times", p.display()));
+        }
         let (name, text) = read(&p.to_string_lossy())?;
         let one = parse(&name, &text, &read)?;
         if let Some((files, _)) = one.inputs.first() {
