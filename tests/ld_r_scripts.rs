@@ -83,6 +83,8 @@ fn build(d: &Path) {
     write("bad_colon.lds", "SECTIONS {\n .text: { *(.text) }\n}\n");
     write("assert.lds", "SECTIONS {\n .text : { *(.text) }\n}\nASSERT(0, \"boom\")\n");
     write("bad_include.lds", "INCLUDE nothere.lds\n");
+    write("entry.lds", "ENTRY(g)\nSECTIONS {\n .text 0x400 : { *(.text) }\n}\n");
+    write("entry_undef.lds", "ENTRY(nothere)\nSECTIONS {\n .text : { *(.text) }\n}\n");
 }
 
 const LINKS: &[&str] = &[
@@ -111,6 +113,11 @@ const LINKS: &[&str] = &[
     "-T module.lds discg.o",
     "-T gather.lds -T gather.lds a.o",
     "-T gather.lds -T sorts.lds a.o c.o",
+    "-T entry.lds a.o b.o",
+    "-T entry.lds -e f a.o b.o",
+    "-T entry_undef.lds a.o",
+    "-T gather.lds -e g a.o b.o",
+    "-T gather.lds -e nothere a.o",
 ];
 
 /// The sections in output order with their addresses and bytes, then the normalised view.

@@ -65,20 +65,23 @@ pub fn relocatable<R>(opts: &Options, emit: impl FnOnce(&Linked<'_>) -> R) -> Re
     let files = load::open_inputs(opts)?;
     let archives = load::parse_archives(&files)?;
     let mut warnings = Vec::new();
-    let loaded = load::load(opts, &files, &archives)?;
+    // (`-e SYMBOL` also asks for the symbol, as `-u` does.)
+    let with_entry;
+    let load_opts = match &opts.entry {
+        Some(e) if !opts.undefined.contains(e) => {
+            with_entry = Options { undefined: [opts.undefined.clone(), vec![e.clone()]].concat(), ..opts.clone() };
+            &with_entry
+        }
+        _ => opts,
+    };
+    let loaded = load::load(load_opts, &files, &archives)?;
     if !opts.wrap.is_empty() && loaded.objects.iter().any(|o| o.bitcode.is_some()) {
         return Err(crate::error::Error::Link { messages: vec!["--wrap with bitcode inputs: not supported with -r yet".into()] });
     }
     let mut out = merge::merge(&loaded.objects, &loaded.table, opts, script.as_ref(), &mut warnings)?;
     carry::carry(&loaded.objects, &loaded.table, &mut out)?;
     defsym::apply(&mut out.obj, &opts.defsym).map_err(|m| crate::error::Error::Link { messages: vec![m] })?;
-    let script_entry = script.as_ref().and_then(|s| s.entry.as_ref()).map(|e| e.as_bytes().to_vec());
-    if let Some(entry) = opts.entry.as_ref().or(script_entry.as_ref())
-        && !out.obj.symbols.iter().any(|s| s.name.as_ref() == entry.as_slice() && s.section != crate::elf::SymbolSection::Undefined)
-    {
-        let entry = String::from_utf8_lossy(entry);
-        warnings.push(format!("warning: cannot find entry symbol {entry}; not setting start address"));
-    }
+    set_entry(&mut out.obj, opts.entry.as_deref(), script.as_ref().and_then(|s| s.entry.as_deref()), &mut warnings);
     strip::apply(&mut out.obj, opts.strip, opts.discard);
     if opts.stt_common {
         for s in out.obj.symbols.iter_mut().filter(|s| s.section == crate::elf::SymbolSection::Common) {
@@ -102,6 +105,29 @@ pub fn relocatable<R>(opts: &Options, emit: impl FnOnce(&Linked<'_>) -> R) -> Re
         std::mem::forget(files);
     }
     Ok(result)
+}
+
+/// `e_entry`, as GNU ld sets it in a partial link too: the address of `-e`'s symbol, else of
+/// the script's `ENTRY`, else of `_start`, when defined; only an undefined `-e` is reported.
+fn set_entry(obj: &mut crate::elf::ElfObject<'_>, option: Option<&[u8]>, script: Option<&str>, warnings: &mut Vec<String>) {
+    let name: &[u8] = option.or(script.map(str::as_bytes)).unwrap_or(b"_start");
+    let defined = obj.symbols.iter().find(|s| {
+        s.name.as_ref() == name && !matches!(s.section, crate::elf::SymbolSection::Undefined | crate::elf::SymbolSection::Common)
+    });
+    match defined {
+        Some(s) => {
+            let base = match s.section {
+                crate::elf::SymbolSection::Section(k) => obj.sections.get(k).map_or(0, |sec| sec.sh_addr),
+                _ => 0,
+            };
+            obj.e_entry = s.value.wrapping_add(base);
+        }
+        None if option.is_some() => {
+            let entry = String::from_utf8_lossy(name);
+            warnings.push(format!("warning: cannot find entry symbol {entry}; not setting start address"));
+        }
+        None => {}
+    }
 }
 
 impl Linked<'_> {

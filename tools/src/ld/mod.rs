@@ -328,6 +328,7 @@ fn usage(prog: &str) -> String {
   --discard-none              Keep every local symbol (cancels -x/-X)
   -z common|nocommon          Common symbols as STT_COMMON or STT_OBJECT (with -r)
   -t, --trace                 Print each input file (twice: and archive member) read
+  -T FILE, --script=FILE      Linker script (with -r: laid out as GNU ld -r does)
   --defsym SYMBOL=EXPRESSION  Define a symbol (with -r: evaluated as GNU ld -r does)
   --wrap=SYMBOL               References to SYMBOL go to __wrap_SYMBOL, to __real_SYMBOL
                               to SYMBOL (with -r)
@@ -345,8 +346,8 @@ fn usage(prog: &str) -> String {
   -h, --help                  Print this help
  With -r, options that only matter to final links (--build-id, --eh-frame-hdr,
  --hash-style, -dynamic-linker, -z relro, -plugin, -plugin-opt, -nostdlib,
- --as-needed, -EL, -O, ...) are accepted and ignored, as GNU ld -r does; linker
- scripts (-T) and other options that would change a partial link are errors.
+ --as-needed, -EL, -O, ...) are accepted and ignored, as GNU ld -r does; other
+ options that would change a partial link are errors.
 "
     )
 }
@@ -847,13 +848,12 @@ fn relocatable(prog: &str, p: &Parsed, out: &mut dyn Write, err: &mut dyn Write)
     }
 }
 
-/// Whether a message starts with a location, `FILE:LINE:` (a script's line, or `--defsym:N:`).
+/// Whether a message starts with a location, `FILE:LINE` (a script's line, or `--defsym:N`),
+/// followed by `:` or a space.
 fn located(line: &str) -> bool {
-    let mut parts = line.splitn(3, ':');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(file), Some(n), Some(_)) => !file.is_empty() && !file.contains(' ') && !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()),
-        _ => false,
-    }
+    let Some((file, rest)) = line.split_once(':') else { return false };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    !file.is_empty() && !file.contains(' ') && digits > 0 && matches!(rest.as_bytes().get(digits), Some(b':' | b' '))
 }
 
 /// The messages of a link error, one entry per message (GNU ld prefixes the first line of

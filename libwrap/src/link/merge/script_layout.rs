@@ -59,13 +59,7 @@ enum Item<'s> {
 }
 
 /// Lays the inputs out as `script` says (see the module documentation).
-pub(super) fn place<'a>(
-    objects: &'a [Object<'_>],
-    opts: &Options,
-    script: &Script,
-    e_machine: u16,
-    warnings: &mut Vec<String>,
-) -> Result<Layout> {
+pub(super) fn place(objects: &[Object<'_>], opts: &Options, script: &Script, e_machine: u16, warnings: &mut Vec<String>) -> Result<Layout> {
     let mut layout = Layout {
         sections: Vec::new(),
         groups: Vec::new(),
@@ -508,11 +502,11 @@ fn find_by_flags(looks: &[(usize, Option<(u32, u32)>)], f: u32, sh_type: u32, ma
     use sec::*;
     let typed = |l: &Option<(u32, u32)>| !match_type || l.is_none_or(|(_, t)| t == sh_type);
     let flags_of = |l: &Option<(u32, u32)>| l.map_or(0, |(g, _)| g);
-    let last = |mask: u32| looks.iter().filter(|(_, l)| typed(l) && (flags_of(l) ^ f) & mask == 0).map(|(at, _)| *at).last();
+    let last = |mask: u32| looks.iter().filter(|(_, l)| typed(l) && (flags_of(l) ^ f) & mask == 0).map(|(at, _)| *at).next_back();
     if let Some(at) = last(HAS_CONTENTS | ALLOC | LOAD | READONLY | CODE | THREAD_LOCAL) {
         return Some(at);
     }
-    let found = if f & CODE != 0 && f & ALLOC != 0 {
+    if f & CODE != 0 && f & ALLOC != 0 {
         last(HAS_CONTENTS | ALLOC | LOAD | CODE | THREAD_LOCAL)
     } else if f & READONLY != 0 && f & ALLOC != 0 && f & THREAD_LOCAL == 0 && f & HAS_CONTENTS != 0 {
         last(HAS_CONTENTS | ALLOC | LOAD | READONLY)
@@ -531,16 +525,15 @@ fn find_by_flags(looks: &[(usize, Option<(u32, u32)>)], f: u32, sh_type: u32, ma
                 found = Some(*at);
             }
         }
-        return found;
+        found
     } else if f & HAS_CONTENTS != 0 && f & ALLOC != 0 {
         last(HAS_CONTENTS | ALLOC | LOAD | THREAD_LOCAL)
     } else if f & ALLOC != 0 {
-        looks.iter().filter(|(_, l)| typed(l) && flags_of(l) & ALLOC != 0).map(|(at, _)| *at).last()
+        looks.iter().filter(|(_, l)| typed(l) && flags_of(l) & ALLOC != 0).map(|(at, _)| *at).next_back()
     } else {
         // Non-allocated: after the last statement (of the same debugging kind).
-        return looks.iter().filter(|(_, l)| (flags_of(l) ^ f) & DEBUGGING == 0).map(|(at, _)| *at).last();
-    };
-    found
+        looks.iter().filter(|(_, l)| (flags_of(l) ^ f) & DEBUGGING == 0).map(|(at, _)| *at).next_back()
+    }
 }
 
 /// Where a class's first orphan goes after item `after` (`insert_os_after`): past the
@@ -638,7 +631,7 @@ fn build(
             match p {
                 Piece::Input(oi, k) => {
                     let subalign = match e.statement.and_then(|st| st.subalign.as_ref()) {
-                        Some(a) => Some(eval(a, &Counter { dot, symbols: &[], sections: &[] })?.max(1).next_power_of_two()),
+                        Some(a) => Some(power_of_two(eval(a, &Counter { dot, symbols: &[], sections: &[] })?)),
                         None => None,
                     };
                     sections::put(layout, out, *oi, &objects[*oi], *k, subalign)?;
@@ -782,7 +775,7 @@ fn finish_output(e: &Entry<'_>, out: usize, before: usize, start: u64, dot: &mut
     if let Some(st) = st {
         let cx = Counter { dot: *dot, symbols: &[], sections: &[] };
         if let Some(a) = &st.align {
-            os.align = os.align.max(eval(a, &cx)?.max(1).next_power_of_two());
+            os.align = os.align.max(power_of_two(eval(a, &cx)?));
         }
         match st.kind {
             SectionType::NoLoad => {
@@ -815,6 +808,11 @@ fn finish_output(e: &Entry<'_>, out: usize, before: usize, start: u64, dot: &mut
     }
     *dot = addr.wrapping_add(os.size());
     Ok(())
+}
+
+/// An alignment as GNU takes it from an expression: the next power of two.
+fn power_of_two(v: u64) -> u64 {
+    v.max(1).checked_next_power_of_two().unwrap_or(1 << 63)
 }
 
 /// Appends `bytes` at the end of `os`.

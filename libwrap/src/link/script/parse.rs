@@ -4,10 +4,10 @@
 //! Comments are `/* ... */`. A syntax error is GNU's `FILE:LINE: syntax error`, with line 0
 //! when the file ends early (as GNU reports it).
 
-use super::expr::{Expr, binary_level};
-use super::{
+use super::ast::{
     Assignment, InputDescription, OutputItem, OutputSection, Script, SectionPattern, SectionType, SectionsItem, Sort, SortKey, Statement,
 };
+use super::expr::{Expr, binary_level};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Token {
@@ -36,6 +36,9 @@ const ASSIGN_OPS: [&str; 9] = ["=", "+=", "-=", "*=", "/=", "<<=", ">>=", "&=", 
 
 /// The deepest `INCLUDE` nesting (GNU's lexer allows 10).
 const MAX_INCLUDE_DEPTH: usize = 10;
+
+/// The deepest expression nesting read (deeper is a syntax error, not a stack overflow).
+const MAX_NESTING: usize = 200;
 
 struct Lexer<'t> {
     text: &'t [u8],
@@ -137,11 +140,16 @@ impl Lexer<'_> {
 /// A parse failure: GNU's message.
 pub(crate) type Failure = String;
 
+/// Opens an `INCLUDE`d file by name: its name for messages and its text, or GNU's message.
+pub(crate) type Reader<'r> = &'r dyn Fn(&str) -> Result<(String, Vec<u8>), String>;
+
 struct Parser<'t, 'r> {
     lex: Lexer<'t>,
     /// Reads an `INCLUDE`d file: (its name for messages, its text).
-    read: &'r dyn Fn(&str) -> Result<(String, Vec<u8>), String>,
+    read: Reader<'r>,
     depth: usize,
+    /// Operands being read inside one another.
+    nesting: usize,
 }
 
 impl Parser<'_, '_> {
@@ -266,8 +274,12 @@ impl Parser<'_, '_> {
             return Err(format!("{}:{}: includes nested too deeply", self.lex.file, self.line()));
         }
         let (name, text) = (self.read)(&file)?;
-        let mut inner =
-            Parser { lex: Lexer { text: &text, at: 0, line: 1, file: name, token_line: 1 }, read: self.read, depth: self.depth + 1 };
+        let mut inner = Parser {
+            lex: Lexer { text: &text, at: 0, line: 1, file: name, token_line: 1 },
+            read: self.read,
+            depth: self.depth + 1,
+            nesting: 0,
+        };
         if in_sections { inner.sections_until_end(out) } else { inner.script(out) }
     }
 
@@ -422,11 +434,9 @@ impl Parser<'_, '_> {
             items: Vec::new(),
             fill: None,
         };
-        if self.peek(Mode::Expr) != Token::Op(":") {
-            if !self.section_type(&mut os)? {
-                os.address = Some(self.expr(1)?);
-                self.section_type(&mut os)?;
-            }
+        if self.peek(Mode::Expr) != Token::Op(":") && !self.section_type(&mut os)? {
+            os.address = Some(self.expr(1)?);
+            self.section_type(&mut os)?;
         }
         self.expect(":", Mode::Expr)?;
         loop {
@@ -674,6 +684,16 @@ impl Parser<'_, '_> {
     }
 
     fn unary(&mut self) -> Result<Expr, Failure> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(self.error());
+        }
+        let e = self.operand();
+        self.nesting -= 1;
+        e
+    }
+
+    fn operand(&mut self) -> Result<Expr, Failure> {
         match self.next(Mode::Expr) {
             Token::Num(v) => Ok(Expr::Num(v)),
             Token::Op(op @ ("-" | "+" | "~" | "!")) => Ok(Expr::Unary(op, Box::new(self.unary()?))),
@@ -712,8 +732,8 @@ fn sort_key(word: &str) -> Option<SortKey> {
 }
 
 /// Parses the script `text` of `file`; `read` opens `INCLUDE`d files.
-pub(crate) fn parse(file: &str, text: &[u8], read: &dyn Fn(&str) -> Result<(String, Vec<u8>), String>) -> Result<Script, Failure> {
-    let mut p = Parser { lex: Lexer { text, at: 0, line: 1, file: file.to_string(), token_line: 1 }, read, depth: 0 };
+pub(crate) fn parse(file: &str, text: &[u8], read: Reader<'_>) -> Result<Script, Failure> {
+    let mut p = Parser { lex: Lexer { text, at: 0, line: 1, file: file.to_string(), token_line: 1 }, read, depth: 0, nesting: 0 };
     let mut script = Script::default();
     p.script(&mut script)?;
     Ok(script)
@@ -778,6 +798,40 @@ mod tests {
         assert_eq!(k.align, Some(Expr::Num(8)));
         let OutputItem::Input(d) = &k.items[0] else { unreachable!() };
         assert_eq!((d.sections[0].pattern.as_str(), d.sections[0].sort.outer), ("___ksymtab+*", SortKey::Name));
+    }
+
+    #[test]
+    fn hostile_scripts_are_errors_not_panics() {
+        let deep = format!("x = {}1{};", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(parse("deep.lds", deep.as_bytes(), &no_include).is_err());
+        let seed = gnu_script(&["-r"]).into_bytes();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut m = seed.clone();
+            for _ in 0..(next() % 8 + 1) {
+                if m.is_empty() {
+                    break;
+                }
+                let at = (next() % m.len() as u64) as usize;
+                match next() % 3 {
+                    0 => {
+                        let alphabet = b"(){};:=*\"/.,0x";
+                        m[at] = alphabet[(next() % alphabet.len() as u64) as usize];
+                    }
+                    1 => {
+                        m.remove(at);
+                    }
+                    _ => m.truncate(at.max(1)),
+                }
+            }
+            let _ = parse("m.lds", &m, &no_include);
+        }
     }
 
     #[test]
