@@ -38,8 +38,25 @@ fn build(d: &Path) {
     // A reference into a discarded section (GNU's error), and one only debug info makes.
     write("disc.c", "int dd __attribute__((section(\".discard.y\"))) = 5;\nint use_dd(void) { return dd; }\n");
     write("discg.c", "int dg __attribute__((section(\".discard.g\"))) = 5;\nint other(void) { return 1; }\n");
+    // Objects shaped like arm64's nVHE hypervisor (per-CPU data, read-only-after-init data).
+    write(
+        "hyp.c",
+        "int pc_first __attribute__((section(\".data..percpu..first\"))) = 1;\n\
+         int pc_page[4] __attribute__((section(\".data..percpu..page_aligned\"), aligned(4096))) = {2};\n\
+         int pc_rm __attribute__((section(\".data..percpu..read_mostly\"))) = 3;\nint pc __attribute__((section(\".data..percpu\"))) = 4;\n\
+         int roai __attribute__((section(\".data..ro_after_init\"))) = 5;\n\
+         __attribute__((section(\".idmap.text\"))) int idmap_fn(void) { return pc + pc_rm; }\nint hyp_fn(void) { return roai + pc_first; }\n",
+    );
+    write(
+        "hyp.lds",
+        "SECTIONS {\n .hyp.idmap.text : { *(.idmap.text .idmap.text.*) }\n .hyp.text : { *(.text .text.*) }\n\
+         .hyp.data..ro_after_init : { *(.data..ro_after_init .data..ro_after_init.*) }\n .hyp.rodata : { *(.rodata .rodata.*) }\n\
+         . = ALIGN(4096);\n .hyp.data..percpu : {\n  __per_cpu_start = .;\n  *(.data..percpu..first)\n  . = ALIGN(4096);\n\
+         *(.data..percpu..page_aligned)\n  . = ALIGN(64);\n  *(.data..percpu..read_mostly)\n  . = ALIGN(64);\n\
+         *(.data..percpu) *(.data..percpu..shared_aligned)\n  __per_cpu_end = .;\n }\n .hyp.bss : { *(.bss .bss.*) }\n}\n",
+    );
     let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
-    sh("gcc -O1 -c disc.c && gcc -O1 -g -c discg.c");
+    sh("gcc -O1 -c hyp.c && gcc -O1 -c disc.c && gcc -O1 -g -c discg.c");
     sh("gcc -O1 -c a.c b.c && gcc -O1 -ffunction-sections -fdata-sections -c c.c && g++ -O1 -ffunction-sections -c e.cpp && as s.s -o s.o");
     sh("gcc -O1 -fcf-protection -c a.c -o cet.o && gcc -O1 -g -c b.c -o bg.o && ar rc libc1.a c.o");
     // The kernel's scripts/module.lds (6.x, x86-64), as Kbuild links modules with it.
@@ -83,6 +100,16 @@ fn build(d: &Path) {
     write("bad_colon.lds", "SECTIONS {\n .text: { *(.text) }\n}\n");
     write("assert.lds", "SECTIONS {\n .text : { *(.text) }\n}\nASSERT(0, \"boom\")\n");
     write("bad_include.lds", "INCLUDE nothere.lds\n");
+    write(
+        "edges.lds",
+        "SECTIONS {\n .text : { *(.text) x_in = 0x10; }\n top_dot = .;\n .e2 : { s_e2 = .; }\n .e3 : { . = ALIGN(8); }\n\
+         .e4 0x40 : { *(.none) }\n .data : { a.o(.data) }\n .data : { *(.data) }\n .cmt : { *(.comment) BYTE(1) }\n\
+         .info (INFO) : { *(.rodata) }\n .bss (COPY) : { *(.bss) }\n}\nend_sym = .;\n",
+    );
+    write(
+        "fills.lds",
+        "SECTIONS {\n .text : { *(.text) . = ALIGN(64); FILL(0xabcd) . += 5; } =0x90\n .data : { *(.data) . = ALIGN(32); } =0xdeadbeef\n}\n",
+    );
     write("entry.lds", "ENTRY(g)\nSECTIONS {\n .text 0x400 : { *(.text) }\n}\n");
     write("entry_undef.lds", "ENTRY(nothere)\nSECTIONS {\n .text : { *(.text) }\n}\n");
 }
@@ -116,6 +143,9 @@ const LINKS: &[&str] = &[
     "-T entry.lds a.o b.o",
     "-T entry.lds -e f a.o b.o",
     "-T entry_undef.lds a.o",
+    "-T hyp.lds hyp.o a.o",
+    "-T edges.lds a.o b.o",
+    "-T fills.lds a.o s.o",
     "-T gather.lds -e g a.o b.o",
     "-T gather.lds -e nothere a.o",
 ];
@@ -166,4 +196,28 @@ fn partial_links_with_linker_scripts_match_gnu() {
         }
     }
     assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), LINKS.len(), failures.join("\n"));
+}
+
+/// Partial links laid out by scripts (the module script, the gathering one, the hypervisor's)
+/// link into programs that run and print what the program from GNU's partial link prints.
+#[test]
+fn programs_from_script_laid_out_partial_links_run() {
+    let dir = tempdir();
+    let d = dir.path();
+    build(d);
+    std::fs::write(
+        d.join("main.c"),
+        "#include <stdio.h>\nint f(void); int g(void); int hyp_fn(void); int idmap_fn(void);\n\
+         int main(void) { printf(\"%d %d %d %d\\n\", f(), g(), hyp_fn(), idmap_fn()); return 0; }\n",
+    )
+    .unwrap();
+    for script in ["module.lds", "gather.lds", "hyp.lds"] {
+        let mut printed = Vec::new();
+        for ld in ["ld".to_string(), tl("tl-ld").display().to_string()] {
+            let cmd = format!("{ld} -r -T {script} a.o b.o hyp.o -o part.o && gcc main.c part.o -o prog && ./prog");
+            printed.push(run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d)));
+        }
+        assert_eq!(String::from_utf8_lossy(&printed[0]), "105 108 6 7\n", "{script}: GNU's program");
+        assert_eq!(printed[0], printed[1], "{script}: the program from tl-ld -r prints what GNU's prints");
+    }
 }

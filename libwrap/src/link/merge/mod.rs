@@ -67,6 +67,9 @@ pub(crate) fn merge<'a>(
     }
     let mapper = symbols::Mapper { objects, table, map: &map };
     let eh_inputs = eh_frame::rebuild_into(objects, &mut layout, &mapper, obj.big_endian)?;
+    if script.is_some() {
+        script_layout::assign_addresses(&mut layout)?;
+    }
     relocs::copy(objects, &mut layout, &mapper, &eh_inputs, obj.e_machine)?;
     materialize::write(&mut obj, objects, layout, list, &mapper);
     Ok(Output { obj, global_symbols: map.global_symbols.clone(), native_machine })

@@ -20,9 +20,11 @@ use rustc_hash::FxHashMap;
 use super::super::load::Object;
 use super::super::options::Options;
 use super::super::script::expr::{Context, EvalError, align_up};
-use super::super::script::{Expr, InputDescription, OutputItem, OutputSection, Script, SectionType, SectionsItem, SortKey, Statement};
+use super::super::script::{
+    Expr, Fill, InputDescription, OutputItem, OutputSection, Script, SectionType, SectionsItem, SortKey, Statement,
+};
 use super::properties;
-use super::sections::{self, Layout, OutSection, ScriptSymbol, StackNotes};
+use super::sections::{self, AddressStep, Layout, OutSection, ScriptSymbol, StackNotes};
 use crate::elf::consts::*;
 use crate::elf::{Section, SectionData, SymbolSection};
 use crate::error::{Error, Result};
@@ -33,7 +35,7 @@ use crate::resolve::{Origin, Table};
 enum Piece<'s> {
     Input(usize, usize),
     Data(u8, &'s Expr),
-    Fill(&'s Expr),
+    Fill(&'s Fill),
     Statement(&'s Statement),
     /// The input's `.note.GNU-stack` (object, section).
     StackNote(usize, usize),
@@ -67,6 +69,7 @@ pub(super) fn place(objects: &[Object<'_>], opts: &Options, script: &Script, e_m
         eh_frame: None,
         script_symbols: Vec::new(),
         discarded: Vec::new(),
+        addresses: Vec::new(),
     };
     let mut group_of = Vec::new();
     for (oi, o) in objects.iter().enumerate() {
@@ -349,6 +352,14 @@ fn entry_section(e: &Entry<'_>, objects: &[Object<'_>]) -> Option<(u32, Option<(
             Some(g) => ((g | f) & !sec::READONLY) | (g & f & sec::READONLY),
         });
     }
+    // The statement's type changes its inputs' flags (`lang_add_section`).
+    let kind = e.statement.map_or(SectionType::Normal, |st| st.kind);
+    let flags = flags.map(|f| match kind {
+        SectionType::NotAlloc => f & !sec::ALLOC,
+        SectionType::NoLoad if f != 0 => f & !(sec::LOAD | sec::HAS_CONTENTS),
+        SectionType::ReadOnly => f | sec::READONLY,
+        _ => f,
+    });
     flags.map(|f| (f, first))
 }
 
@@ -517,11 +528,15 @@ fn find_by_flags(looks: &[(usize, Option<(u32, u32)>)], f: u32, sh_type: u32, ma
         for (at, l) in looks {
             let x = flags_of(l) ^ (f | LOAD | HAS_CONTENTS);
             if x & (THREAD_LOCAL | ALLOC) == 0 {
+                // (.tdata before .tbss.)
+                if flags_of(l) & LOAD == 0 && f & LOAD != 0 {
+                    break;
+                }
                 found = Some(*at);
                 seen_tls = true;
             } else if seen_tls {
                 break;
-            } else if x & (LOAD | HAS_CONTENTS) == 0 {
+            } else if x & (ALLOC | LOAD) == 0 {
                 found = Some(*at);
             }
         }
@@ -595,43 +610,35 @@ fn build(
 ) -> Result<()> {
     let mut notes = stack_notes(objects, opts);
     let mut property_note = sections::property_note(objects, opts, e_machine, warnings)?;
-    let mut dot = 0u64;
-    let mut last_alloc: Option<usize> = None;
     let mut property_empty = false;
+    let mut dot = 0u64;
     for item in items {
         let e = match item {
             Item::Statement(s) => {
-                let cx = Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections };
-                match statement(s, &cx, None)? {
-                    Effect::Dot(to) => dot = to,
-                    Effect::Define(mut sym) => {
-                        // (Derived from `.`: relative to the last allocated output section.)
-                        if let (Statement::Assign(a), Some(last)) = (s, last_alloc)
-                            && a.expr.uses_dot()
-                        {
-                            (sym.section, sym.value) = (Some(last), sym.value.wrapping_sub(layout.sections[last].addr));
-                        }
-                        layout.script_symbols.push(sym);
-                    }
-                    Effect::None => {}
+                if let Statement::Assign(a) = s
+                    && a.target == "."
+                {
+                    let cx = Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections };
+                    dot = eval(&a.expr, &cx).unwrap_or(dot);
                 }
+                top_level(s, layout);
                 continue;
             }
             Item::Entry(e) => &entries[*e],
         };
         let before = layout.sections.len();
         let out = output_for(e, objects, group_of, layout, e_machine);
-        let start = match e.statement.and_then(|st| st.address.as_ref()) {
-            Some(a) => eval(a, &Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections })?,
-            None if e.statement.is_none() => 0,
-            None => dot,
-        };
-        let mut fill = None;
+        // The section's address as far as known now (`.` inside it is absolute); the final
+        // one comes once `.eh_frame` is rebuilt ([`assign_addresses`]).
+        let base = provisional_address(e, objects, dot, layout)?;
+        if let Some(f) = e.statement.and_then(|st| st.fill.as_ref()) {
+            layout.sections[out].fill = Some(fill_pattern(f, &layout.script_symbols)?);
+        }
         for p in &e.pieces {
             match p {
                 Piece::Input(oi, k) => {
                     let subalign = match e.statement.and_then(|st| st.subalign.as_ref()) {
-                        Some(a) => Some(power_of_two(eval(a, &Counter { dot, symbols: &[], sections: &[] })?)),
+                        Some(a) => Some(power_of_two(eval(a, &Counter { dot: base, symbols: &[], sections: &[] })?)),
                         None => None,
                     };
                     sections::put(layout, out, *oi, &objects[*oi], *k, subalign)?;
@@ -652,22 +659,29 @@ fn build(
                     }
                 }
                 Piece::Data(size, expr) => {
-                    let cx = Counter { dot: layout.sections[out].size(), symbols: &layout.script_symbols, sections: &layout.sections };
+                    let here = base.wrapping_add(layout.sections[out].size());
+                    let cx = Counter { dot: here, symbols: &layout.script_symbols, sections: &layout.sections };
                     let v = eval(expr, &cx)?;
                     let big = objects.iter().find_map(|o| o.elf.as_ref()).is_some_and(|e| e.big_endian);
                     let bytes =
                         if big { v.to_be_bytes()[8 - *size as usize..].to_vec() } else { v.to_le_bytes()[..*size as usize].to_vec() };
                     append_bytes(&mut layout.sections[out], &bytes);
                 }
-                Piece::Fill(expr) => {
-                    let cx = Counter { dot: 0, symbols: &layout.script_symbols, sections: &layout.sections };
-                    fill = Some(eval(expr, &cx)?);
+                Piece::Fill(f) => {
+                    layout.sections[out].fill = Some(fill_pattern(f, &layout.script_symbols)?);
                 }
                 Piece::Statement(s) => {
-                    let cx = Counter { dot: layout.sections[out].size(), symbols: &layout.script_symbols, sections: &layout.sections };
+                    let here = base.wrapping_add(layout.sections[out].size());
+                    let cx = Counter { dot: here, symbols: &layout.script_symbols, sections: &layout.sections };
                     match statement(s, &cx, Some(out))? {
-                        Effect::Dot(to) => pad_to(&mut layout.sections[out], to, fill, e_machine == EM_X86_64.0)?,
-                        Effect::Define(sym) => layout.script_symbols.push(sym),
+                        Effect::Dot(to) => pad_to(&mut layout.sections[out], to.wrapping_sub(base), e_machine == EM_X86_64.0)?,
+                        Effect::Define(mut sym) => {
+                            // (`.` is absolute; a symbol is relative to its section.)
+                            if matches!(s, Statement::Assign(a) if a.expr.uses_dot()) {
+                                sym.value = sym.value.wrapping_sub(base);
+                            }
+                            layout.script_symbols.push(sym);
+                        }
                         Effect::None => {}
                     }
                 }
@@ -677,19 +691,15 @@ fn build(
             layout.sections.truncate(before);
             continue;
         }
-        finish_output(e, out, before, start, &mut dot, layout)?;
-        if let Some(os) = layout.sections.get(out)
-            && os.flags & SHF_ALLOC != 0
-            && os.flags & SHF_TLS == 0
+        finish_output(e, out, before, layout)?;
+        if let Some(os) =
+            layout.sections.get(out).filter(|os| layout.sections.len() > before && (e.statement.is_some() || os.flags & SHF_ALLOC != 0))
         {
-            last_alloc = Some(out);
+            dot = base.wrapping_add(os.size());
         }
     }
     for s in &script.top {
-        let cx = Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections };
-        if let Effect::Define(sym) = statement(s, &cx, None)? {
-            layout.script_symbols.push(sym);
-        }
+        top_level(s, layout);
     }
     if let Some(bytes) = property_note.take() {
         let mut os = OutSection::empty(properties::NAME, SHT_NOTE, SHF_ALLOC);
@@ -755,7 +765,7 @@ fn output_for(e: &Entry<'_>, objects: &[Object<'_>], group_of: &[FxHashMap<usize
 /// section only when something is in it (an input section, data, an assignment: GNU's
 /// `init_os` callers); one with assignments alone is `PROGBITS`, writable, or `NOBITS` when `.`
 /// moved; data statements make it allocated.
-fn finish_output(e: &Entry<'_>, out: usize, before: usize, start: u64, dot: &mut u64, layout: &mut Layout) -> Result<()> {
+fn finish_output(e: &Entry<'_>, out: usize, before: usize, layout: &mut Layout) -> Result<()> {
     let st = e.statement;
     if e.pieces.is_empty() {
         layout.sections.truncate(before);
@@ -773,7 +783,7 @@ fn finish_output(e: &Entry<'_>, out: usize, before: usize, start: u64, dot: &mut
         os.flags |= SHF_ALLOC;
     }
     if let Some(st) = st {
-        let cx = Counter { dot: *dot, symbols: &[], sections: &[] };
+        let cx = Counter { dot: 0, symbols: &[], sections: &[] };
         if let Some(a) = &st.align {
             os.align = os.align.max(power_of_two(eval(a, &cx)?));
         }
@@ -795,19 +805,107 @@ fn finish_output(e: &Entry<'_>, out: usize, before: usize, start: u64, dot: &mut
             _ => {}
         }
     }
-    // (-r orphans are at address 0; a statement's section at its address or the counter's.)
-    let addr = match st {
-        Some(s) if s.address.is_some() => start,
-        Some(_) => align_up(start, os.align),
-        None => 0,
-    };
-    os.addr = addr;
-    if addr != 0 {
-        // BFD: the alignment is the lowest bit set in the alignment and the address.
-        os.align = os.align.min(1 << addr.trailing_zeros());
-    }
-    *dot = addr.wrapping_add(os.size());
+    let address = st.and_then(|s| s.address.clone());
+    layout.addresses.push(AddressStep::Section { out, address, orphan: st.is_none() });
     Ok(())
+}
+
+/// A top-level statement: its symbol is defined now (for the statements after it) and
+/// evaluated again with the final addresses ([`assign_addresses`]).
+fn top_level(s: &Statement, layout: &mut Layout) {
+    let symbol = match s {
+        Statement::Assign(a) if a.target != "." => {
+            let symbol =
+                ScriptSymbol { name: a.target.clone().into_bytes(), section: None, value: 0, provide: a.provide, hidden: a.hidden };
+            layout.script_symbols.push(symbol);
+            Some(layout.script_symbols.len() - 1)
+        }
+        _ => None,
+    };
+    layout.addresses.push(AddressStep::Statement(s.clone(), symbol));
+}
+
+/// The addresses of a script's output sections, once their sizes are final: each at its
+/// statement's address, else at the location counter aligned (orphans at 0, as GNU's -r puts
+/// them, the counter following them); the top-level assignments evaluated in order, a symbol
+/// derived from `.` relative to the allocated output section before it (GNU's
+/// `section_for_dot`). The alignment written is the lowest bit set in the alignment and the
+/// address, as BFD writes it.
+pub(super) fn assign_addresses(layout: &mut Layout) -> Result<()> {
+    let mut dot = 0u64;
+    let mut last_alloc: Option<usize> = None;
+    for step in std::mem::take(&mut layout.addresses) {
+        match step {
+            AddressStep::Section { out, address, orphan } => {
+                let start = match &address {
+                    Some(a) => eval(a, &Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections })?,
+                    None if orphan => 0,
+                    None => dot,
+                };
+                let os = &mut layout.sections[out];
+                let addr = if address.is_some() || orphan { start } else { align_up(start, os.align) };
+                os.addr = addr;
+                if addr != 0 {
+                    os.align = os.align.min(1 << addr.trailing_zeros());
+                }
+                // (A non-allocated orphan leaves the counter where it was.)
+                if !orphan || os.flags & SHF_ALLOC != 0 {
+                    dot = addr.wrapping_add(os.size());
+                }
+                if os.flags & SHF_ALLOC != 0 && os.flags & SHF_TLS == 0 {
+                    last_alloc = Some(out);
+                }
+            }
+            AddressStep::Statement(s, symbol) => {
+                let cx = Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections };
+                match statement(&s, &cx, None)? {
+                    Effect::Dot(to) => dot = to,
+                    Effect::Define(mut sym) => {
+                        if let (Statement::Assign(a), Some(last)) = (&s, last_alloc)
+                            && a.expr.uses_dot()
+                        {
+                            (sym.section, sym.value) = (Some(last), sym.value.wrapping_sub(layout.sections[last].addr));
+                        }
+                        if let Some(i) = symbol {
+                            layout.script_symbols[i] = sym;
+                        }
+                    }
+                    Effect::None => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where entry `e`'s section starts as far as known while it is filled: its statement's
+/// address, else the counter aligned to its inputs' and `ALIGN`'s alignment; an orphan at 0.
+fn provisional_address(e: &Entry<'_>, objects: &[Object<'_>], dot: u64, layout: &Layout) -> Result<u64> {
+    let Some(st) = e.statement else { return Ok(0) };
+    if let Some(a) = &st.address {
+        return eval(a, &Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections });
+    }
+    let mut align = e
+        .pieces
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Input(oi, k) => Some(section(objects, *oi, *k).sh_addralign.max(1)),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(1);
+    if let Some(a) = &st.align {
+        align = align.max(power_of_two(eval(a, &Counter { dot, symbols: &[], sections: &[] })?));
+    }
+    Ok(align_up(dot, align))
+}
+
+/// A fill's pattern: a literal's bytes, else the value's 4 bytes, big-endian.
+fn fill_pattern(f: &Fill, symbols: &[ScriptSymbol]) -> Result<Vec<u8>> {
+    match &f.literal {
+        Some(bytes) => Ok(bytes.clone()),
+        None => Ok((eval(&f.expr, &Counter { dot: 0, symbols, sections: &[] })? as u32).to_be_bytes().to_vec()),
+    }
 }
 
 /// An alignment as GNU takes it from an expression: the next power of two.
@@ -825,7 +923,7 @@ fn append_bytes(os: &mut OutSection, bytes: &[u8]) {
 }
 
 /// Moves the end of `os` to `to` (an assignment to `.` inside it), filling with `fill`.
-fn pad_to(os: &mut OutSection, to: u64, fill: Option<u64>, code_fill: bool) -> Result<()> {
+fn pad_to(os: &mut OutSection, to: u64, code_fill: bool) -> Result<()> {
     let size = os.size();
     if to < size {
         return Err(Error::Link { messages: vec![format!("cannot move location counter backwards (from {size:016x} to {to:016x})")] });
@@ -835,12 +933,10 @@ fn pad_to(os: &mut OutSection, to: u64, fill: Option<u64>, code_fill: bool) -> R
     }
     match os.nobits {
         Some(_) => os.nobits = Some(to),
-        None if fill.is_none() && code_fill && os.flags & SHF_EXECINSTR != 0 => sections::fill_with_nops(&mut os.bytes, to as usize),
+        None if os.fill.is_none() && code_fill && os.flags & SHF_EXECINSTR != 0 => sections::fill_with_nops(&mut os.bytes, to as usize),
         None => {
-            let pattern = fill.map_or([0; 4], |f| (f as u32).to_be_bytes());
-            for i in size..to {
-                os.bytes.push(pattern[(i % 4) as usize]);
-            }
+            let pattern = os.fill.clone().filter(|p| !p.is_empty()).unwrap_or(vec![0]);
+            os.bytes.extend(pattern.iter().cycle().take((to - size) as usize));
         }
     }
     Ok(())

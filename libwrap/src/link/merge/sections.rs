@@ -46,6 +46,8 @@ pub(super) struct OutSection {
     pub(super) code_fill: bool,
     /// How many input sections it holds.
     pub(super) inputs: usize,
+    /// A linker script's fill pattern for the gaps (else NOPs or zeros).
+    pub(super) fill: Option<Vec<u8>>,
     /// `sh_addr` (a linker script's address; 0 otherwise).
     pub(super) addr: u64,
 }
@@ -67,6 +69,7 @@ impl OutSection {
             group: None,
             code_fill: false,
             inputs: 0,
+            fill: None,
             addr: 0,
         }
     }
@@ -109,7 +112,11 @@ impl OutSection {
             }
             (SectionData::Bytes(b), None) => {
                 let gap_end = bytes_up_to(at)?;
-                if self.code_fill && self.flags & SHF_EXECINSTR != 0 {
+                if let Some(pattern) = self.fill.as_ref().filter(|p| !p.is_empty()) {
+                    // (The pattern starts again at every gap, as BFD writes it.)
+                    let gap = gap_end.saturating_sub(self.bytes.len());
+                    self.bytes.extend(pattern.iter().cycle().take(gap));
+                } else if self.code_fill && self.flags & SHF_EXECINSTR != 0 {
                     fill_with_nops(&mut self.bytes, gap_end);
                 } else {
                     self.bytes.resize(gap_end, 0);
@@ -168,6 +175,18 @@ pub(super) struct Layout {
     pub(super) script_symbols: Vec<ScriptSymbol>,
     /// The input sections a script's `/DISCARD/` took: (object, section).
     pub(super) discarded: Vec<(usize, usize)>,
+    /// With a script: how the output sections get their addresses, replayed once their sizes
+    /// are final (after `.eh_frame` is rebuilt and commons are allocated).
+    pub(super) addresses: Vec<AddressStep>,
+}
+
+/// One step of a script's address assignment.
+pub(super) enum AddressStep {
+    /// A top-level assignment or `ASSERT` (defining `script_symbols[i]` when `Some(i)`).
+    Statement(crate::link::script::Statement, Option<usize>),
+    /// Output section `out`: at its statement's address, else at the location counter
+    /// (aligned); an orphan at 0.
+    Section { out: usize, address: Option<crate::link::script::Expr>, orphan: bool },
 }
 
 /// A symbol a linker script assignment defines.
@@ -205,6 +224,7 @@ pub(super) fn place<'a>(objects: &'a [Object<'_>], opts: &Options, e_machine: u1
         eh_frame: None,
         script_symbols: Vec::new(),
         discarded: Vec::new(),
+        addresses: Vec::new(),
     };
     let mut by_key: FxHashMap<Key<'a>, usize> = FxHashMap::default();
     let mut notes = StackNotes::default();

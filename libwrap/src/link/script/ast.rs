@@ -39,7 +39,7 @@ pub(crate) struct OutputSection {
     /// `ONLY_IF_RO` (`Some(true)`) or `ONLY_IF_RW` (`Some(false)`).
     pub(crate) only_if_ro: Option<bool>,
     pub(crate) items: Vec<OutputItem>,
-    pub(crate) fill: Option<Expr>,
+    pub(crate) fill: Option<Fill>,
 }
 
 /// The `(TYPE)` of an output section statement.
@@ -63,20 +63,20 @@ pub(crate) enum OutputItem {
     /// `BYTE`, `SHORT`, `LONG`, `QUAD`, `SQUAD`: bytes of the given size.
     Data(u8, Expr),
     /// `FILL(expr)`: the fill of later gaps.
-    Fill(Expr),
+    Fill(Fill),
     /// An assignment (to `.` or a symbol) or an `ASSERT`.
     Statement(Statement),
 }
 
 /// An assignment or an `ASSERT`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Statement {
     Assign(Assignment),
     Assert(Expr, String),
 }
 
 /// `SYMBOL op EXPR`, possibly inside `PROVIDE`, `HIDDEN` or `PROVIDE_HIDDEN`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Assignment {
     /// The symbol, or `.`.
     pub(crate) target: String,
@@ -135,4 +135,13 @@ pub(crate) enum SortKey {
     InitPriority,
     /// `SORT_NONE`: input order, even under `--sort-section`.
     Explicitly,
+}
+
+/// A fill (`=FILL`, `FILL(...)`): a hexadecimal literal is its own pattern, its digits the bytes
+/// as written (`0x90`: one byte); any other expression a 4-byte big-endian pattern.
+#[derive(Debug)]
+pub(crate) struct Fill {
+    pub(crate) expr: Expr,
+    /// The pattern of a literal.
+    pub(crate) literal: Option<Vec<u8>>,
 }

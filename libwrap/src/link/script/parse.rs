@@ -5,7 +5,8 @@
 //! when the file ends early (as GNU reports it).
 
 use super::ast::{
-    Assignment, InputDescription, OutputItem, OutputSection, Script, SectionPattern, SectionType, SectionsItem, Sort, SortKey, Statement,
+    Assignment, Fill, InputDescription, OutputItem, OutputSection, Script, SectionPattern, SectionType, SectionsItem, Sort, SortKey,
+    Statement,
 };
 use super::expr::{Expr, binary_level};
 
@@ -515,7 +516,7 @@ impl Parser<'_, '_> {
                 }
                 Token::Op("=") => {
                     self.next(Mode::Script);
-                    os.fill = Some(self.expr(1)?);
+                    os.fill = Some(self.fill()?);
                 }
                 Token::Op(",") => {
                     self.next(Mode::Script);
@@ -553,10 +554,10 @@ impl Parser<'_, '_> {
                 "FILL" => {
                     self.next(Mode::Script);
                     self.expect("(", Mode::Expr)?;
-                    let e = self.expr(1)?;
+                    let f = self.fill()?;
                     self.expect(")", Mode::Expr)?;
                     self.accept(";", Mode::Expr);
-                    return Ok(Some(OutputItem::Fill(e)));
+                    return Ok(Some(OutputItem::Fill(f)));
                 }
                 "CONSTRUCTORS" | "CREATE_OBJECT_SYMBOLS" => {
                     self.next(Mode::Script);
@@ -658,6 +659,23 @@ impl Parser<'_, '_> {
                 _ => return Err(self.error()),
             }
         }
+    }
+
+    /// A fill expression, with the pattern of a hexadecimal literal.
+    fn fill(&mut self) -> Result<Fill, Failure> {
+        self.lex.skip_blanks();
+        let start = self.lex.at;
+        let expr = self.expr(1)?;
+        let text = String::from_utf8_lossy(&self.lex.text[start..self.lex.at]).trim().to_string();
+        let digits = text
+            .strip_prefix("0x")
+            .or_else(|| text.strip_prefix("0X"))
+            .filter(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_hexdigit()));
+        let literal = digits.map(|d| {
+            let d = if d.len() % 2 == 1 { format!("0{d}") } else { d.to_string() };
+            (0..d.len()).step_by(2).map(|i| u8::from_str_radix(&d[i..i + 2], 16).unwrap_or(0)).collect()
+        });
+        Ok(Fill { expr, literal })
     }
 
     /// An expression whose binary operators bind at least as tightly as `min`.
