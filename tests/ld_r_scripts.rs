@@ -176,26 +176,7 @@ fn partial_links_with_linker_scripts_match_gnu() {
     let dir = tempdir();
     let d = dir.path();
     build(d);
-    let mut failures = Vec::new();
-    for args in LINKS {
-        let seen = ld_r_both(d, args, |out| view(d, out));
-        if seen[0] != seen[1] {
-            let only = |a: &Option<String>, b: &Option<String>| {
-                let (a, b) = (a.clone().unwrap_or_default(), b.clone().unwrap_or_default());
-                a.lines().filter(|l| !b.lines().any(|m| m == *l)).take(14).collect::<Vec<_>>().join("\n  ")
-            };
-            failures.push(format!(
-                "ld -r {args}: status {:?}/{:?} stderr {:?}/{:?}\n only GNU:\n  {}\n only tl:\n  {}",
-                seen[0].0,
-                seen[1].0,
-                seen[0].1,
-                seen[1].1,
-                only(&seen[0].2, &seen[1].2),
-                only(&seen[1].2, &seen[0].2)
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), LINKS.len(), failures.join("\n"));
+    assert_ld_r_links_match(d, LINKS, |out| view(d, out));
 }
 
 /// Partial links laid out by scripts (the module script, the gathering one, the hypervisor's)

@@ -105,6 +105,32 @@ pub fn ld_r_both_with<V>(d: &Path, gnu: &str, args: &str, view: impl Fn(&str) ->
     })
 }
 
+/// Runs every `ld -r ARGS` line of `links` through GNU ld and tl-ld ([`ld_r_both`]) and
+/// asserts that status, stderr and stdout, and `view` of the outputs are equal, listing each
+/// differing link with the lines only one side has.
+pub fn assert_ld_r_links_match(d: &Path, links: &[&str], view: impl Fn(&str) -> String) {
+    let mut failures = Vec::new();
+    for args in links {
+        let seen = ld_r_both(d, args, &view);
+        if seen[0] != seen[1] {
+            let only = |a: &Option<String>, b: &Option<String>| {
+                let (a, b) = (a.clone().unwrap_or_default(), b.clone().unwrap_or_default());
+                a.lines().filter(|l| !b.lines().any(|m| m == *l)).take(14).collect::<Vec<_>>().join("\n  ")
+            };
+            failures.push(format!(
+                "ld -r {args}: status {:?}/{:?} stderr {:?}/{:?}\n only GNU:\n  {}\n only tl:\n  {}",
+                seen[0].0,
+                seen[1].0,
+                seen[0].1,
+                seen[1].1,
+                only(&seen[0].2, &seen[1].2),
+                only(&seen[1].2, &seen[0].2)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} differ:\n{}", failures.len(), links.len(), failures.join("\n"));
+}
+
 /// A command for a tl binary.
 pub fn tl_cmd(name: &str) -> Command {
     Command::new(tl(name))

@@ -18,6 +18,7 @@
 
 use std::borrow::Cow;
 
+use super::script::expr::{EvalError, binary, binary_level};
 use crate::elf::consts::{STB_GLOBAL, STB_LOCAL, STT_NOTYPE};
 use crate::elf::{ElfObject, Symbol, SymbolSection};
 
@@ -135,54 +136,18 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn binary_level(op: &str) -> Option<u8> {
-        Some(match op {
-            "||" => 1,
-            "&&" => 2,
-            "|" => 3,
-            "^" => 4,
-            "&" => 5,
-            "==" | "!=" => 6,
-            "<" | ">" | "<=" | ">=" => 7,
-            "<<" | ">>" => 8,
-            "+" | "-" => 9,
-            "*" | "/" | "%" => 10,
-            _ => return None,
-        })
-    }
-
     fn expr(&mut self, min: u8) -> Result<Value, Fail> {
         let mut left = self.unary()?;
         while let Some(Token::Op(op)) = self.peek().cloned() {
-            let Some(level) = Self::binary_level(op).filter(|&l| l >= min) else { break };
+            let Some(level) = binary_level(op).filter(|&l| l >= min) else { break };
             self.at += 1;
             let right = self.expr(level + 1)?;
-            let (a, b) = (left.v, right.v);
             left = Value {
-                v: match op {
-                    "||" => u64::from(a != 0 || b != 0),
-                    "&&" => u64::from(a != 0 && b != 0),
-                    "|" => a | b,
-                    "^" => a ^ b,
-                    "&" => a & b,
-                    "==" => u64::from(a == b),
-                    "!=" => u64::from(a != b),
-                    "<" => u64::from(a < b),
-                    ">" => u64::from(a > b),
-                    "<=" => u64::from(a <= b),
-                    ">=" => u64::from(a >= b),
-                    "<<" => a.wrapping_shl(b as u32),
-                    ">>" => a.wrapping_shr(b as u32),
-                    "+" => a.wrapping_add(b),
-                    "-" => a.wrapping_sub(b),
-                    "*" => a.wrapping_mul(b),
-                    // (Signed, as GNU's ldexp.c divides.)
-                    "/" if b == 0 && self.check_only => 0,
-                    "/" if b == 0 => return Err(Fail::ByZero("/")),
-                    "/" => (a as i64).wrapping_div(b as i64) as u64,
-                    _ if b == 0 && self.check_only => 0,
-                    _ if b == 0 => return Err(Fail::ByZero("%")),
-                    _ => (a as i64).wrapping_rem(b as i64) as u64,
+                v: match binary(op, left.v, right.v) {
+                    Ok(v) => v,
+                    Err(EvalError::ByZero(_)) if self.check_only => 0,
+                    Err(EvalError::ByZero(op)) => return Err(Fail::ByZero(op)),
+                    Err(_) => return Err(Fail::Syntax { at_end: false }),
                 },
             };
         }

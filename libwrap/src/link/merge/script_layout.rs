@@ -62,15 +62,7 @@ enum Item<'s> {
 
 /// Lays the inputs out as `script` says (see the module documentation).
 pub(super) fn place(objects: &[Object<'_>], opts: &Options, script: &Script, e_machine: u16, warnings: &mut Vec<String>) -> Result<Layout> {
-    let mut layout = Layout {
-        sections: Vec::new(),
-        groups: Vec::new(),
-        placement: objects.iter().map(|o| vec![None; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect(),
-        eh_frame: None,
-        script_symbols: Vec::new(),
-        discarded: Vec::new(),
-        addresses: Vec::new(),
-    };
+    let mut layout = Layout::new(objects);
     let mut group_of = Vec::new();
     for (oi, o) in objects.iter().enumerate() {
         group_of.push(if opts.force_group_allocation { FxHashMap::default() } else { sections::keep_groups(&mut layout, oi, o) });

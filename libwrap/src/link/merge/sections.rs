@@ -189,6 +189,21 @@ pub(super) enum AddressStep {
     Section { out: usize, address: Option<crate::link::script::Expr>, orphan: bool },
 }
 
+impl Layout {
+    /// An empty layout for `objects` (nothing placed).
+    pub(super) fn new(objects: &[Object<'_>]) -> Layout {
+        Layout {
+            sections: Vec::new(),
+            groups: Vec::new(),
+            placement: objects.iter().map(|o| vec![None; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect(),
+            eh_frame: None,
+            script_symbols: Vec::new(),
+            discarded: Vec::new(),
+            addresses: Vec::new(),
+        }
+    }
+}
+
 /// A symbol a linker script assignment defines.
 #[derive(Debug)]
 pub(super) struct ScriptSymbol {
@@ -217,15 +232,7 @@ pub(super) struct StackNotes {
 
 /// Places every input section (see the module documentation).
 pub(super) fn place<'a>(objects: &'a [Object<'_>], opts: &Options, e_machine: u16, warnings: &mut Vec<String>) -> Result<Layout> {
-    let mut layout = Layout {
-        sections: Vec::new(),
-        groups: Vec::new(),
-        placement: objects.iter().map(|o| vec![None; o.elf.as_ref().map_or(0, |e| e.sections.len())]).collect(),
-        eh_frame: None,
-        script_symbols: Vec::new(),
-        discarded: Vec::new(),
-        addresses: Vec::new(),
-    };
+    let mut layout = Layout::new(objects);
     let mut by_key: FxHashMap<Key<'a>, usize> = FxHashMap::default();
     let mut notes = StackNotes::default();
     let mut property_note = property_note(objects, opts, e_machine, warnings)?;

@@ -97,7 +97,8 @@ impl Expr {
     }
 }
 
-fn binary(op: &str, a: u64, b: u64) -> Result<u64, EvalError> {
+/// `a op b` as GNU's `ldexp.c` folds it (`/` and `%` signed).
+pub(crate) fn binary(op: &str, a: u64, b: u64) -> Result<u64, EvalError> {
     Ok(match op {
         "||" => u64::from(a != 0 || b != 0),
         "&&" => u64::from(a != 0 && b != 0),

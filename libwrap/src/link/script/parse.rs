@@ -248,15 +248,11 @@ impl Parser<'_, '_> {
                 "FORCE_COMMON_ALLOCATION" | "INHIBIT_COMMON_ALLOCATION" | "ENTRY_CONSTRUCTORS" => {
                     self.next(Mode::Script);
                 }
-                "NOCROSSREFS" | "NOCROSSREFS_TO" | "REGION_ALIAS" => {
-                    self.next(Mode::Script);
-                    self.skip_parenthesized()?;
-                }
                 "INCLUDE" => {
                     self.next(Mode::Script);
                     self.include(out, false)?;
                 }
-                "MEMORY" | "PHDRS" | "VERSION" | "INSERT" | "OVERLAY" => {
+                "MEMORY" | "PHDRS" | "VERSION" | "INSERT" | "OVERLAY" | "NOCROSSREFS" | "NOCROSSREFS_TO" | "REGION_ALIAS" => {
                     return Err(format!("{}:{}: {keyword} in a linker script: not supported yet", self.lex.file, self.line()));
                 }
                 _ => {
@@ -282,20 +278,6 @@ impl Parser<'_, '_> {
             nesting: 0,
         };
         if in_sections { inner.sections_until_end(out) } else { inner.script(out) }
-    }
-
-    fn skip_parenthesized(&mut self) -> Result<(), Failure> {
-        self.expect("(", Mode::Script)?;
-        let mut depth = 1;
-        while depth > 0 {
-            match self.next(Mode::Script) {
-                Token::Op("(") => depth += 1,
-                Token::Op(")") => depth -= 1,
-                Token::End => return Err(self.error()),
-                _ => {}
-            }
-        }
-        Ok(())
     }
 
     /// `(file file ...)` of `INPUT`/`GROUP`, with `AS_NEEDED(...)` flattened.
