@@ -56,6 +56,8 @@ fn build(d: &Path) {
          *(.data..percpu) *(.data..percpu..shared_aligned)\n  __per_cpu_end = .;\n }\n .hyp.bss : { *(.bss .bss.*) }\n}\n",
     );
     let sh = |cmd: &str| run_ok(Command::new("sh").arg("-c").arg(cmd).current_dir(d));
+    write("cm.c", "int common_var;\nint common_big[8];\n");
+    sh("gcc -fcommon -c cm.c && mkdir -p sub && ar rc sub/libcm.a cm.o");
     sh("gcc -O1 -c hyp.c && gcc -O1 -c disc.c && gcc -O1 -g -c discg.c");
     sh("gcc -O1 -c a.c b.c && gcc -O1 -ffunction-sections -fdata-sections -c c.c && g++ -O1 -ffunction-sections -c e.cpp && as s.s -o s.o");
     sh("gcc -O1 -fcf-protection -c a.c -o cet.o && gcc -O1 -g -c b.c -o bg.o && ar rc libc1.a c.o");
@@ -110,6 +112,11 @@ fn build(d: &Path) {
         "fills.lds",
         "SECTIONS {\n .text : { *(.text) . = ALIGN(64); FILL(0xabcd) . += 5; } =0x90\n .data : { *(.data) . = ALIGN(32); } =0xdeadbeef\n}\n",
     );
+    write(
+        "heads.lds",
+        "OUTPUT_FORMAT(\"elf64-x86-64\", \"elf64-x86-64\", \"elf64-x86-64\")\nOUTPUT_ARCH(i386:x86-64)\nSEARCH_DIR(\"sub\")\n\
+         FORCE_COMMON_ALLOCATION\nSECTIONS {\n .text : { *(.text) }\n .rodata2 0 (READONLY) : { *(.data) }\n .bss : { *(.bss) *(COMMON) }\n}\n",
+    );
     write("entry.lds", "ENTRY(g)\nSECTIONS {\n .text 0x400 : { *(.text) }\n}\n");
     write("entry_undef.lds", "ENTRY(nothere)\nSECTIONS {\n .text : { *(.text) }\n}\n");
 }
@@ -145,6 +152,8 @@ const LINKS: &[&str] = &[
     "-T entry_undef.lds a.o",
     "-T hyp.lds hyp.o a.o",
     "-T edges.lds a.o b.o",
+    "-T heads.lds a.o cm.o",
+    "-T heads.lds a.o -lcm -u common_var",
     "-T fills.lds a.o s.o",
     "-T gather.lds -e g a.o b.o",
     "-T gather.lds -e nothere a.o",

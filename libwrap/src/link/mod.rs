@@ -62,6 +62,18 @@ pub fn relocatable<R>(opts: &Options, emit: impl FnOnce(&Linked<'_>) -> R) -> Re
         merge::emulation_machine(opts.emulation.as_deref())?;
     }
     let script = script::load(&opts.scripts, &opts.search_dirs).map_err(|m| crate::error::Error::Link { messages: vec![m] })?;
+    // A script's SEARCH_DIRs are searched after -L's; FORCE_COMMON_ALLOCATION is -d.
+    let with_script;
+    let opts = match &script {
+        Some(sc) if !sc.search_dirs.is_empty() || sc.common_allocation.is_some() => {
+            let mut o = opts.clone();
+            o.search_dirs.extend(sc.search_dirs.iter().map(std::path::PathBuf::from));
+            o.define_common = sc.common_allocation.unwrap_or(o.define_common);
+            with_script = o;
+            &with_script
+        }
+        _ => opts,
+    };
     let files = load::open_inputs(opts)?;
     let archives = load::parse_archives(&files)?;
     let mut warnings = Vec::new();
@@ -79,6 +91,10 @@ pub fn relocatable<R>(opts: &Options, emit: impl FnOnce(&Linked<'_>) -> R) -> Re
         return Err(crate::error::Error::Link { messages: vec!["--wrap with bitcode inputs: not supported with -r yet".into()] });
     }
     let mut out = merge::merge(&loaded.objects, &loaded.table, opts, script.as_ref(), &mut warnings)?;
+    if let Some(sc) = &script {
+        script::check_output(sc, out.obj.e_machine, out.obj.is_64, out.obj.big_endian)
+            .map_err(|m| crate::error::Error::Link { messages: vec![m] })?;
+    }
     carry::carry(&loaded.objects, &loaded.table, &mut out)?;
     defsym::apply(&mut out.obj, &opts.defsym).map_err(|m| crate::error::Error::Link { messages: vec![m] })?;
     set_entry(&mut out.obj, opts.entry.as_deref(), script.as_ref().and_then(|s| s.entry.as_deref()), &mut warnings);

@@ -12,8 +12,9 @@
 //!    non-allocated), at address 0;
 //! 3. contents and symbols: input sections at their alignment (`SUBALIGN` overrides it), data
 //!    statements, `.` assignments padding with the fill, symbol assignments (relative to the
-//!    output section inside one, absolute outside); empty output sections are dropped; each
-//!    section's address is its statement's, or the location counter's.
+//!    output section inside one); a statement with nothing in it makes no section;
+//! 4. [`assign_addresses`], once `.eh_frame` is rebuilt: each section at its statement's
+//!    address, or the location counter's; top-level assignments in order.
 
 use rustc_hash::FxHashMap;
 
@@ -50,8 +51,6 @@ struct Entry<'s> {
     pieces: Vec<Piece<'s>>,
     /// For an orphan: the output group of its sections (each group keeps its own).
     group: Option<(usize, usize)>,
-    /// The flags of its first input section.
-    flags: Option<u64>,
 }
 
 /// The plan: output sections and top-level statements, in output order.
@@ -203,14 +202,8 @@ fn claims<'s>(
         if discard {
             continue;
         }
-        entries.push(Entry { name: os.name.clone().into_bytes(), statement: Some(os), pieces, group: None, flags: None });
+        entries.push(Entry { name: os.name.clone().into_bytes(), statement: Some(os), pieces, group: None });
         items.push(Item::Entry(entries.len() - 1));
-    }
-    for e in &mut entries {
-        e.flags = e.pieces.iter().find_map(|p| match p {
-            Piece::Input(oi, k) => Some(section(objects, *oi, *k).sh_flags),
-            _ => None,
-        });
     }
     (entries, items, claimed)
 }
@@ -344,12 +337,12 @@ fn entry_section(e: &Entry<'_>, objects: &[Object<'_>]) -> Option<(u32, Option<(
             Some(g) => ((g | f) & !sec::READONLY) | (g & f & sec::READONLY),
         });
     }
-    // The statement's type changes its inputs' flags (`lang_add_section`).
+    // The statement's type changes its inputs' flags (`lang_add_section`; `READONLY` not
+    // yet when orphans are placed, as measured against GNU ld 2.40).
     let kind = e.statement.map_or(SectionType::Normal, |st| st.kind);
     let flags = flags.map(|f| match kind {
         SectionType::NotAlloc => f & !sec::ALLOC,
         SectionType::NoLoad if f != 0 => f & !(sec::LOAD | sec::HAS_CONTENTS),
-        SectionType::ReadOnly => f | sec::READONLY,
         _ => f,
     });
     flags.map(|f| (f, first))
@@ -364,7 +357,7 @@ fn orphans(
     entries: &mut Vec<Entry<'_>>,
     items: &mut Vec<Item<'_>>,
 ) {
-    // Per class: the anchor found for its first orphan, and the last orphan of the class.
+    // Per class: its last orphan (the next one of the class follows it).
     let mut last_of_class: FxHashMap<Class, usize> = FxHashMap::default();
     for (oi, o) in objects.iter().enumerate() {
         let Some(elf) = &o.elf else { continue };
@@ -386,7 +379,7 @@ fn orphans(
                 entries[e].pieces.push(piece);
                 continue;
             }
-            entries.push(Entry { name: s.name.to_vec(), statement: None, pieces: vec![piece], group, flags: Some(s.sh_flags) });
+            entries.push(Entry { name: s.name.to_vec(), statement: None, pieces: vec![piece], group });
             let new = entries.len() - 1;
             let flags = bfd_flags(s);
             let Some(class) = classify(flags, s.sh_type) else {
@@ -607,11 +600,10 @@ fn build(
     for item in items {
         let e = match item {
             Item::Statement(s) => {
-                if let Statement::Assign(a) = s
-                    && a.target == "."
-                {
-                    let cx = Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections };
-                    dot = eval(&a.expr, &cx).unwrap_or(dot);
+                // (Provisional: errors are reported when addresses are assigned.)
+                let cx = Counter { dot, symbols: &layout.script_symbols, sections: &layout.sections };
+                if let Ok(Effect::Dot(to)) = statement(s, &cx, None) {
+                    dot = to;
                 }
                 top_level(s, layout);
                 continue;
@@ -694,10 +686,7 @@ fn build(
         top_level(s, layout);
     }
     if let Some(bytes) = property_note.take() {
-        let mut os = OutSection::empty(properties::NAME, SHT_NOTE, SHF_ALLOC);
-        let is_64 = objects.iter().find_map(|o| o.elf.as_ref()).is_none_or(|e| e.is_64);
-        (os.bytes, os.align) = (bytes, if is_64 { 8 } else { 4 });
-        layout.sections.push(os);
+        sections::push_made_property_note(layout, objects, bytes);
     }
     sections::finish_stack_note(layout, notes, objects, opts, warnings);
     Ok(())
@@ -794,7 +783,8 @@ fn finish_output(e: &Entry<'_>, out: usize, before: usize, layout: &mut Layout) 
                     os.sh_type = SHT_PROGBITS;
                 }
             }
-            _ => {}
+            SectionType::ReadOnly => os.flags &= !SHF_WRITE,
+            SectionType::Normal => {}
         }
     }
     let address = st.and_then(|s| s.address.clone());

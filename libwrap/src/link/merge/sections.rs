@@ -272,14 +272,18 @@ pub(super) fn place<'a>(objects: &'a [Object<'_>], opts: &Options, e_machine: u1
         }
     }
     if let Some(bytes) = property_note.take() {
-        // No input had a note, and a -z option made one.
-        let mut os = OutSection::empty(properties::NAME, SHT_NOTE, SHF_ALLOC);
-        let is_64 = objects.iter().find_map(|o| o.elf.as_ref()).is_none_or(|e| e.is_64);
-        (os.bytes, os.align) = (bytes, if is_64 { 8 } else { 4 });
-        layout.sections.push(os);
+        push_made_property_note(&mut layout, objects, bytes);
     }
     finish_stack_note(&mut layout, notes, objects, opts, warnings);
     Ok(layout)
+}
+
+/// The `.note.gnu.property` a `-z` option made when no input had one, at the end.
+pub(super) fn push_made_property_note(layout: &mut Layout, objects: &[Object<'_>], bytes: Vec<u8>) {
+    let mut os = OutSection::empty(properties::NAME, SHT_NOTE, SHF_ALLOC);
+    let is_64 = objects.iter().find_map(|o| o.elf.as_ref()).is_none_or(|e| e.is_64);
+    (os.bytes, os.align) = (bytes, if is_64 { 8 } else { 4 });
+    layout.sections.push(os);
 }
 
 /// The merged `.note.gnu.property` of the native inputs ([`properties`]), or `None` when no

@@ -17,6 +17,10 @@ pub(crate) struct Script {
     pub(crate) output_format: Option<String>,
     /// `SEARCH_DIR(path)`s.
     pub(crate) search_dirs: Vec<String>,
+    /// `OUTPUT_ARCH(name)`.
+    pub(crate) output_arch: Option<String>,
+    /// `FORCE_COMMON_ALLOCATION` (true) or `INHIBIT_COMMON_ALLOCATION` (false), the last given.
+    pub(crate) common_allocation: Option<bool>,
 }
 
 /// An item of `SECTIONS`.

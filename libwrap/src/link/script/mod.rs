@@ -43,6 +43,33 @@ pub(crate) fn load(paths: &[std::path::PathBuf], search_dirs: &[std::path::PathB
         script.entry = one.entry.or(script.entry);
         script.output_format = one.output_format.or(script.output_format);
         script.search_dirs.extend(one.search_dirs);
+        script.output_arch = one.output_arch.or(script.output_arch);
+        script.common_allocation = one.common_allocation.or(script.common_allocation);
     }
     Ok(Some(script))
+}
+
+/// Whether `OUTPUT_FORMAT`/`OUTPUT_ARCH` name the output's machine (`e_machine`, ELFCLASS64,
+/// big-endian), or GNU's message-like refusal: tl writes the inputs' machine only.
+pub(crate) fn check_output(script: &Script, e_machine: u16, is_64: bool, big_endian: bool) -> Result<(), String> {
+    if let Some(f) = &script.output_format {
+        let t = crate::objcopy::binary::BinaryTarget::by_name(f);
+        if !t.is_some_and(|t| (t.e_machine == 0 || t.e_machine == e_machine) && t.is_64 == is_64 && t.big_endian == big_endian) {
+            return Err(format!("OUTPUT_FORMAT({f}) in a linker script: not the inputs' format; not supported with -r"));
+        }
+    }
+    if let Some(a) = &script.output_arch {
+        let machine = match a.as_str() {
+            "i386:x86-64" | "i386:x64-32" => Some(crate::elf::consts::EM_X86_64.0),
+            "i386" => Some(3),
+            "aarch64" => Some(183),
+            "arm" => Some(40),
+            "riscv" | "riscv:rv64" | "riscv:rv32" => Some(243),
+            _ => None,
+        };
+        if machine != Some(e_machine) {
+            return Err(format!("OUTPUT_ARCH({a}) in a linker script: not the inputs' architecture; not supported with -r"));
+        }
+    }
+    Ok(())
 }

@@ -216,7 +216,7 @@ impl Parser<'_, '_> {
                     self.expect("{", Mode::Script)?;
                     self.sections(out)?;
                 }
-                "ENTRY" | "OUTPUT_ARCH" | "TARGET" | "OUTPUT" | "STARTUP" | "SEARCH_DIR" => {
+                "ENTRY" | "OUTPUT_ARCH" | "STARTUP" | "SEARCH_DIR" => {
                     self.next(Mode::Script);
                     self.expect("(", Mode::Script)?;
                     let v = self.name(Mode::Script)?;
@@ -225,7 +225,7 @@ impl Parser<'_, '_> {
                         "ENTRY" => out.entry = Some(v),
                         "SEARCH_DIR" => out.search_dirs.push(v),
                         "STARTUP" => out.inputs.push((vec![v], false)),
-                        _ => {}
+                        _ => out.output_arch = Some(v),
                     }
                 }
                 "OUTPUT_FORMAT" => {
@@ -245,14 +245,16 @@ impl Parser<'_, '_> {
                     let files = self.file_list()?;
                     out.inputs.push((files, keyword == "GROUP"));
                 }
-                "FORCE_COMMON_ALLOCATION" | "INHIBIT_COMMON_ALLOCATION" | "ENTRY_CONSTRUCTORS" => {
+                "FORCE_COMMON_ALLOCATION" | "INHIBIT_COMMON_ALLOCATION" => {
                     self.next(Mode::Script);
+                    out.common_allocation = Some(keyword == "FORCE_COMMON_ALLOCATION");
                 }
                 "INCLUDE" => {
                     self.next(Mode::Script);
                     self.include(out, false)?;
                 }
-                "MEMORY" | "PHDRS" | "VERSION" | "INSERT" | "OVERLAY" | "NOCROSSREFS" | "NOCROSSREFS_TO" | "REGION_ALIAS" => {
+                "MEMORY" | "PHDRS" | "VERSION" | "INSERT" | "OVERLAY" | "NOCROSSREFS" | "NOCROSSREFS_TO" | "REGION_ALIAS" | "TARGET"
+                | "OUTPUT" | "ENTRY_CONSTRUCTORS" => {
                     return Err(format!("{}:{}: {keyword} in a linker script: not supported yet", self.lex.file, self.line()));
                 }
                 _ => {
